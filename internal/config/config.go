@@ -1,0 +1,142 @@
+// Package config builds the Config value from flags, SAMIZDAT_* environment
+// variables and an optional file, in that order of precedence. It is
+// validated once; nothing else reads the environment.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Addr     string // listen address
+	DB       string // SQLite path or postgres:// URL
+	Media    string // media directory; default: "media" beside a SQLite file
+	BaseURL  string // public URL of the site, for canonical links and feeds
+	Demo     bool   // fill an empty database with demo content
+	CacheMB  int    // page cache size; 0 disables it
+	LogLevel slog.Level
+	File     string // optional config file of "name = value" lines
+}
+
+// envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
+func envName(flagName string) string {
+	return "SAMIZDAT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Flags registers the flags shared by commands that touch data.
+func (c *Config) DataFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", "samizdat.db", "SQLite database file, or a postgres:// URL")
+	fs.StringVar(&c.Media, "media", "", "media directory (default: media/ beside the SQLite file)")
+	fs.StringVar(&c.File, "config", "", "optional file of name = value lines, one per flag")
+}
+
+// ServeFlags registers the flags of serve.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.DataFlags(fs)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the site (default: http://ADDR)")
+	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo content")
+	fs.IntVar(&c.CacheMB, "cache-mb", 64, "page cache size in MB; 0 turns the cache off")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
+}
+
+// Parse parses args, then fills flags not given on the command line from
+// the environment, then from the config file, and validates the result.
+func Parse(fs *flag.FlagSet, c *Config, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var fileErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || f.Name == "config" {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				fileErr = errors.Join(fileErr, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+			set[f.Name] = true
+		}
+	})
+	if fileErr != nil {
+		return fileErr
+	}
+	if c.File == "" {
+		c.File = getenv(envName("config"))
+	}
+	if c.File != "" {
+		if err := applyFile(fs, c.File, set); err != nil {
+			return err
+		}
+	}
+	return c.validate(fs)
+}
+
+func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		name, value = strings.TrimSpace(name), strings.Trim(strings.TrimSpace(value), `"`)
+		if !ok {
+			return fmt.Errorf("%s:%d: want name = value", path, n)
+		}
+		if fs.Lookup(name) == nil {
+			return fmt.Errorf("%s:%d: unknown setting %q", path, n, name)
+		}
+		if set[name] {
+			continue
+		}
+		if err := fs.Set(name, value); err != nil {
+			return fmt.Errorf("%s:%d: %s: %w", path, n, name, err)
+		}
+	}
+	return sc.Err()
+}
+
+func (c *Config) validate(fs *flag.FlagSet) error {
+	if c.DB == "" {
+		return errors.New("--db is required: a SQLite file path such as samizdat.db")
+	}
+	if c.Media == "" && !strings.Contains(c.DB, "://") {
+		c.Media = filepath.Join(filepath.Dir(c.DB), "media")
+	}
+	if fs.Lookup("addr") == nil {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", c.Addr)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q: want an absolute http(s) URL such as https://example.org", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.CacheMB < 0 {
+		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
+	}
+	return nil
+}

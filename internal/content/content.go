@@ -1,0 +1,134 @@
+// Package content holds the newsroom's domain: articles, authors, sections,
+// tags and images, their validation, and the Markdown to safe HTML step.
+// It imports no HTTP and no SQL driver.
+package content
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is where an article is in its life.
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusScheduled Status = "scheduled"
+	StatusPublished Status = "published"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusDraft, StatusScheduled, StatusPublished:
+		return true
+	}
+	return false
+}
+
+// Languages the site publishes in.
+var Languages = []string{"en", "ru"}
+
+// ValidLanguage reports whether lang is one the site publishes in.
+func ValidLanguage(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Author is a byline.
+type Author struct {
+	ID   int64
+	Slug string
+	Name string
+	Bio  string
+}
+
+// Section is a front of the site, such as News or Culture.
+type Section struct {
+	ID    int64
+	Slug  string
+	Name  string
+	Order int
+}
+
+// Tag groups articles across sections.
+type Tag struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// Image is a lead photo. Files are stored under Key in the media store,
+// one file per width in Widths, named "<width>.jpg".
+type Image struct {
+	Key     string
+	Width   int // of the largest variant
+	Height  int
+	Widths  []int
+	Alt     string
+	Credit  string
+	Caption string
+}
+
+// Present reports whether the article has a lead image.
+func (im Image) Present() bool { return im.Key != "" }
+
+// HeightFor returns the height of the variant w pixels wide.
+func (im Image) HeightFor(w int) int {
+	if im.Width == 0 {
+		return 0
+	}
+	return im.Height * w / im.Width
+}
+
+// Correction is a dated note shown under a published article.
+type Correction struct {
+	ID        int64
+	CreatedAt time.Time
+	Text      string
+}
+
+// Article is one piece of journalism.
+type Article struct {
+	ID          int64
+	Slug        string
+	Headline    string
+	Dek         string
+	Body        string // Markdown, as written
+	BodyHTML    string // rendered and sanitized at save
+	BodyText    string // plain text, for search and word counts
+	Lang        string
+	Status      Status
+	Section     Section
+	Authors     []Author
+	Tags        []Tag
+	Image       Image
+	Corrections []Correction
+	PublishedAt time.Time // zero for drafts
+	UpdatedAt   time.Time
+	CreatedAt   time.Time
+	Version     int // bumped by every save; a stale version is a conflict
+}
+
+// Path is the article's public URL path: /yyyy/mm/dd/slug.
+func (a *Article) Path() string {
+	t := a.PublishedAt.UTC()
+	return fmt.Sprintf("/%04d/%02d/%02d/%s", t.Year(), int(t.Month()), t.Day(), a.Slug)
+}
+
+// Live reports whether readers may see the article at now.
+func (a *Article) Live(now time.Time) bool {
+	return a.Status == StatusPublished && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
+}
+
+// Updated reports whether the article changed meaningfully after publication.
+func (a *Article) Updated() bool {
+	return !a.PublishedAt.IsZero() && a.UpdatedAt.Sub(a.PublishedAt) > time.Minute
+}
+
+// WordCount counts the words of the body.
+func (a *Article) WordCount() int { return countWords(a.BodyText) }

@@ -1,0 +1,98 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxQuery bounds what a reader can type into search.
+const MaxQuery = 200
+
+// Query is a reader's search, reduced to words and phrases. Any syntax the
+// reader typed (operators, stray quotes or brackets) is read as plain words,
+// so no input can produce an invalid query for the engine.
+type Query struct {
+	Terms    []Term
+	Excluded []string // words after a minus sign
+}
+
+// Term is a single word or a quoted phrase of several words.
+type Term struct {
+	Words []string
+}
+
+// Empty reports whether the query has nothing to look for.
+func (q Query) Empty() bool { return len(q.Terms) == 0 }
+
+// ParseQuery reads a search box. "quoted words" make a phrase, -word
+// excludes; everything that is not a letter or digit separates words.
+func ParseQuery(s string) Query {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
+	if utf8.RuneCountInString(s) > MaxQuery {
+		s = string([]rune(s)[:MaxQuery])
+	}
+	var q Query
+	for i, part := range strings.Split(s, `"`) {
+		inPhrase := i%2 == 1 && i < strings.Count(s, `"`)
+		if inPhrase {
+			if ws := words(part); len(ws) > 0 {
+				q.Terms = append(q.Terms, Term{Words: ws})
+			}
+			continue
+		}
+		for _, f := range strings.Fields(part) {
+			exclude := strings.HasPrefix(f, "-")
+			for _, w := range words(f) {
+				if exclude {
+					q.Excluded = append(q.Excluded, w)
+					exclude = false // only the first word after the minus
+					continue
+				}
+				q.Terms = append(q.Terms, Term{Words: []string{w}})
+			}
+		}
+	}
+	if len(q.Terms) > 12 {
+		q.Terms = q.Terms[:12]
+	}
+	return q
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// russianEndings are inflectional endings stripped before a prefix search,
+// longest first: a light stemmer so that «выборы» finds «выборах».
+var russianEndings = []string{
+	"иями", "ями", "ами", "его", "ого", "ему", "ому", "ыми", "ими", "ией",
+	"ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий", "ой", "ей", "ов", "ев",
+	"ах", "ях", "ам", "ям", "ом", "ем", "ую", "юю", "ия", "ья", "ью",
+	"а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
+}
+
+// Stem returns a prefix to search for and whether it is a prefix. Cyrillic
+// words lose their ending; other words are left to the engine's own stemmer.
+func Stem(word string) (string, bool) {
+	isCyrillic := false
+	for _, r := range word {
+		if unicode.Is(unicode.Cyrillic, r) {
+			isCyrillic = true
+			break
+		}
+	}
+	if !isCyrillic {
+		return word, false
+	}
+	for _, end := range russianEndings {
+		if stem, ok := strings.CutSuffix(word, end); ok && utf8.RuneCountInString(stem) >= 3 {
+			return stem, true
+		}
+	}
+	return word, utf8.RuneCountInString(word) >= 4
+}

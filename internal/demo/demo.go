@@ -1,0 +1,131 @@
+// Package demo fills an empty database with a small newsroom written for
+// samizdat: The Northern Ledger, reporting from exile on a fictional
+// country. Articles are Markdown files imported like any other site's;
+// their lead images are drawn here, so nothing is downloaded.
+package demo
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/importer"
+)
+
+//go:embed site.yaml articles
+var files embed.FS
+
+type siteFile struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Language    string            `yaml:"language"`
+	Sections    []content.Section `yaml:"sections"`
+	Authors     []content.Author  `yaml:"authors"`
+}
+
+// Store is what the demo writes besides articles.
+type Store interface {
+	importer.Taxonomy
+	Sections(ctx context.Context) ([]content.Section, error)
+	CreateSection(ctx context.Context, s *content.Section) error
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Load fills the database when it has no sections yet and returns how many
+// articles it imported; on a database with content it does nothing.
+func Load(ctx context.Context, st Store, articles importer.Creator, images importer.Images) (int, error) {
+	secs, err := st.Sections(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(secs) > 0 {
+		return 0, nil
+	}
+	b, err := files.ReadFile("site.yaml")
+	if err != nil {
+		return 0, err
+	}
+	var sf siteFile
+	if err := yaml.Unmarshal(b, &sf); err != nil {
+		return 0, fmt.Errorf("site.yaml: %w", err)
+	}
+	for _, kv := range [][2]string{{"site.name", sf.Name}, {"site.description", sf.Description}, {"site.lang", sf.Language}} {
+		if err := st.SetSetting(ctx, kv[0], kv[1]); err != nil {
+			return 0, err
+		}
+	}
+	for i := range sf.Sections {
+		if err := st.CreateSection(ctx, &sf.Sections[i]); err != nil {
+			return 0, err
+		}
+	}
+	for i := range sf.Authors {
+		if err := st.CreateAuthor(ctx, &sf.Authors[i]); err != nil {
+			return 0, err
+		}
+	}
+	sub, err := fs.Sub(files, "articles")
+	if err != nil {
+		return 0, err
+	}
+	newest, err := newestDate(sub)
+	if err != nil {
+		return 0, err
+	}
+	// Shift every date so that the newest article is an hour old: the demo
+	// looks alive whenever it is started, and the news sitemap has entries.
+	shift := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute).Sub(newest)
+	im := &importer.Importer{
+		Taxonomy:    st,
+		Articles:    articles,
+		Images:      images,
+		DefaultLang: sf.Language,
+		Placeholder: Picture,
+		AdjustDate: func(t time.Time) time.Time {
+			// Corrections may be dated after the newest article: keep them in the past.
+			latest := time.Now().UTC().Add(-5 * time.Minute).Truncate(time.Minute)
+			if t = t.Add(shift); t.After(latest) {
+				return latest
+			}
+			return t
+		},
+	}
+	res, err := im.ImportFS(ctx, sub)
+	if err != nil {
+		return 0, err
+	}
+	if len(res.Errors) > 0 {
+		return len(res.Imported), fmt.Errorf("demo article: %w", res.Errors[0])
+	}
+	return len(res.Imported), nil
+}
+
+func newestDate(fsys fs.FS) (time.Time, error) {
+	var newest time.Time
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		fm, _, err := importer.Parse(p, b)
+		if err != nil {
+			return err
+		}
+		if t, err := time.Parse(time.RFC3339, fm.Date); err == nil && t.After(newest) {
+			newest = t
+		}
+		return nil
+	})
+	if newest.IsZero() {
+		newest = time.Now()
+	}
+	return newest, err
+}

@@ -1,0 +1,81 @@
+// Package httpx adapts handlers that return errors to net/http, and holds the
+// middleware every response passes through.
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+)
+
+// HandlerFunc is an HTTP handler that returns its failure instead of
+// writing it, so the error path stays at the left margin.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Error is an error with an HTTP status and a message safe to show readers.
+type Error struct {
+	Status  int
+	Message string
+	Err     error // the cause, logged, never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// NotFound is the error for a page that does not exist.
+func NotFound() error { return &Error{Status: http.StatusNotFound, Message: "Page not found"} }
+
+// BadRequest is the error for input the server cannot use.
+func BadRequest(msg string) error { return &Error{Status: http.StatusBadRequest, Message: msg} }
+
+// ErrorPage writes an error page for status with a message for readers.
+type ErrorPage func(w http.ResponseWriter, r *http.Request, status int, message string)
+
+// Adapter turns HandlerFuncs into http.Handlers, rendering errors with page
+// and logging the ones that are the server's fault.
+type Adapter struct {
+	Log  *slog.Logger
+	Page ErrorPage
+}
+
+// Handle adapts h.
+func (a *Adapter) Handle(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				a.Error(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		if err := h(w, r); err != nil {
+			a.Error(w, r, err)
+		}
+	})
+}
+
+// Error writes the page for err.
+func (a *Adapter) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a minute."
+	var he *Error
+	if errors.As(err, &he) {
+		status, msg = he.Status, he.Message
+	}
+	if status >= 500 {
+		a.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if r.Context().Err() != nil {
+		return // the client went away; nobody will read the page
+	}
+	a.Page(w, r, status, msg)
+}

@@ -1,0 +1,184 @@
+// Package server is the composition root: config -> store -> services ->
+// routes -> http.Server. It is the only package that knows every other one.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/samizdat-press/samizdat/internal/config"
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/demo"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/media"
+	"github.com/samizdat-press/samizdat/internal/site"
+	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/web"
+)
+
+// Server is a running samizdat.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	Store   *store.Store
+	Content *content.Service
+	Site    *site.Site
+	Media   *media.Dir
+	handler http.Handler
+}
+
+// New opens the database, loads demo content when asked, and builds the
+// routes. The caller must Close the Server.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	srv := &Server{cfg: cfg, log: log, Store: st}
+	if err := srv.build(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func (srv *Server) build(ctx context.Context) error {
+	md, err := media.NewDir(srv.cfg.Media)
+	if err != nil {
+		return err
+	}
+	srv.Media = md
+	srv.Content = content.NewService(srv.Store, content.NewRenderer())
+	if srv.cfg.Demo {
+		loaded, err := demo.Load(ctx, srv.Store, srv.Content, md)
+		if err != nil {
+			return fmt.Errorf("demo content: %w", err)
+		}
+		if loaded > 0 {
+			srv.log.Info("demo content loaded", "articles", loaded)
+		}
+	}
+	settings, err := srv.settings(ctx)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, err := site.New(site.Config{
+		Settings:   settings,
+		Reader:     srv.Store,
+		Media:      mediaFiles{md},
+		Web:        web.FS,
+		Log:        srv.log,
+		Registry:   reg,
+		CacheBytes: srv.cfg.CacheMB << 20,
+	})
+	if err != nil {
+		return err
+	}
+	srv.Site = st
+	srv.Content.OnChange(func(_ context.Context, c content.Change) { st.Invalidate(c) })
+
+	mux := http.NewServeMux()
+	st.Routes(mux)
+	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := httpx.NewMetrics(reg)
+	srv.handler = metrics.Wrap(httpx.SecurityHeaders(mux))
+	return nil
+}
+
+// mediaFiles adapts media.Dir to the site's MediaFiles.
+type mediaFiles struct{ d *media.Dir }
+
+func (m mediaFiles) Open(key, name string) (fs.File, error) { return m.d.Open(key, name) }
+
+func (srv *Server) settings(ctx context.Context) (site.Settings, error) {
+	s := site.Settings{BaseURL: srv.cfg.BaseURL}
+	var err error
+	for _, kv := range []struct {
+		key, def string
+		dst      *string
+	}{
+		{"site.name", "samizdat", &s.Name},
+		{"site.description", "Independent journalism, funded by readers.", &s.Description},
+		{"site.lang", "en", &s.Lang},
+	} {
+		if *kv.dst, err = srv.Store.Setting(ctx, kv.key, kv.def); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// Handler is the whole site, for tests and for Run.
+func (srv *Server) Handler() http.Handler { return srv.handler }
+
+func (srv *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := srv.Store.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "database %s: unavailable\n", srv.Store.Engine())
+		srv.log.Warn("health check failed", "err", err)
+		return nil
+	}
+	fmt.Fprintf(w, "ok\ndatabase %s: ok\n", srv.Store.Engine())
+	return nil
+}
+
+// Run serves on the configured address until ctx is cancelled, then stops
+// accepting connections and lets requests in flight finish.
+func (srv *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", srv.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", srv.cfg.Addr, err)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           srv.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	srv.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database.
+func (srv *Server) Close() error { return srv.Store.Close() }

@@ -1,0 +1,197 @@
+package site
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// page is a rendered response before it is cached.
+type page struct {
+	contentType string
+	body        []byte
+	deps        []string // what the page shows: see the dep* helpers
+}
+
+// entry is a cached page, compressed once, with its header values prepared
+// so that serving a hit allocates nothing.
+type entry struct {
+	key         string
+	contentType []string
+	raw, gz     []byte
+	rawLen      []string
+	gzLen       []string
+	etag        []string // of the identity representation
+	etagGz      []string // of the gzip representation
+	deps        []string
+	elem        *list.Element
+}
+
+func (e *entry) size() int { return len(e.raw) + len(e.gz) + len(e.key) + 256 }
+
+// pageCache holds rendered pages in memory, bounded by bytes, least recently
+// used out first. Each entry records what it depends on; invalidating a
+// dependency drops exactly the pages that show it.
+type pageCache struct {
+	mu       sync.Mutex
+	max      int
+	bytes    int
+	entries  map[string]*entry
+	byDep    map[string]map[*entry]struct{}
+	lru      *list.List
+	gen      atomic.Uint64 // bumped by every invalidation
+	hits     prometheus.Counter
+	misses   prometheus.Counter
+	evicted  prometheus.Counter
+	sizeG    prometheus.GaugeFunc
+	countG   prometheus.GaugeFunc
+	disabled bool
+}
+
+func newPageCache(maxBytes int, reg prometheus.Registerer) *pageCache {
+	c := &pageCache{
+		max:     maxBytes,
+		entries: map[string]*entry{},
+		byDep:   map[string]map[*entry]struct{}{},
+		lru:     list.New(),
+		hits:    prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_hits_total", Help: "Pages served from the page cache."}),
+		misses:  prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_misses_total", Help: "Pages rendered because they were not cached."}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_evictions_total", Help: "Pages dropped to stay within the size limit."}),
+	}
+	c.sizeG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_bytes", Help: "Bytes held by the page cache."},
+		func() float64 { c.mu.Lock(); defer c.mu.Unlock(); return float64(c.bytes) })
+	c.countG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_entries", Help: "Pages held by the page cache."},
+		func() float64 { c.mu.Lock(); defer c.mu.Unlock(); return float64(len(c.entries)) })
+	reg.MustRegister(c.hits, c.misses, c.evicted, c.sizeG, c.countG)
+	c.disabled = maxBytes <= 0
+	return c
+}
+
+// get returns the cached entry for key, or nil.
+func (c *pageCache) get(key string) *entry {
+	c.mu.Lock()
+	e := c.entries[key]
+	if e != nil {
+		c.lru.MoveToFront(e.elem)
+	}
+	c.mu.Unlock()
+	if e != nil {
+		c.hits.Inc()
+	} else {
+		c.misses.Inc()
+	}
+	return e
+}
+
+// generation is read before rendering; put refuses pages rendered before an
+// invalidation, which could show what was just changed.
+func (c *pageCache) generation() uint64 { return c.gen.Load() }
+
+// build compresses a page into an entry.
+func build(key string, p *page) *entry {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(p.body)
+	zw.Close()
+	sum := sha256.Sum256(p.body)
+	tag := hex.EncodeToString(sum[:12])
+	return &entry{
+		key:         key,
+		contentType: []string{p.contentType},
+		raw:         p.body,
+		gz:          buf.Bytes(),
+		rawLen:      []string{strconv.Itoa(len(p.body))},
+		gzLen:       []string{strconv.Itoa(buf.Len())},
+		etag:        []string{`"` + tag + `"`},
+		etagGz:      []string{`"` + tag + `-gz"`},
+		deps:        p.deps,
+	}
+}
+
+// put stores e unless the cache was invalidated since gen.
+func (c *pageCache) put(e *entry, gen uint64) {
+	if c.disabled || e.size() > c.max/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	if old := c.entries[e.key]; old != nil {
+		c.remove(old)
+	}
+	e.elem = c.lru.PushFront(e)
+	c.entries[e.key] = e
+	c.bytes += e.size()
+	for _, d := range e.deps {
+		set := c.byDep[d]
+		if set == nil {
+			set = map[*entry]struct{}{}
+			c.byDep[d] = set
+		}
+		set[e] = struct{}{}
+	}
+	for c.bytes > c.max {
+		oldest := c.lru.Back()
+		if oldest == nil {
+			break
+		}
+		c.remove(oldest.Value.(*entry))
+		c.evicted.Inc()
+	}
+}
+
+func (c *pageCache) remove(e *entry) {
+	delete(c.entries, e.key)
+	c.lru.Remove(e.elem)
+	c.bytes -= e.size()
+	for _, d := range e.deps {
+		if set := c.byDep[d]; set != nil {
+			delete(set, e)
+			if len(set) == 0 {
+				delete(c.byDep, d)
+			}
+		}
+	}
+}
+
+// invalidate drops every page that depends on any of deps.
+func (c *pageCache) invalidate(deps ...string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	n := 0
+	for _, d := range deps {
+		for e := range c.byDep[d] {
+			c.remove(e)
+			n++
+		}
+	}
+	return n
+}
+
+// purge drops everything, for changes that touch every page (site settings).
+func (c *pageCache) purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	c.entries = map[string]*entry{}
+	c.byDep = map[string]map[*entry]struct{}{}
+	c.lru.Init()
+	c.bytes = 0
+}
+
+// has reports whether key is cached, for tests.
+func (c *pageCache) has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[key] != nil
+}

@@ -1,0 +1,136 @@
+package site
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// sectionBlock is a section's latest stories on the home page.
+type sectionBlock struct {
+	Section  content.Section
+	Articles []*content.Article
+}
+
+func (s *Site) home(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	if r.URL.RawQuery != "" && r.URL.Query().Has("page") {
+		return nil, httpx.NotFound()
+	}
+	l, err := s.newLayout(r, "", s.settings.Description)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.db.ListArticles(ctx, store.ListQuery{Limit: 11})
+	if err != nil {
+		return nil, err
+	}
+	deps := articleDeps([]string{depAll}, latest)
+	data := struct {
+		layout
+		Lead   *content.Article
+		Latest []*content.Article
+		Blocks []sectionBlock
+	}{layout: l}
+	if len(latest) > 0 {
+		data.Lead, data.Latest = latest[0], latest[1:]
+	}
+	for _, sec := range l.Sections {
+		list, err := s.db.ListArticles(ctx, store.ListQuery{SectionID: sec.ID, Limit: 5})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) > 0 {
+			data.Blocks = append(data.Blocks, sectionBlock{Section: sec, Articles: list})
+			deps = articleDeps(append(deps, depSection(sec.ID)), list)
+		}
+	}
+	data.OG = &openGraph{Type: "website"}
+	return s.renderPage("home", data, deps)
+}
+
+// listPage is a section, tag or author page.
+type listPage struct {
+	layout
+	Heading  string
+	Kicker   string
+	Intro    string
+	Articles []*content.Article
+	Pager    pager
+	Total    int
+}
+
+func (s *Site) list(r *http.Request, q store.ListQuery, current, heading, kicker, intro string, deps []string) (*page, error) {
+	ctx := r.Context()
+	n, err := pageNumber(r)
+	if err != nil {
+		return nil, err
+	}
+	total, err := s.db.CountArticles(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	pg, err := newPager(r.URL.Path, n, total)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit, q.Offset = PageSize, (n-1)*PageSize
+	list, err := s.db.ListArticles(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	title := heading
+	if n > 1 {
+		title += " — page " + strconv.Itoa(n)
+	}
+	l, err := s.newLayout(r, title, intro)
+	if err != nil {
+		return nil, err
+	}
+	l.Canonical = s.settings.BaseURL + pageURL(r.URL.Path, n)
+	l.Current = current
+	if q.SectionID != 0 {
+		l.Feed = "/" + current + "/feed.xml"
+	}
+	l.OG = &openGraph{Type: "website"}
+	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Articles: list, Pager: pg, Total: total}
+	return s.renderPage("list", data, articleDeps(deps, list))
+}
+
+func (s *Site) section(r *http.Request) (*page, error) {
+	sec, err := s.db.SectionBySlug(r.Context(), r.PathValue("section"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, httpx.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.list(r, store.ListQuery{SectionID: sec.ID}, sec.Slug, sec.Name, "Section", "", []string{depSection(sec.ID)})
+	return p, err
+}
+
+func (s *Site) tag(r *http.Request) (*page, error) {
+	t, err := s.db.TagBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, httpx.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.list(r, store.ListQuery{TagID: t.ID}, "", t.Name, "Topic", "", []string{depTag(t.ID)})
+}
+
+func (s *Site) author(r *http.Request) (*page, error) {
+	a, err := s.db.AuthorBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, httpx.NotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.list(r, store.ListQuery{AuthorID: a.ID}, "", a.Name, "Author", a.Bio, []string{depAuthor(a.ID)})
+}

@@ -1,0 +1,330 @@
+// Package site is the public web: the pages readers see, the feeds and
+// sitemaps crawlers read, and the page cache in front of them.
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// Reader is what the public site reads from storage.
+type Reader interface {
+	Sections(ctx context.Context) ([]content.Section, error)
+	SectionBySlug(ctx context.Context, slug string) (content.Section, error)
+	TagBySlug(ctx context.Context, slug string) (content.Tag, error)
+	AuthorBySlug(ctx context.Context, slug string) (content.Author, error)
+	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
+	ListArticles(ctx context.Context, q store.ListQuery) ([]*content.Article, error)
+	CountArticles(ctx context.Context, q store.ListQuery) (int, error)
+	Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error)
+	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
+}
+
+// MediaFiles opens stored images.
+type MediaFiles interface {
+	Open(key, name string) (fs.File, error)
+}
+
+// Settings describe the site to readers.
+type Settings struct {
+	Name        string
+	Description string
+	Lang        string
+	BaseURL     string // absolute, no trailing slash: canonical links and feeds
+}
+
+// Config is what New needs.
+type Config struct {
+	Settings   Settings
+	Reader     Reader
+	Media      MediaFiles
+	Web        fs.FS // templates/ and static/
+	Log        *slog.Logger
+	Registry   prometheus.Registerer
+	CacheBytes int // 0 disables the page cache
+	Now        func() time.Time
+}
+
+// Site serves the public pages.
+type Site struct {
+	settings Settings
+	db       Reader
+	media    MediaFiles
+	log      *slog.Logger
+	cache    *pageCache
+	views    *views
+	assets   *assets
+	adapter  *httpx.Adapter
+	now      func() time.Time
+	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
+	maxSitemap int
+}
+
+// PageSize is the number of articles on a list page.
+const PageSize = 20
+
+// New parses templates and fingerprints assets; a broken template fails
+// here, at start-up, not on a reader's request.
+func New(cfg Config) (*Site, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Settings.BaseURL = strings.TrimRight(cfg.Settings.BaseURL, "/")
+	a, err := loadAssets(cfg.Web)
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{
+		settings: cfg.Settings,
+		db:       cfg.Reader,
+		media:    cfg.Media,
+		log:      cfg.Log,
+		cache:    newPageCache(cfg.CacheBytes, cfg.Registry),
+		assets:   a,
+		now:      cfg.Now,
+	}
+	v, err := parseViews(cfg.Web, s.funcs())
+	if err != nil {
+		return nil, err
+	}
+	s.views = v
+	s.adapter = &httpx.Adapter{Log: cfg.Log, Page: s.errorPage}
+	return s, nil
+}
+
+// Adapter returns the error adapter whose pages are in the site's style.
+func (s *Site) Adapter() *httpx.Adapter { return s.adapter }
+
+// Routes registers the public URLs on mux.
+func (s *Site) Routes(mux *http.ServeMux) {
+	h := s.adapter.Handle
+	mux.Handle("GET /{$}", h(s.cached(s.home)))
+	mux.Handle("GET /{section}/{$}", h(s.cached(s.section)))
+	mux.Handle("GET /{section}/feed.xml", h(s.cached(s.sectionFeed)))
+	mux.Handle("GET /{yyyy}/{mm}/{dd}/{slug}", h(s.cached(s.article)))
+	mux.Handle("GET /tag/{slug}/{$}", h(s.cached(s.tag)))
+	mux.Handle("GET /author/{slug}/{$}", h(s.cached(s.author)))
+	mux.Handle("GET /search", h(s.search))
+	mux.Handle("GET /feed.xml", h(s.cached(s.rss)))
+	mux.Handle("GET /atom.xml", h(s.cached(s.atom)))
+	mux.Handle("GET /feed.json", h(s.cached(s.jsonFeed)))
+	mux.Handle("GET /sitemap.xml", h(s.cached(s.sitemap)))
+	mux.Handle("GET /sitemaps/{n}/sitemap.xml", h(s.cached(s.sitemapPart)))
+	mux.Handle("GET /news-sitemap.xml", h(s.cached(s.newsSitemap)))
+	mux.Handle("GET /robots.txt", h(s.robots))
+	mux.Handle("GET /static/{version}/{name}", h(s.static))
+	mux.Handle("GET /favicon.ico", h(s.favicon))
+	mux.Handle("GET /media/{key}/{file}", h(s.mediaFile))
+	mux.Handle("/", h(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() }))
+}
+
+// cacheKey keeps only the query parameters pages read, so tracking
+// parameters or random strings cannot fill the cache with copies.
+func cacheKey(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return r.URL.Path
+	}
+	if p := r.URL.Query().Get("page"); p != "" && p != "1" {
+		return r.URL.Path + "?page=" + p
+	}
+	return r.URL.Path
+}
+
+// cached serves a page from the cache, rendering and storing it on a miss.
+func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		key := cacheKey(r)
+		e := s.cache.get(key)
+		if e == nil {
+			gen := s.cache.generation()
+			p, err := render(r)
+			var rd *redirect
+			if errors.As(err, &rd) {
+				http.Redirect(w, r, rd.to, http.StatusMovedPermanently)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			e = build(key, p)
+			s.cache.put(e, gen)
+		}
+		serveEntry(w, r, e, cacheControl)
+		return nil
+	}
+}
+
+var (
+	cacheControl = []string{"public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"}
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
+)
+
+// serveEntry writes a cached page, compressed when the client accepts it,
+// or 304 when the client already has it.
+func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
+	h := w.Header()
+	gz := acceptsGzip(r)
+	etag := e.etag
+	if gz {
+		etag = e.etagGz
+	}
+	h["Cache-Control"] = cc
+	h["Vary"] = varyEncoding
+	h["Etag"] = etag
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = e.contentType
+	body := e.raw
+	if gz {
+		h["Content-Encoding"] = gzipEncoding
+		h["Content-Length"] = e.gzLen
+		body = e.gz
+	} else {
+		h["Content-Length"] = e.rawLen
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(body)
+}
+
+// acceptsGzip reports whether the client takes gzip: a "gzip" or "*"
+// coding in Accept-Encoding without q=0.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header["Accept-Encoding"] {
+		for part := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.TrimSpace(name)
+			if name != "gzip" && name != "*" {
+				continue
+			}
+			q := strings.TrimSpace(params)
+			if qv, ok := strings.CutPrefix(q, "q="); ok {
+				if f, err := strconv.ParseFloat(qv, 64); err == nil && f == 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// pageNumber reads ?page=, 1 when absent. Anything but a small positive
+// number is a bad request.
+func pageNumber(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 || len(v) > 7 {
+		return 0, httpx.BadRequest(fmt.Sprintf("Page %q is not a page number.", truncate(v, 20)))
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// pager describes a page of a list.
+type pager struct {
+	Page, Last int
+	Path       string
+}
+
+func (p pager) Prev() string { return pageURL(p.Path, p.Page-1) }
+func (p pager) Next() string { return pageURL(p.Path, p.Page+1) }
+
+func pageURL(path string, n int) string {
+	if n <= 1 {
+		return path
+	}
+	if strings.Contains(path, "?") {
+		return path + "&page=" + strconv.Itoa(n)
+	}
+	return path + "?page=" + strconv.Itoa(n)
+}
+
+func newPager(path string, page, total int) (pager, error) {
+	last := max(1, (total+PageSize-1)/PageSize)
+	if page > last {
+		return pager{}, httpx.NotFound()
+	}
+	return pager{Page: page, Last: last, Path: path}, nil
+}
+
+// Invalidate drops the cached pages that a saved article touches: its own
+// page and every list it is or was in.
+func (s *Site) Invalidate(c content.Change) {
+	deps := []string{depArticle(c.After.ID)}
+	now := s.now()
+	wasLive := c.Before != nil && c.Before.Live(now)
+	isLive := c.After.Live(now)
+	if wasLive || isLive || c.After.Status == content.StatusPublished {
+		deps = append(deps, depAll)
+		for _, a := range []*content.Article{c.Before, c.After} {
+			if a == nil {
+				continue
+			}
+			deps = append(deps, depSection(a.Section.ID))
+			for _, t := range a.Tags {
+				deps = append(deps, depTag(t.ID))
+			}
+			for _, au := range a.Authors {
+				deps = append(deps, depAuthor(au.ID))
+			}
+		}
+	}
+	n := s.cache.invalidate(deps...)
+	s.log.Debug("page cache invalidated", "article", c.After.ID, "pages", n)
+}
+
+// PurgeCache drops every cached page.
+func (s *Site) PurgeCache() { s.cache.purge() }
+
+// Dependency keys recorded by cached pages.
+const depAll = "all" // every list: home, feeds, sitemaps
+
+func depArticle(id int64) string { return "a:" + strconv.FormatInt(id, 10) }
+func depSection(id int64) string { return "s:" + strconv.FormatInt(id, 10) }
+func depTag(id int64) string     { return "t:" + strconv.FormatInt(id, 10) }
+func depAuthor(id int64) string  { return "u:" + strconv.FormatInt(id, 10) }
+
+func articleDeps(deps []string, list []*content.Article) []string {
+	for _, a := range list {
+		deps = append(deps, depArticle(a.ID))
+	}
+	return deps
+}

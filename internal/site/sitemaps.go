@@ -1,0 +1,212 @@
+package site
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// SitemapMax is the most URLs one sitemap file may list (sitemaps.org).
+const SitemapMax = 50_000
+
+type urlset struct {
+	XMLName xml.Name     `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	News    string       `xml:"xmlns:news,attr,omitempty"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+type sitemapURL struct {
+	Loc     string       `xml:"loc"`
+	LastMod string       `xml:"lastmod,omitempty"`
+	News    *newsElement `xml:"news:news,omitempty"`
+}
+
+type newsElement struct {
+	Publication struct {
+		Name     string `xml:"news:name"`
+		Language string `xml:"news:language"`
+	} `xml:"news:publication"`
+	PublicationDate string `xml:"news:publication_date"`
+	Title           string `xml:"news:title"`
+}
+
+type sitemapIndex struct {
+	XMLName  xml.Name       `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 sitemapindex"`
+	Sitemaps []sitemapEntry `xml:"sitemap"`
+}
+
+type sitemapEntry struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+func w3c(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// fixedURLs are the pages besides articles: home, sections, authors, tags.
+func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
+	urls := []sitemapURL{{Loc: s.settings.BaseURL + "/"}}
+	secs, err := s.db.Sections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sec := range secs {
+		urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/" + sec.Slug + "/"})
+	}
+	if l, ok := s.db.(lister); ok {
+		authors, err := l.Authors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range authors {
+			urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/author/" + a.Slug + "/"})
+		}
+		tags, err := l.Tags(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tags {
+			urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/tag/" + t.Slug + "/"})
+		}
+	}
+	return urls, nil
+}
+
+// lister is the optional part of Reader that lists every author and tag.
+type lister interface {
+	Authors(ctx context.Context) ([]content.Author, error)
+	Tags(ctx context.Context) ([]content.Tag, error)
+}
+
+func (s *Site) articleURLs(ctx context.Context, offset, limit int) ([]sitemapURL, error) {
+	list, err := s.db.ListArticles(ctx, store.ListQuery{Limit: limit, Offset: offset, NoBylines: true})
+	if err != nil {
+		return nil, err
+	}
+	urls := make([]sitemapURL, 0, len(list))
+	for _, a := range list {
+		urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + a.Path(), LastMod: w3c(a.UpdatedAt)})
+	}
+	return urls, nil
+}
+
+// sitemap is one urlset while everything fits in one file, and an index of
+// numbered parts beyond that: part 1 holds the fixed pages, the others the
+// articles, newest first.
+func (s *Site) sitemap(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	fixed, err := s.fixedURLs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.db.CountArticles(ctx, store.ListQuery{})
+	if err != nil {
+		return nil, err
+	}
+	if len(fixed)+n <= s.sitemapMax() {
+		arts, err := s.articleURLs(ctx, 0, n)
+		if err != nil {
+			return nil, err
+		}
+		return xmlPage("application/xml; charset=utf-8", urlset{URLs: append(fixed, arts...)}, []string{depAll})
+	}
+	idx := sitemapIndex{}
+	parts := 1 + (n+s.sitemapMax()-1)/s.sitemapMax()
+	for i := 1; i <= parts; i++ {
+		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.settings.BaseURL + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
+	}
+	return xmlPage("application/xml; charset=utf-8", idx, []string{depAll})
+}
+
+func (s *Site) sitemapPart(r *http.Request) (*page, error) {
+	ctx := r.Context()
+	part, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || part < 1 || part > 100_000 {
+		return nil, httpx.NotFound()
+	}
+	n, err := s.db.CountArticles(ctx, store.ListQuery{})
+	if err != nil {
+		return nil, err
+	}
+	fixed, err := s.fixedURLs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(fixed)+n <= s.sitemapMax() || part > 1+(n+s.sitemapMax()-1)/s.sitemapMax() {
+		return nil, httpx.NotFound()
+	}
+	urls := fixed
+	if part > 1 {
+		urls, err = s.articleURLs(ctx, (part-2)*s.sitemapMax(), s.sitemapMax())
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(urls) > s.sitemapMax() {
+		urls = urls[:s.sitemapMax()]
+	}
+	return xmlPage("application/xml; charset=utf-8", urlset{URLs: urls}, []string{depAll})
+}
+
+func (s *Site) sitemapMax() int {
+	if s.maxSitemap > 0 {
+		return s.maxSitemap
+	}
+	return SitemapMax
+}
+
+// newsSitemap lists the articles of the last 48 hours for Google News.
+func (s *Site) newsSitemap(r *http.Request) (*page, error) {
+	list, err := s.db.ListArticles(r.Context(), store.ListQuery{Since: s.now().Add(-48 * time.Hour), Limit: 1000, NoBylines: true})
+	if err != nil {
+		return nil, err
+	}
+	set := urlset{News: "http://www.google.com/schemas/sitemap-news/0.9", URLs: []sitemapURL{}}
+	for _, a := range list {
+		n := &newsElement{PublicationDate: w3c(a.PublishedAt), Title: a.Headline}
+		n.Publication.Name = s.settings.Name
+		n.Publication.Language = a.Lang
+		set.URLs = append(set.URLs, sitemapURL{Loc: s.settings.BaseURL + a.Path(), News: n})
+	}
+	return xmlPage("application/xml; charset=utf-8", set, articleDeps([]string{depAll}, list))
+}
+
+func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err := w.Write([]byte("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\n" +
+		"Sitemap: " + s.settings.BaseURL + "/sitemap.xml\nSitemap: " + s.settings.BaseURL + "/news-sitemap.xml\n"))
+	return err
+}
+
+func (s *Site) mediaFile(w http.ResponseWriter, r *http.Request) error {
+	if s.media == nil {
+		return httpx.NotFound()
+	}
+	f, err := s.media.Open(r.PathValue("key"), r.PathValue("file"))
+	if err != nil {
+		return httpx.NotFound()
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return httpx.NotFound()
+	}
+	rs, ok := f.(interface {
+		Read([]byte) (int, error)
+		Seek(int64, int) (int64, error)
+	})
+	if !ok {
+		return httpx.NotFound()
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	// Media keys carry a hash of their source: a changed photo gets a new URL.
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", info.ModTime(), rs)
+	return nil
+}

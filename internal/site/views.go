@@ -1,0 +1,248 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// views holds one parsed template set per page, each the layout plus the page.
+type views struct {
+	pages map[string]*template.Template
+}
+
+func parseViews(web fs.FS, funcs template.FuncMap) (*views, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(web, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(web, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		t, err := template.Must(layout.Clone()).ParseFS(web, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		v.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+	}
+	return v, nil
+}
+
+func (v *views) render(name string, data any) ([]byte, error) {
+	t := v.pages[name]
+	if t == nil {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	buf.Grow(32 << 10)
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// layout is the data every page shares.
+type layout struct {
+	Site        Settings
+	Title       string // of the page, without the site name
+	Description string
+	Canonical   string // absolute URL
+	Lang        string
+	Sections    []content.Section
+	Current     string // slug of the section in the nav
+	Query       string // of the search box
+	OG          *openGraph
+	JSONLD      template.JS
+	NoIndex     bool
+	Feed        string // path of a section feed, besides the site feeds
+	CSS         string
+}
+
+type openGraph struct {
+	Type          string
+	Image         string
+	ImageAlt      string
+	ImageWidth    int
+	ImageHeight   int
+	PublishedTime string
+	ModifiedTime  string
+	Section       string
+	Tags          []string
+}
+
+func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
+	secs, err := s.db.Sections(r.Context())
+	if err != nil {
+		return layout{}, err
+	}
+	return layout{
+		Site:        s.settings,
+		Title:       title,
+		Description: desc,
+		Canonical:   s.settings.BaseURL + r.URL.Path,
+		Lang:        s.settings.Lang,
+		Sections:    secs,
+		CSS:         s.assets.url("style.css"),
+	}, nil
+}
+
+func (s *Site) funcs() template.FuncMap {
+	return template.FuncMap{
+		"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"datetime": func(t time.Time) string {
+			return t.UTC().Format("2 January 2006, 15:04 UTC")
+		},
+		"abs":    func(p string) string { return s.settings.BaseURL + p },
+		"img":    imageURL,
+		"srcset": srcset,
+		"mark":   highlight,
+		"asset":  func(name string) string { return s.assets.url(name) },
+		"minutes": func(words int) int {
+			return max(1, (words+199)/200)
+		},
+		"raw": func(h string) template.HTML {
+			// Only for article bodies: they were sanitized when saved.
+			return template.HTML(h)
+		},
+		"add": func(a, b int) int { return a + b },
+	}
+}
+
+func imageURL(im content.Image, w int) string {
+	best := 0
+	for _, v := range im.Widths {
+		if best == 0 || (v >= w && best < w) || (v <= w && v > best) {
+			best = v
+		}
+	}
+	return "/media/" + im.Key + "/" + strconv.Itoa(best) + ".jpg"
+}
+
+func srcset(im content.Image) string {
+	parts := make([]string, len(im.Widths))
+	for i, w := range im.Widths {
+		parts[i] = "/media/" + im.Key + "/" + strconv.Itoa(w) + ".jpg " + strconv.Itoa(w) + "w"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// highlight escapes a search snippet and marks the matched words.
+func highlight(snippet string) template.HTML {
+	esc := template.HTMLEscapeString(snippet)
+	esc = strings.ReplaceAll(esc, store.MarkStart, "<mark>")
+	esc = strings.ReplaceAll(esc, store.MarkEnd, "</mark>")
+	return template.HTML(esc)
+}
+
+// render renders a page template into a cacheable page.
+func (s *Site) renderPage(name string, data any, deps []string) (*page, error) {
+	b, err := s.views.render(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return &page{contentType: "text/html; charset=utf-8", body: b, deps: deps}, nil
+}
+
+// errorPage renders 404, 500 and other errors in the site's style. It
+// must work even when the database does not, so it loads no sections.
+func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	data := struct {
+		layout
+		Status  int
+		Message string
+	}{
+		layout: layout{Site: s.settings, Title: http.StatusText(status), Lang: s.settings.Lang,
+			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.settings.BaseURL + "/"},
+		Status: status, Message: message,
+	}
+	b, err := s.views.render("error", data)
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if err != nil {
+		s.log.Error("render error page", "err", err)
+		http.Error(w, message, status)
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// assets are the embedded static files, served under URLs that carry a hash
+// of their content so browsers and CDNs may keep them forever.
+type assets struct {
+	files   map[string]*entry
+	version string
+}
+
+func loadAssets(web fs.FS) (*assets, error) {
+	a := &assets{files: map[string]*entry{}}
+	h := sha256.New()
+	entries, err := fs.ReadDir(web, "static")
+	if err != nil {
+		return nil, fmt.Errorf("read static files: %w", err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(web, "static/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		a.files[e.Name()] = build(e.Name(), &page{contentType: ctype, body: b})
+		h.Write([]byte(e.Name()))
+		h.Write(b)
+	}
+	a.version = hex.EncodeToString(h.Sum(nil))[:10]
+	return a, nil
+}
+
+func (a *assets) url(name string) string { return "/static/" + a.version + "/" + name }
+
+var (
+	immutable = []string{"public, max-age=31536000, immutable"}
+	shortLife = []string{"public, max-age=300"}
+)
+
+func (s *Site) static(w http.ResponseWriter, r *http.Request) error {
+	e, ok := s.assets.files[r.PathValue("name")]
+	if !ok {
+		return httpx.NotFound()
+	}
+	cc := immutable
+	if r.PathValue("version") != s.assets.version {
+		// An old page asked for an old version: send the current file, but
+		// do not let it be kept under the old URL for long.
+		cc = shortLife
+	}
+	serveEntry(w, r, e, cc)
+	return nil
+}
+
+func (s *Site) favicon(w http.ResponseWriter, r *http.Request) error {
+	e, ok := s.assets.files["icon.svg"]
+	if !ok {
+		return httpx.NotFound()
+	}
+	serveEntry(w, r, e, shortLife)
+	return nil
+}

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+const summaryCols = `a.id, a.slug, a.headline, a.dek, a.lang, a.status, a.section_id, s.slug, s.name,
+	a.image_key, a.image_width, a.image_height, a.image_widths, a.image_alt, a.image_credit, a.image_caption,
+	a.published_at, a.created_at, a.updated_at, a.version`
+
+const fullCols = summaryCols + `, a.body, a.body_html, a.body_text`
+
+type scanner interface{ Scan(...any) error }
+
+func scanArticle(row scanner, full bool) (*content.Article, error) {
+	var (
+		a                content.Article
+		widths           string
+		published        sql.NullInt64
+		created, updated int64
+		status           string
+	)
+	dest := []any{&a.ID, &a.Slug, &a.Headline, &a.Dek, &a.Lang, &status, &a.Section.ID, &a.Section.Slug, &a.Section.Name,
+		&a.Image.Key, &a.Image.Width, &a.Image.Height, &widths, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
+		&published, &created, &updated, &a.Version}
+	if full {
+		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.Status = content.Status(status)
+	a.PublishedAt = fromUnix(published)
+	a.CreatedAt = time.Unix(created, 0).UTC()
+	a.UpdatedAt = time.Unix(updated, 0).UTC()
+	for _, w := range strings.Split(widths, ",") {
+		if n, err := strconv.Atoi(w); err == nil {
+			a.Image.Widths = append(a.Image.Widths, n)
+		}
+	}
+	return &a, nil
+}
+
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func liveAt(a *content.Article) any {
+	if a.Status == content.StatusPublished {
+		return unix(a.PublishedAt)
+	}
+	return nil
+}
+
+// CreateArticle stores a new, already validated and rendered article with its
+// links, in one transaction, and sets its ID and version.
+func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
+	now := s.now().UTC().Truncate(time.Second)
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = now
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
+			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
+			 image_key, image_width, image_height, image_widths, image_alt, image_credit, image_caption,
+			 published_at, live_at, created_at, updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`),
+			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
+			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
+			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix()).Scan(&a.ID)
+		if isUnique(err) {
+			return fmt.Errorf("create article: slug %q is taken: %w", a.Slug, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("create article %q: %w", a.Slug, err)
+		}
+		a.Version = 1
+		if err := s.writeLinks(ctx, tx, a); err != nil {
+			return err
+		}
+		for i := range a.Corrections {
+			c := &a.Corrections[i]
+			if c.CreatedAt.IsZero() {
+				c.CreatedAt = now
+			}
+			if err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO corrections (article_id, created_at, text) VALUES (?, ?, ?) RETURNING id`),
+				a.ID, c.CreatedAt.Unix(), c.Text).Scan(&c.ID); err != nil {
+				return fmt.Errorf("create article %q: correction: %w", a.Slug, err)
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateArticle saves changes to an article. The article's Version must be the
+// stored one: a stale version means someone else saved in between, and the
+// save fails with ErrConflict instead of overwriting their work.
+func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
+	a.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET
+			slug = ?, headline = ?, dek = ?, body = ?, body_html = ?, body_text = ?, lang = ?, status = ?, section_id = ?,
+			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_alt = ?, image_credit = ?, image_caption = ?,
+			published_at = ?, live_at = ?, updated_at = ?, version = version + 1
+			WHERE id = ? AND version = ?`),
+			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
+			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
+			unix(a.PublishedAt), liveAt(a), a.UpdatedAt.Unix(), a.ID, a.Version)
+		if isUnique(err) {
+			return fmt.Errorf("update article: slug %q is taken: %w", a.Slug, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("update article %d: %w", a.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var v int
+			err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT version FROM articles WHERE id = ?`), a.ID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("update article %d: %w", a.ID, ErrNotFound)
+			}
+			return fmt.Errorf("update article %d: saved by someone else (version %d, yours %d): %w", a.ID, v, a.Version, ErrConflict)
+		}
+		a.Version++
+		for _, q := range []string{`DELETE FROM article_authors WHERE article_id = ?`, `DELETE FROM article_tags WHERE article_id = ?`} {
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(q), a.ID); err != nil {
+				return fmt.Errorf("update article %d: %w", a.ID, err)
+			}
+		}
+		return s.writeLinks(ctx, tx, a)
+	})
+}
+
+func (s *Store) writeLinks(ctx context.Context, tx *sql.Tx, a *content.Article) error {
+	live := liveAt(a)
+	for i, au := range a.Authors {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO article_authors (article_id, author_id, position, live_at) VALUES (?, ?, ?, ?)`),
+			a.ID, au.ID, i, live); err != nil {
+			return fmt.Errorf("article %q: author %q: %w", a.Slug, au.Slug, err)
+		}
+	}
+	tags, err := s.ensureTags(ctx, tx, a.Tags)
+	if err != nil {
+		return fmt.Errorf("article %q: %w", a.Slug, err)
+	}
+	a.Tags = tags
+	for _, t := range tags {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO article_tags (article_id, tag_id, live_at) VALUES (?, ?, ?)`),
+			a.ID, t.ID, live); err != nil {
+			return fmt.Errorf("article %q: tag %q: %w", a.Slug, t.Slug, err)
+		}
+	}
+	return nil
+}
+
+// AddCorrection appends a dated correction to an article.
+func (s *Store) AddCorrection(ctx context.Context, articleID int64, c *content.Correction) error {
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now().UTC().Truncate(time.Second)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO corrections (article_id, created_at, text) VALUES (?, ?, ?) RETURNING id`),
+			articleID, c.CreatedAt.Unix(), c.Text).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("add correction to article %d: %w", articleID, err)
+		}
+		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET updated_at = ? WHERE id = ?`), c.CreatedAt.Unix(), articleID)
+		return err
+	})
+}
+
+// ArticleBySlug returns an article with its authors, tags and corrections,
+// whatever its status; callers decide who may see it.
+func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*content.Article, error) {
+	return s.article(ctx, `a.slug = ?`, slug)
+}
+
+// ArticleByID is ArticleBySlug by ID.
+func (s *Store) ArticleByID(ctx context.Context, id int64) (*content.Article, error) {
+	return s.article(ctx, `a.id = ?`, id)
+}
+
+func (s *Store) article(ctx context.Context, where string, arg any) (*content.Article, error) {
+	row := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+fullCols+`
+		FROM articles a JOIN sections s ON s.id = a.section_id WHERE `+where), arg)
+	a, err := scanArticle(row, true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("article %v: %w", arg, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("article %v: %w", arg, err)
+	}
+	list := []*content.Article{a}
+	if err := s.loadAuthors(ctx, list); err != nil {
+		return nil, err
+	}
+	if err := s.loadTags(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := s.loadCorrections(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// loadAuthors fills the bylines of many articles in one query.
+func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*content.Article, len(list))
+	args := make([]any, len(list))
+	for i, a := range list {
+		byID[a.ID] = a
+		args[i] = a.ID
+	}
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT x.article_id, au.id, au.slug, au.name, au.bio
+		FROM article_authors x JOIN authors au ON au.id = x.author_id
+		WHERE x.article_id IN (`+placeholders(len(list))+`) ORDER BY x.article_id, x.position`), args...)
+	if err != nil {
+		return fmt.Errorf("load bylines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var au content.Author
+		if err := rows.Scan(&id, &au.ID, &au.Slug, &au.Name, &au.Bio); err != nil {
+			return fmt.Errorf("load bylines: %w", err)
+		}
+		byID[id].Authors = append(byID[id].Authors, au)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadTags(ctx context.Context, a *content.Article) error {
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT t.id, t.slug, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id
+		WHERE x.article_id = ? ORDER BY t.name`), a.ID)
+	if err != nil {
+		return fmt.Errorf("load tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t content.Tag
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name); err != nil {
+			return fmt.Errorf("load tags: %w", err)
+		}
+		a.Tags = append(a.Tags, t)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadCorrections(ctx context.Context, a *content.Article) error {
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT id, created_at, text FROM corrections WHERE article_id = ? ORDER BY created_at, id`), a.ID)
+	if err != nil {
+		return fmt.Errorf("load corrections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c content.Correction
+		var at int64
+		if err := rows.Scan(&c.ID, &at, &c.Text); err != nil {
+			return fmt.Errorf("load corrections: %w", err)
+		}
+		c.CreatedAt = time.Unix(at, 0).UTC()
+		a.Corrections = append(a.Corrections, c)
+	}
+	return rows.Err()
+}

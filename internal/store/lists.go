@@ -1,0 +1,196 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+// ListQuery selects live articles, newest first. At most one of SectionID,
+// TagID and AuthorID is used, in that order.
+type ListQuery struct {
+	SectionID int64
+	TagID     int64
+	AuthorID  int64
+	Since     time.Time // only articles published at or after it
+	Limit     int
+	Offset    int
+	Full      bool // include bodies, for feeds
+	NoBylines bool // skip loading authors, for sitemaps
+}
+
+// listSQL builds the FROM/WHERE part and its arguments. Each filter reads one
+// partial index ordered by live_at, so a page costs the same on any size of site.
+func (s *Store) listSQL(q ListQuery) (from string, args []any) {
+	now := s.now().Unix()
+	since := int64(0)
+	if !q.Since.IsZero() {
+		since = q.Since.Unix()
+	}
+	switch {
+	case q.SectionID != 0:
+		return ` FROM articles a JOIN sections s ON s.id = a.section_id
+			WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{q.SectionID, now, since}
+	case q.TagID != 0:
+		return ` FROM article_tags x JOIN articles a ON a.id = x.article_id JOIN sections s ON s.id = a.section_id
+			WHERE x.tag_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`, []any{q.TagID, now, since}
+	case q.AuthorID != 0:
+		return ` FROM article_authors x JOIN articles a ON a.id = x.article_id JOIN sections s ON s.id = a.section_id
+			WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`, []any{q.AuthorID, now, since}
+	}
+	return ` FROM articles a JOIN sections s ON s.id = a.section_id
+		WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{now, since}
+}
+
+func orderCol(q ListQuery) string {
+	if q.TagID != 0 || q.AuthorID != 0 {
+		if q.SectionID == 0 {
+			return "x.live_at"
+		}
+	}
+	return "a.live_at"
+}
+
+// ListArticles returns live articles, newest first.
+func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Article, error) {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	from, args := s.listSQL(q)
+	cols := summaryCols
+	if q.Full {
+		cols = fullCols
+	}
+	args = append(args, q.Limit, q.Offset)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+cols+from+
+		` ORDER BY `+orderCol(q)+` DESC, a.id DESC LIMIT ? OFFSET ?`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	defer rows.Close()
+	var list []*content.Article
+	for rows.Next() {
+		a, err := scanArticle(rows, q.Full)
+		if err != nil {
+			return nil, fmt.Errorf("list articles: %w", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list articles: %w", err)
+	}
+	rows.Close()
+	if !q.NoBylines {
+		if err := s.loadAuthors(ctx, list); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
+
+// CountArticles counts what ListArticles would page through.
+func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
+	from, args := s.listSQL(q)
+	var n int
+	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*)`+from), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return n, nil
+}
+
+// Related returns up to n live articles for a "Read more" list: those sharing
+// the most tags with a first (newest among equals), then the newest of its section.
+func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error) {
+	now := s.now().Unix()
+	score := map[int64]int{}
+	newest := map[int64]int64{}
+	for _, t := range a.Tags {
+		rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT article_id, live_at FROM article_tags
+			WHERE tag_id = ? AND live_at IS NOT NULL AND live_at <= ? AND article_id <> ?
+			ORDER BY live_at DESC LIMIT ?`), t.ID, now, a.ID, n*3)
+		if err != nil {
+			return nil, fmt.Errorf("related: %w", err)
+		}
+		for rows.Next() {
+			var id, at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("related: %w", err)
+			}
+			score[id]++
+			newest[id] = at
+		}
+		rows.Close()
+	}
+	ids := make([]int64, 0, len(score))
+	for id := range score {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(x, y int64) int {
+		return cmp.Or(cmp.Compare(score[y], score[x]), cmp.Compare(newest[y], newest[x]), cmp.Compare(y, x))
+	})
+	if len(ids) > n {
+		ids = ids[:n]
+	}
+	if len(ids) < n {
+		rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT id FROM articles
+			WHERE section_id = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
+			ORDER BY live_at DESC LIMIT ?`), a.Section.ID, now, a.ID, n*2)
+		if err != nil {
+			return nil, fmt.Errorf("related: %w", err)
+		}
+		for rows.Next() && len(ids) < n {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("related: %w", err)
+			}
+			if _, dup := score[id]; !dup {
+				score[id] = 0
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+	}
+	return s.articlesByIDs(ctx, ids)
+}
+
+// articlesByIDs returns summaries in the order of ids.
+func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Article, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`
+		FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN (`+placeholders(len(ids))+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("articles by id: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]*content.Article{}
+	for rows.Next() {
+		a, err := scanArticle(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("articles by id: %w", err)
+		}
+		byID[a.ID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	out := make([]*content.Article, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, s.loadAuthors(ctx, out)
+}

@@ -1,0 +1,110 @@
+// Package store is the one place with SQL. It opens SQLite (PostgreSQL in a
+// later step), applies the embedded migrations and answers queries grouped by
+// aggregate, one file each.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Store reads and writes the site's data.
+type Store struct {
+	read    *sql.DB // many connections, readers never wait on writers (WAL)
+	write   *sql.DB // one connection: SQLite allows one writer at a time
+	dialect dialect
+	now     func() time.Time
+}
+
+// dialect holds what differs between engines, chosen once at Open.
+type dialect struct {
+	name   string
+	rebind func(string) string
+	// searchSQL returns the ranked search query and its count query for an
+	// engine-specific match expression.
+	search searcher
+}
+
+// Open opens the database named by dsn: a file path for SQLite. It applies
+// pending migrations before returning.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("open database: PostgreSQL support is not built yet; use a SQLite file path")
+	}
+	s, err := openSQLite(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect.name, err)
+	}
+	return nil
+}
+
+// Engine names the database engine, for logs and health checks.
+func (s *Store) Engine() string { return s.dialect.name }
+
+// SetClock replaces the store's clock; tests use it to control time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func fromUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
