@@ -10,10 +10,13 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 )
 
+// functionWords come first in the Zipf ranking: the most frequent words.
+var functionWords = strings.Fields(`the of and to a in that is was for on with as by at from it this were are has had
+be not but or which after their said his her they who have been would will more than its when also over into`)
+
 // vocabulary for synthetic articles: newsroom words, so that search and
 // stemming work on them as on real text.
-var vocabulary = strings.Fields(`the a of in to and on for with by from at as that this was were is are has had
-government ministry court judge election vote count commission parliament deputy governor mayor region city
+var vocabulary = strings.Fields(`government ministry court judge election vote count commission parliament deputy governor mayor region city
 village border energy price tariff budget contract tender bridge road hospital school teacher doctor nurse
 journalist editor newspaper broadcaster channel blogger messenger internet censorship blocking VPN mirror
 protest rally arrest detention sentence appeal lawyer prosecutor witness evidence document leak investigation
@@ -58,8 +61,9 @@ func Generate(ctx context.Context, st Store, articles interface {
 	}
 	tags := make([]string, 200)
 	for i := range tags {
-		tags[i] = fmt.Sprintf("%s-%s", vocabulary[40+rng.IntN(len(vocabulary)-40)], vocabulary[40+rng.IntN(len(vocabulary)-40)])
+		tags[i] = fmt.Sprintf("%s-%s", vocabulary[rng.IntN(len(vocabulary))], vocabulary[rng.IntN(len(vocabulary))])
 	}
+	lex := newLexicon(rng)
 	start := time.Now().UTC().Add(-time.Duration(n) * 10 * time.Minute)
 	for i := range n {
 		if err := ctx.Err(); err != nil {
@@ -68,7 +72,7 @@ func Generate(ctx context.Context, st Store, articles interface {
 		a := &content.Article{
 			Headline: sentence(rng, 8+rng.IntN(6)),
 			Dek:      sentence(rng, 20+rng.IntN(10)),
-			Body:     body(rng, 800),
+			Body:     body(rng, lex, 800),
 			Lang:     "en",
 			Status:   content.StatusPublished,
 			Section:  secs[rng.IntN(len(secs))],
@@ -96,6 +100,36 @@ func Generate(ctx context.Context, st Store, articles interface {
 	return n, nil
 }
 
+// lexicon is every word synthetic text uses, most frequent first: function
+// words, newsroom words, then a long tail of made-up names and terms. Words
+// are drawn with Zipf's law, as in real prose, so a rare word is found in few
+// articles and a search for it behaves as on a real archive.
+type lexicon struct {
+	words []string
+	zipf  *rand.Zipf
+}
+
+func newLexicon(rng *rand.Rand) *lexicon {
+	syll := strings.Fields("ka ro mi len dor vas ta ni sel bur gan os tiv pel ar mun zo ek ras vel")
+	words := append(append([]string{}, functionWords...), vocabulary...)
+	for i := range 6000 {
+		w := syll[i%len(syll)] + syll[(i/len(syll))%len(syll)] + syll[(i/(len(syll)*len(syll)))%len(syll)]
+		words = append(words, w)
+	}
+	return &lexicon{words: words, zipf: rand.NewZipf(rng, 1.07, 2, uint64(len(words)-1))}
+}
+
+func (l *lexicon) word() string { return l.words[l.zipf.Uint64()] }
+
+func (l *lexicon) sentence(words int) string {
+	ws := make([]string, words)
+	for i := range ws {
+		ws[i] = l.word()
+	}
+	s := strings.Join(ws, " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func sentence(rng *rand.Rand, words int) string {
 	ws := make([]string, words)
 	for i := range ws {
@@ -105,7 +139,7 @@ func sentence(rng *rand.Rand, words int) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func body(rng *rand.Rand, words int) string {
+func body(rng *rand.Rand, lex *lexicon, words int) string {
 	var b strings.Builder
 	written := 0
 	for p := 0; written < words; p++ {
@@ -114,7 +148,7 @@ func body(rng *rand.Rand, words int) string {
 		}
 		for range 3 + rng.IntN(3) {
 			n := 10 + rng.IntN(16)
-			b.WriteString(sentence(rng, n) + ". ")
+			b.WriteString(lex.sentence(n) + ". ")
 			written += n
 		}
 		b.WriteString("\n\n")

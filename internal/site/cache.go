@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -94,25 +95,38 @@ func (c *pageCache) get(key string) *entry {
 // invalidation, which could show what was just changed.
 func (c *pageCache) generation() uint64 { return c.gen.Load() }
 
-// build compresses a page into an entry.
-func build(key string, p *page) *entry {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(p.body)
-	zw.Close()
+// gzipWriters are reused: a gzip.Writer allocates hundreds of kilobytes.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	return zw
+}}
+
+// build makes an entry of a page; compressed says whether to gzip it now
+// (always for the cache; for an uncached response only if the client takes it).
+func build(key string, p *page, compressed bool) *entry {
 	sum := sha256.Sum256(p.body)
 	tag := hex.EncodeToString(sum[:12])
-	return &entry{
+	e := &entry{
 		key:         key,
 		contentType: []string{p.contentType},
 		raw:         p.body,
-		gz:          buf.Bytes(),
 		rawLen:      []string{strconv.Itoa(len(p.body))},
-		gzLen:       []string{strconv.Itoa(buf.Len())},
 		etag:        []string{`"` + tag + `"`},
 		etagGz:      []string{`"` + tag + `-gz"`},
 		deps:        p.deps,
 	}
+	if compressed {
+		var buf bytes.Buffer
+		buf.Grow(len(p.body) / 3)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		zw.Write(p.body)
+		zw.Close()
+		gzipWriters.Put(zw)
+		e.gz = buf.Bytes()
+		e.gzLen = []string{strconv.Itoa(buf.Len())}
+	}
+	return e
 }
 
 // put stores e unless the cache was invalidated since gen.

@@ -43,12 +43,13 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	l.Query = raw
 	data := struct {
 		layout
-		Q     string
-		Empty bool
-		Hits  []store.SearchHit
-		Total int
-		Pager pager
-	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total}
+		Q      string
+		Empty  bool
+		Hits   []store.SearchHit
+		Total  int
+		Capped bool
+		Pager  pager
+	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap}
 	last := max(1, (total+PageSize-1)/PageSize)
 	data.Pager = pager{Page: n, Last: last, Path: "/search?q=" + url.QueryEscape(raw)}
 	b, err := s.views.render("search", data)

@@ -159,7 +159,7 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 			if err != nil {
 				return err
 			}
-			e = build(key, p)
+			e = build(key, p, !s.cache.disabled || acceptsGzip(r))
 			s.cache.put(e, gen)
 		}
 		serveEntry(w, r, e, cacheControl)
@@ -177,7 +177,7 @@ var (
 // or 304 when the client already has it.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
 	h := w.Header()
-	gz := acceptsGzip(r)
+	gz := e.gz != nil && acceptsGzip(r)
 	etag := e.etag
 	if gz {
 		etag = e.etagGz

@@ -208,7 +208,7 @@ func loadAssets(web fs.FS) (*assets, error) {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		a.files[e.Name()] = build(e.Name(), &page{contentType: ctype, body: b})
+		a.files[e.Name()] = build(e.Name(), &page{contentType: ctype, body: b}, true)
 		h.Write([]byte(e.Name()))
 		h.Write(b)
 	}

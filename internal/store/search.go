@@ -1,8 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -21,12 +25,20 @@ type SearchHit struct {
 	Snippet string // plain text with MarkStart/MarkEnd around matches
 }
 
+// SearchCap bounds the matches a search ranks and counts: the newest
+// SearchCap matches are ranked by relevance. A news site's readers want
+// recent stories, and the bound keeps a search for a word found in every
+// article as fast as one for a rare word.
+const SearchCap = 1000
+
 // searcher is the engine-specific half of search.
 type searcher interface {
 	// match turns a parsed query into the engine's match argument.
 	match(q content.Query) string
-	query() string // args: match, now, limit, offset
-	count() string // args: match, now
+	// candidates returns the IDs of up to SearchCap live matches, best first.
+	candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error)
+	// snippetQuery selects one article's summary columns and snippet; args: match, id.
+	snippetQuery() string
 }
 
 type fts5 struct{}
@@ -57,43 +69,74 @@ func (fts5) match(q content.Query) string {
 	return m
 }
 
-func (fts5) query() string {
+// candidates walks matches newest first (FTS5 reads its index in rowid
+// order, and rowids grow with time), stops at SearchCap, and ranks those by
+// bm25 with the headline weighted above the dek above the body.
+func (fts5) candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), a.live_at
+		FROM articles_fts f JOIN articles a ON a.id = f.rowid
+		WHERE articles_fts MATCH ? AND a.live_at IS NOT NULL AND a.live_at <= ?
+		ORDER BY f.rowid DESC LIMIT ?`, match, now, SearchCap)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type cand struct {
+		id, live int64
+		score    float64
+	}
+	var cs []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.id, &c.score, &c.live); err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(cs, func(x, y cand) int {
+		return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(y.live, x.live))
+	})
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.id
+	}
+	return ids, nil
+}
+
+func (fts5) snippetQuery() string {
 	return `SELECT ` + summaryCols + `, snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24)
 		FROM articles_fts f JOIN articles a ON a.id = f.rowid JOIN sections s ON s.id = a.section_id
-		WHERE articles_fts MATCH ? AND a.live_at IS NOT NULL AND a.live_at <= ?
-		ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0), a.live_at DESC LIMIT ? OFFSET ?`
+		WHERE articles_fts MATCH ? AND f.rowid = ?`
 }
 
-func (fts5) count() string {
-	return `SELECT COUNT(*) FROM articles_fts f JOIN articles a ON a.id = f.rowid
-		WHERE articles_fts MATCH ? AND a.live_at IS NOT NULL AND a.live_at <= ?`
-}
-
-// Search finds live articles matching a reader's query, best first, and
-// counts all matches for pagination.
+// Search finds live articles matching a reader's query, best first. The
+// total is capped at SearchCap.
 func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) ([]SearchHit, int, error) {
 	if q.Empty() {
 		return nil, 0, nil
 	}
 	m := s.dialect.search.match(q)
-	now := s.now().Unix()
-	var total int
-	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(s.dialect.search.count()), m, now).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("search count: %w", err)
-	}
-	if total == 0 || offset >= total {
-		return nil, total, nil
-	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(s.dialect.search.query()), m, now, limit, offset)
+	ids, err := s.dialect.search.candidates(ctx, s.read, m, s.now().Unix())
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
-	defer rows.Close()
-	var hits []SearchHit
-	var list []*content.Article
-	for rows.Next() {
+	total := len(ids)
+	if offset >= total {
+		return nil, total, nil
+	}
+	ids = ids[offset:min(total, offset+limit)]
+	hits := make([]SearchHit, 0, len(ids))
+	list := make([]*content.Article, 0, len(ids))
+	query := s.dialect.rebind(s.dialect.search.snippetQuery())
+	for _, id := range ids {
 		var h SearchHit
-		a, err := scanArticle(rowWithExtra{rows, &h.Snippet}, false)
+		a, err := scanArticle(rowWithExtra{s.read.QueryRowContext(ctx, query, m, id), &h.Snippet}, false)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // unpublished since the first query
+		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("search: %w", err)
 		}
@@ -101,10 +144,6 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 		hits = append(hits, h)
 		list = append(list, a)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
-	}
-	rows.Close()
 	return hits, total, s.loadAuthors(ctx, list)
 }
 

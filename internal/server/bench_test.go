@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/config"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// benchServer opens the database named by SAMIZDAT_BENCH_DB (made by
+// `samizdat gen --articles 100000`, as `make bench` does) with the page
+// cache off, so every request renders.
+func benchServer(b *testing.B) (*Server, []string) {
+	db := os.Getenv("SAMIZDAT_BENCH_DB")
+	if db == "" {
+		b.Skip("SAMIZDAT_BENCH_DB is not set: run `make bench`, which generates a 100,000-article database")
+	}
+	ctx := context.Background()
+	srv, err := New(ctx, config.Config{
+		DB: db, Media: filepath.Join(b.TempDir(), "media"), BaseURL: "http://127.0.0.1:8080", CacheMB: 0,
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	list, err := srv.Store.ListArticles(ctx, store.ListQuery{Limit: 500, Offset: 1000, NoBylines: true})
+	if err != nil || len(list) == 0 {
+		b.Fatalf("list articles: %v (%d)", err, len(list))
+	}
+	paths := make([]string, len(list))
+	for i, a := range list {
+		paths[i] = a.Path()
+	}
+	return srv, paths
+}
+
+// runPaths requests paths in turn and reports the median and 99th percentile.
+func runPaths(b *testing.B, h http.Handler, paths []string) {
+	b.Helper()
+	durations := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, req)
+		durations = append(durations, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET %s: %d", req.URL.Path, rec.Code)
+		}
+		io.Copy(io.Discard, rec.Body)
+	}
+	b.StopTimer()
+	slices.Sort(durations)
+	if n := len(durations); n > 0 {
+		b.ReportMetric(float64(durations[n/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(durations[n*99/100].Microseconds()), "p99-µs")
+	}
+}
+
+func BenchmarkArticleUncached(b *testing.B) {
+	srv, paths := benchServer(b)
+	runPaths(b, srv.Handler(), paths)
+}
+
+func BenchmarkHomeUncached(b *testing.B) {
+	srv, _ := benchServer(b)
+	runPaths(b, srv.Handler(), []string{"/"})
+}
+
+func BenchmarkRSSUncached(b *testing.B) {
+	srv, _ := benchServer(b)
+	runPaths(b, srv.Handler(), []string{"/feed.xml"})
+}
+
+func BenchmarkSectionPageUncached(b *testing.B) {
+	srv, _ := benchServer(b)
+	secs, err := srv.Store.Sections(context.Background())
+	if err != nil || len(secs) == 0 {
+		b.Fatal("no sections", err)
+	}
+	runPaths(b, srv.Handler(), []string{"/" + secs[0].Slug + "/", fmt.Sprintf("/%s/?page=%d", secs[0].Slug, 50)})
+}
+
+func BenchmarkSearch(b *testing.B) {
+	srv, _ := benchServer(b)
+	runPaths(b, srv.Handler(), []string{"/search?q=court+election", "/search?q=energy", "/search?q=%22border+village%22"})
+}

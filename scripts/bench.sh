@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# make bench: the figures the foundation asks for, each against a reference
+# measured in the same run on the same machine.
+#
+#   1. Go benchmarks on a 100,000-article database, page cache off:
+#      uncached article, home, RSS, section page, search.
+#   2. Start-up time of `samizdat serve` on that database.
+#   3. Load on loopback with keep-alive (wrk): a cached article page from
+#      samizdat vs nginx serving the very same bytes from disk.
+#   4. Resident memory of samizdat after the load.
+#
+# Results go to stdout and to docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+ARTICLES="${BENCH_ARTICLES:-100000}"
+DURATION="${BENCH_DURATION:-10s}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+WORK=".bench"
+DB="$WORK/${ARTICLES}.db"
+PORT_APP=18080
+PORT_NGINX=18081
+mkdir -p "$WORK"
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "installing $2 (Debian package)..." >&2
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq "$2" >/dev/null; fi
+  fi
+}
+need nginx nginx-light
+need wrk wrk
+
+go build -trimpath -o "$WORK/samizdat" ./cmd/samizdat
+BIN="$WORK/samizdat"
+
+if [ ! -f "$DB" ]; then
+  echo "generating $ARTICLES articles into $DB (once; later runs reuse it)..." >&2
+  "$BIN" gen --articles "$ARTICLES" --db "$DB" >&2
+fi
+
+echo "== Go benchmarks (page cache off, $ARTICLES articles)" >&2
+GOBENCH="$WORK/gobench.txt"
+SAMIZDAT_BENCH_DB="$PWD/$DB" go test -run='^$' -bench=. -benchtime=2s -count=1 ./internal/server/ | tee "$GOBENCH" >&2
+
+metric() { # metric BENCHNAME UNIT -> value
+  awk -v b="$1" -v u="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$GOBENCH"
+}
+
+echo "== start-up" >&2
+startup_ms() {
+  local start end pid
+  start=$(date +%s%N)
+  "$BIN" serve --db "$DB" --media "$WORK/media" --addr "127.0.0.1:$PORT_APP" --log-level WARN &
+  pid=$!
+  until curl -fs "http://127.0.0.1:$PORT_APP/healthz" >/dev/null 2>&1; do sleep 0.005; done
+  end=$(date +%s%N)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo $(( (end - start) / 1000000 ))
+}
+STARTUPS=()
+for _ in 1 2 3 4 5; do STARTUPS+=("$(startup_ms)"); done
+STARTUP=$(printf '%s\n' "${STARTUPS[@]}" | sort -n | sed -n 3p)
+echo "start-up median of 5: ${STARTUP} ms (${STARTUPS[*]})" >&2
+
+echo "== load: cached article, samizdat vs nginx" >&2
+"$BIN" serve --db "$DB" --media "$WORK/media" --addr "127.0.0.1:$PORT_APP" --log-level WARN &
+APP=$!
+NGINX_DIR="$PWD/$WORK/nginx"
+cleanup() { kill "$APP" 2>/dev/null || true; [ -f "$NGINX_DIR/nginx.pid" ] && kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true; }
+trap cleanup EXIT
+until curl -fs "http://127.0.0.1:$PORT_APP/healthz" >/dev/null; do sleep 0.05; done
+ARTICLE=$(curl -fs "http://127.0.0.1:$PORT_APP/" | grep -o 'href="/20[0-9][0-9]/[^"]*"' | head -1 | cut -d'"' -f2)
+URL_APP="http://127.0.0.1:$PORT_APP$ARTICLE"
+
+rm -rf "$NGINX_DIR"; mkdir -p "$NGINX_DIR/root/a" "$NGINX_DIR/tmp"
+curl -fs "$URL_APP" -o "$NGINX_DIR/root/a/index.html"
+curl -fs -H 'Accept-Encoding: gzip' "$URL_APP" -o "$NGINX_DIR/root/a/index.html.gz"
+SIZE_GZ=$(stat -c %s "$NGINX_DIR/root/a/index.html.gz")
+SIZE_RAW=$(stat -c %s "$NGINX_DIR/root/a/index.html")
+cat > "$NGINX_DIR/nginx.conf" <<NGINX
+worker_processes auto;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  open_file_cache max=100 inactive=60s;
+  client_body_temp_path $NGINX_DIR/tmp; proxy_temp_path $NGINX_DIR/tmp;
+  fastcgi_temp_path $NGINX_DIR/tmp; uwsgi_temp_path $NGINX_DIR/tmp; scgi_temp_path $NGINX_DIR/tmp;
+  types { text/html html; }
+  server {
+    listen 127.0.0.1:$PORT_NGINX;
+    root $NGINX_DIR/root;
+    gzip_static on;
+    location / { etag on; }
+  }
+}
+NGINX
+nginx -c "$NGINX_DIR/nginx.conf"
+until curl -fs "http://127.0.0.1:$PORT_NGINX/a/" >/dev/null; do sleep 0.05; done
+# Both must send the very same compressed bytes.
+cmp <(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT_NGINX/a/") "$NGINX_DIR/root/a/index.html.gz"
+
+run_wrk() { # run_wrk URL -> "rps p50_ms p99_ms"
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H 'Accept-Encoding: gzip' "$1" > "$WORK/wrk.txt"
+  awk '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    END { printf "%.0f %.3f %.3f\n", rps, ms(p50), ms(p99) }' "$WORK/wrk.txt"
+}
+curl -fs -H 'Accept-Encoding: gzip' "$URL_APP" >/dev/null # warm the page cache
+wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "$URL_APP" >/dev/null # warm up
+read -r APP_RPS APP_P50 APP_P99 < <(run_wrk "$URL_APP")
+wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT_NGINX/a/" >/dev/null
+read -r NG_RPS NG_P50 NG_P99 < <(run_wrk "http://127.0.0.1:$PORT_NGINX/a/")
+RSS_KB=$(awk '/VmHWM/ { print $2 }' "/proc/$APP/status")
+RSS_MB=$(( RSS_KB / 1024 ))
+RATIO=$(awk -v a="$APP_RPS" -v n="$NG_RPS" 'BEGIN { printf "%.2f", a / n }')
+
+ART_P50=$(metric BenchmarkArticleUncached p50-µs)
+HOME_P50=$(metric BenchmarkHomeUncached p50-µs)
+RSS_P50=$(metric BenchmarkRSSUncached p50-µs)
+SEC_P50=$(metric BenchmarkSectionPageUncached p50-µs)
+SEARCH_P50=$(metric BenchmarkSearch p50-µs)
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "<") ? (v < t) : (v >= t); print ok ? "met" : "MISSED" }'; }
+
+REPORT=$(cat <<MD
+| figure | samizdat | reference / target | result |
+|---|---|---|---|
+| cached article page, requests/s (wrk, $CONNS conns, $DURATION) | $APP_RPS | nginx, same bytes: $NG_RPS | **${RATIO}×** nginx (target ≥ 0.8×): $(verdict "$RATIO" 0.8 ">=") |
+| cached article page, p50 / p99 latency | ${APP_P50} / ${APP_P99} ms | nginx: ${NG_P50} / ${NG_P99} ms | |
+| uncached article render, median | ${ART_P50} µs | < 1000 µs | $(verdict "$ART_P50" 1000 "<") |
+| uncached home page, median | ${HOME_P50} µs | < 5000 µs | $(verdict "$HOME_P50" 5000 "<") |
+| uncached RSS (20 full-text items), median | ${RSS_P50} µs | — | |
+| uncached section page, median | ${SEC_P50} µs | — | |
+| search, median | ${SEARCH_P50} µs | — | |
+| start-up on the database, median of 5 | ${STARTUP} ms | < 1000 ms | $(verdict "$STARTUP" 1000 "<") |
+| resident memory after the load (VmHWM) | ${RSS_MB} MB | < 150 MB | $(verdict "$RSS_MB" 150 "<") |
+
+Article page: ${SIZE_RAW} bytes of HTML, ${SIZE_GZ} bytes gzip-compressed. Database: $ARTICLES articles, $(du -h "$DB" | cut -f1).
+MD
+)
+echo
+echo "$REPORT"
+
+{
+  cat <<MD
+# Benchmarks
+
+Produced by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%d), $(nproc) cores, $(go version | cut -d' ' -f3).
+wrk and the server share the machine; nginx is measured in the same run, serving
+the very same compressed bytes from disk with \`gzip_static\`, keep-alive, no access log.
+
+$REPORT
+
+Go benchmark output (page cache off, every request renders from SQLite):
+
+\`\`\`
+$(grep -E '^(Benchmark|goos|goarch|cpu)' "$GOBENCH")
+\`\`\`
+MD
+} > docs/benchmarks.md
+echo "wrote docs/benchmarks.md" >&2
