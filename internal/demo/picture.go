@@ -24,6 +24,16 @@ func Picture(slug string) image.Image {
 	sunX := 200 + float64(sum[1])/255*800
 	sunY := 120 + float64(sum[2])/255*180
 	sunR := 50 + float64(sum[3])/255*60
+	// The hills' outlines, one height per column and hill.
+	var ridges [3][w]float64
+	for i := range land {
+		amp := 30 + float64(sum[4+i])/255*50
+		freq := 0.003 + float64(sum[8+i])/255*0.006
+		base := float64(h) * (0.55 + 0.13*float64(i))
+		for x := range w {
+			ridges[i][x] = base + amp*math.Sin(float64(x)*freq+float64(sum[12+i]))
+		}
+	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		t := float64(y) / h
@@ -35,11 +45,7 @@ func Picture(slug string) image.Image {
 				c = mix(c, color.RGBA{255, 244, 214, 255}, 0.85)
 			}
 			for i := range land {
-				amp := 30 + float64(sum[4+i])/255*50
-				freq := 0.003 + float64(sum[8+i])/255*0.006
-				base := float64(h) * (0.55 + 0.13*float64(i))
-				ridge := base + amp*math.Sin(float64(x)*freq+float64(sum[12+i]))
-				if float64(y) > ridge {
+				if float64(y) > ridges[i][x] {
 					c = land[i]
 				}
 			}

