@@ -48,6 +48,9 @@ func (s *Service) prepare(a *Article) error {
 	if a.Status == "" {
 		a.Status = StatusDraft
 	}
+	if a.Status == StatusPublished && a.PublishedAt.IsZero() {
+		a.PublishedAt = s.now().UTC().Truncate(time.Second) // publishing now
+	}
 	if err := a.Validate(); err != nil {
 		return err
 	}
@@ -56,9 +59,6 @@ func (s *Service) prepare(a *Article) error {
 		return err
 	}
 	a.BodyHTML, a.BodyText = html, text
-	if a.Status == StatusPublished && a.PublishedAt.IsZero() {
-		a.PublishedAt = s.now().UTC().Truncate(time.Second)
-	}
 	return nil
 }
 

@@ -121,6 +121,13 @@ func (s *Site) tag(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Tags are created when a draft is saved: a tag with nothing published
+	// must not reveal what an unpublished story is about.
+	if n, err := s.db.CountArticles(r.Context(), store.ListQuery{TagID: t.ID}); err != nil {
+		return nil, err
+	} else if n == 0 {
+		return nil, httpx.NotFound()
+	}
 	return s.list(r, store.ListQuery{TagID: t.ID}, "", t.Name, "Topic", "", []string{depTag(t.ID)})
 }
 

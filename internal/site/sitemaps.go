@@ -71,7 +71,15 @@ func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
 			return nil, err
 		}
 		for _, t := range tags {
-			urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/tag/" + t.Slug + "/"})
+			// Drafts create tags too: list only those with published articles,
+			// as the tag pages do, so the sitemap reveals no unpublished story.
+			n, err := s.db.CountArticles(ctx, store.ListQuery{TagID: t.ID})
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/tag/" + t.Slug + "/"})
+			}
 		}
 	}
 	return urls, nil
@@ -96,8 +104,8 @@ func (s *Site) articleURLs(ctx context.Context, offset, limit int) ([]sitemapURL
 }
 
 // sitemap is one urlset while everything fits in one file, and an index of
-// numbered parts beyond that: part 1 holds the fixed pages, the others the
-// articles, newest first.
+// numbered parts beyond that: the first parts hold the fixed pages, the
+// others the articles, newest first.
 func (s *Site) sitemap(r *http.Request) (*page, error) {
 	ctx := r.Context()
 	fixed, err := s.fixedURLs(ctx)
@@ -116,7 +124,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 		return xmlPage("application/xml; charset=utf-8", urlset{URLs: append(fixed, arts...)}, []string{depAll})
 	}
 	idx := sitemapIndex{}
-	parts := 1 + (n+s.sitemapMax()-1)/s.sitemapMax()
+	_, parts := s.sitemapParts(len(fixed), n)
 	for i := 1; i <= parts; i++ {
 		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.settings.BaseURL + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
 	}
@@ -137,20 +145,29 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(fixed)+n <= s.sitemapMax() || part > 1+(n+s.sitemapMax()-1)/s.sitemapMax() {
+	m := s.sitemapMax()
+	fixedParts, parts := s.sitemapParts(len(fixed), n)
+	if len(fixed)+n <= m || part > parts {
 		return nil, httpx.NotFound()
 	}
-	urls := fixed
-	if part > 1 {
-		urls, err = s.articleURLs(ctx, (part-2)*s.sitemapMax(), s.sitemapMax())
+	var urls []sitemapURL
+	if part <= fixedParts {
+		urls = fixed[(part-1)*m : min(part*m, len(fixed))]
+	} else {
+		urls, err = s.articleURLs(ctx, (part-fixedParts-1)*m, m)
 		if err != nil {
 			return nil, err
 		}
 	}
-	if len(urls) > s.sitemapMax() {
-		urls = urls[:s.sitemapMax()]
-	}
 	return xmlPage("application/xml; charset=utf-8", urlset{URLs: urls}, []string{depAll})
+}
+
+// sitemapParts returns how many parts the fixed pages take, the first ones,
+// and how many parts there are in all, articles included.
+func (s *Site) sitemapParts(fixed, articles int) (fixedParts, parts int) {
+	m := s.sitemapMax()
+	fixedParts = max(1, (fixed+m-1)/m)
+	return fixedParts, fixedParts + (articles+m-1)/m
 }
 
 func (s *Site) sitemapMax() int {

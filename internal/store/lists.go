@@ -89,6 +89,14 @@ func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Artic
 			return nil, err
 		}
 	}
+	if q.Full {
+		// Feeds carry corrections with the full text.
+		for _, a := range list {
+			if err := s.loadCorrections(ctx, a); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return list, nil
 }
 

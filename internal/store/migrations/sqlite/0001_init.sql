@@ -30,7 +30,7 @@ CREATE TABLE articles (
     body_html     TEXT NOT NULL DEFAULT '',
     body_text     TEXT NOT NULL DEFAULT '',
     lang          TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('draft', 'scheduled', 'published')),
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'review', 'scheduled', 'published', 'unpublished')),
     section_id    INTEGER NOT NULL REFERENCES sections(id),
     image_key     TEXT NOT NULL DEFAULT '',
     image_width   INTEGER NOT NULL DEFAULT 0,
