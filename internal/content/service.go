@@ -39,7 +39,21 @@ func (s *Service) OnChange(fn func(context.Context, Change)) {
 	s.listeners = append(s.listeners, fn)
 }
 
+// stripControls removes control characters other than tab and newline:
+// they have no place in prose, and search uses two of them as markers.
+func stripControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 func (s *Service) prepare(a *Article) error {
+	for _, f := range []*string{&a.Headline, &a.Dek, &a.Body, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption} {
+		*f = stripControls(*f)
+	}
 	a.Headline = strings.TrimSpace(a.Headline)
 	a.Dek = strings.TrimSpace(a.Dek)
 	if a.Slug == "" {

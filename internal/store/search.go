@@ -69,14 +69,20 @@ func (fts5) match(q content.Query) string {
 	return m
 }
 
-// candidates walks matches newest first (FTS5 reads its index in rowid
-// order, and rowids grow with time), stops at SearchCap, and ranks those by
-// bm25 with the headline weighted above the dek above the body.
+// candidates walks live articles newest published first on the articles_live
+// index, keeps those the FTS5 query matches, stops at SearchCap, and ranks
+// those by bm25 with the headline weighted above the dek above the body.
+// Rowid order is not publication order (a draft published late, an imported
+// archive), so it cannot stand in for "newest". The unary + keeps SQLite from
+// turning the IN list into row lookups by id, which would read every match.
 func (fts5) candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), a.live_at
-		FROM articles_fts f JOIN articles a ON a.id = f.rowid
-		WHERE articles_fts MATCH ? AND a.live_at IS NOT NULL AND a.live_at <= ?
-		ORDER BY f.rowid DESC LIMIT ?`, match, now, SearchCap)
+	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
+		FROM (SELECT a.id, a.live_at FROM articles a
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?
+			AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)
+			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c
+		JOIN articles_fts f ON f.rowid = c.id
+		WHERE articles_fts MATCH ?`, now, match, SearchCap, match)
 	if err != nil {
 		return nil, err
 	}
@@ -96,8 +102,8 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, match string, now int64)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(cs, func(x, y cand) int {
-		return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(y.live, x.live))
+	slices.SortFunc(cs, func(x, y cand) int {
+		return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(y.live, x.live), cmp.Compare(y.id, x.id))
 	})
 	ids := make([]int64, len(cs))
 	for i, c := range cs {

@@ -1,0 +1,190 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/store/storetest"
+)
+
+// template is a migrated, empty, closed database file. Each test copies it
+// instead of running the migrations again.
+var template string
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "samizdat-store-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	template = filepath.Join(dir, "template.db")
+	st, err := store.Open(context.Background(), template)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "migrate template database:", err)
+		return 1
+	}
+	// Closing the last connection checkpoints the WAL into the main file.
+	if err := st.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "close template database:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// copyTemplate copies the template database (and its WAL, should one have
+// been left behind) to path.
+func copyTemplate(t *testing.T, path string) {
+	t.Helper()
+	for _, suffix := range []string{"", "-wal"} {
+		src, err := os.Open(template + suffix)
+		if os.IsNotExist(err) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("copy template: %v", err)
+		}
+		dst, err := os.Create(path + suffix)
+		if err != nil {
+			src.Close()
+			t.Fatalf("copy template: %v", err)
+		}
+		_, err = io.Copy(dst, src)
+		src.Close()
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("copy template: %v", err)
+		}
+	}
+}
+
+func openSQLite(t *testing.T) *store.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "samizdat.db")
+	copyTemplate(t, path)
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("store.Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return st
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, openSQLite)
+}
+
+// migrationRows reads the bookkeeping table directly: SQLite only.
+func migrationRows(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v, at int64
+		var name string
+		if err := rows.Scan(&v, &name, &at); err != nil {
+			t.Fatalf("read schema_migrations: %v", err)
+		}
+		out = append(out, fmt.Sprintf("%d %s %d", v, name, at))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	return out
+}
+
+// TestSQLiteReopen simulates a restart: a fresh file is migrated by Open,
+// written to, closed and opened again.
+func TestSQLiteReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "data", "samizdat.db") // Open creates the directory
+	now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	st.SetClock(func() time.Time { return now })
+	version, err := st.SchemaVersion(ctx)
+	if err != nil || version < 1 {
+		t.Fatalf("SchemaVersion: got %d (err %v), want >= 1", version, err)
+	}
+	sec := content.Section{Slug: "news", Name: "News"}
+	if err := st.CreateSection(ctx, &sec); err != nil {
+		t.Fatalf("CreateSection: %v", err)
+	}
+	a := &content.Article{Headline: "Ferry service resumes", Body: "The ferry *sails* again.", Lang: "en",
+		Status: content.StatusPublished, Section: sec, Tags: []content.Tag{{Name: "Transport"}}, PublishedAt: now.Add(-time.Hour)}
+	if err := content.NewService(st, content.NewRenderer()).Create(ctx, a); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if err := st.SetSetting(ctx, "site.name", "Samizdat"); err != nil {
+		t.Fatalf("SetSetting: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	before := migrationRows(t, path)
+
+	for restart := 1; restart <= 2; restart++ {
+		st, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open after restart %d: %v", restart, err)
+		}
+		st.SetClock(func() time.Time { return now })
+		if v, err := st.SchemaVersion(ctx); err != nil || v != version {
+			t.Errorf("restart %d: SchemaVersion got %d (err %v), want %d", restart, v, err, version)
+		}
+		got, err := st.ArticleBySlug(ctx, a.Slug)
+		if err != nil {
+			t.Fatalf("restart %d: ArticleBySlug: %v", restart, err)
+		}
+		if got.ID != a.ID || got.Headline != a.Headline || got.BodyHTML != a.BodyHTML || got.Version != 1 || len(got.Tags) != 1 {
+			t.Errorf("restart %d: got %+v, want %+v", restart, got, a)
+		}
+		if n, err := st.CountArticles(ctx, store.ListQuery{}); err != nil || n != 1 {
+			t.Errorf("restart %d: CountArticles got %d (err %v), want 1", restart, n, err)
+		}
+		hits, total, err := st.Search(ctx, content.ParseQuery("ferry"), 10, 0)
+		if err != nil || total != 1 || len(hits) != 1 {
+			t.Errorf("restart %d: Search(ferry) got %d hits total %d (err %v), want 1 1", restart, len(hits), total, err)
+		}
+		if v, err := st.Setting(ctx, "site.name", ""); err != nil || v != "Samizdat" {
+			t.Errorf("restart %d: Setting got %q (err %v), want %q", restart, v, err, "Samizdat")
+		}
+		if err := st.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if after := migrationRows(t, path); !slices.Equal(after, before) {
+			t.Errorf("restart %d: schema_migrations got %v, want %v (nothing re-applied)", restart, after, before)
+		}
+	}
+}
