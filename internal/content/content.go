@@ -11,17 +11,24 @@ import (
 // Status is where an article is in its life.
 type Status string
 
+// The workflow: draft -> review -> scheduled or published -> unpublished.
 const (
-	StatusDraft     Status = "draft"
-	StatusScheduled Status = "scheduled"
-	StatusPublished Status = "published"
+	StatusDraft       Status = "draft"
+	StatusReview      Status = "review"
+	StatusScheduled   Status = "scheduled"
+	StatusPublished   Status = "published"
+	StatusUnpublished Status = "unpublished"
 )
+
+// Statuses lists every status in workflow order.
+var Statuses = []Status{StatusDraft, StatusReview, StatusScheduled, StatusPublished, StatusUnpublished}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
-	switch s {
-	case StatusDraft, StatusScheduled, StatusPublished:
-		return true
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
 	}
 	return false
 }
@@ -112,6 +119,8 @@ type Article struct {
 	UpdatedAt   time.Time
 	CreatedAt   time.Time
 	Version     int // bumped by every save; a stale version is a conflict
+	CreatedBy   int64 // the newsroom account that created it; 0 for imports
+	EditedBy    int64 // the account saving it now, recorded in the revision
 }
 
 // Path is the article's public URL path: /yyyy/mm/dd/slug.

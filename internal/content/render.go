@@ -38,7 +38,7 @@ func NewRenderer() *Renderer {
 
 // articlePolicy allows the structure journalism needs and nothing that runs.
 func articlePolicy() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
+	p := ugcWithoutImageSources()
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireNoFollowOnLinks(false)
 	p.AddTargetBlankToFullyQualifiedLinks(false)
@@ -53,6 +53,43 @@ func articlePolicy() *bluemonday.Policy {
 	// would tell another host who is reading.
 	p.AllowAttrs("src").Matching(regexp.MustCompile(`^/[^/\\]`)).OnElements("img")
 	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("img")
+	return p
+}
+
+// ugcWithoutImageSources is bluemonday.UGCPolicy without its AllowImages,
+// which lets any http(s) or relative URL through as an img src. Bluemonday
+// keeps every rule added for an attribute and allows a value if any rule
+// matches, so the root-relative src rule in articlePolicy could not narrow
+// it: third-party tracking pixels survived sanitizing.
+func ugcWithoutImageSources() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowStandardAttributes()
+	p.AllowStandardURLs()
+	p.AllowElements("article", "aside", "figure", "section", "summary", "hgroup",
+		"h1", "h2", "h3", "h4", "h5", "h6", "br", "div", "hr", "p", "span", "wbr")
+	p.AllowAttrs("open").Matching(regexp.MustCompile(`(?i)^(|open)$`)).OnElements("details")
+	p.AllowAttrs("cite").OnElements("blockquote", "q")
+	p.AllowAttrs("href").OnElements("a", "area")
+	p.AllowAttrs("name").Matching(regexp.MustCompile(`^([\p{L}\p{N}_-]+)$`)).OnElements("map")
+	p.AllowAttrs("alt").Matching(bluemonday.Paragraph).OnElements("area")
+	p.AllowAttrs("coords").Matching(regexp.MustCompile(`^([0-9]+,)+[0-9]+$`)).OnElements("area")
+	p.AllowAttrs("rel").Matching(bluemonday.SpaceSeparatedTokens).OnElements("area")
+	p.AllowAttrs("shape").Matching(regexp.MustCompile(`(?i)^(default|circle|rect|poly)$`)).OnElements("area")
+	p.AllowAttrs("usemap").Matching(regexp.MustCompile(`(?i)^#[\p{L}\p{N}_-]+$`)).OnElements("img")
+	p.AllowElements("abbr", "acronym", "cite", "code", "dfn", "em", "figcaption", "mark",
+		"s", "samp", "strong", "sub", "sup", "var", "b", "i", "pre", "small", "strike", "tt", "u",
+		"rp", "rt", "ruby")
+	p.AllowAttrs("datetime").Matching(bluemonday.ISO8601).OnElements("time", "del", "ins")
+	p.AllowAttrs("dir").Matching(bluemonday.Direction).OnElements("bdi", "bdo")
+	p.AllowAttrs("cite").Matching(bluemonday.Paragraph).OnElements("del", "ins")
+	p.AllowLists()
+	p.AllowTables()
+	p.AllowAttrs("value", "min", "max", "low", "high", "optimum").Matching(bluemonday.Number).OnElements("meter")
+	p.AllowAttrs("value", "max").Matching(bluemonday.Number).OnElements("progress")
+	// AllowImages, except src, which articlePolicy restricts.
+	p.AllowAttrs("align").Matching(bluemonday.ImageAlign).OnElements("img")
+	p.AllowAttrs("alt").Matching(bluemonday.Paragraph).OnElements("img")
+	p.AllowAttrs("height", "width").Matching(bluemonday.NumberOrPercent).OnElements("img")
 	return p
 }
 
@@ -72,13 +109,18 @@ func (r *Renderer) Sanitize(s string) string { return r.policy.Sanitize(s) }
 var (
 	tagRe   = regexp.MustCompile(`<[^>]*>`)
 	blockRe = regexp.MustCompile(`(?i)</?(p|h[1-6]|li|blockquote|tr|td|th|br|div|pre)[^>]*>`)
-	supRe   = regexp.MustCompile(`(?is)<sup[^>]*>.*?</sup>`)
+	// Footnote markers as goldmark writes them: the reference number in the
+	// text and the "↩︎" link back from the note. Other <sup>, such as the 2
+	// in m<sup>2</sup>, is text.
+	supRe     = regexp.MustCompile(`(?is)<sup id="fnref[^"]*">.*?</sup>`)
+	backrefRe = regexp.MustCompile(`(?is)<a [^>]*class="footnote-backref"[^>]*>.*?</a>`)
 )
 
 // PlainText strips tags from sanitized HTML, keeping word boundaries between
 // blocks and dropping footnote markers.
 func PlainText(s string) string {
 	s = supRe.ReplaceAllString(s, "")
+	s = backrefRe.ReplaceAllString(s, "")
 	s = blockRe.ReplaceAllString(s, " ")
 	s = tagRe.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)

@@ -18,6 +18,13 @@ var cyrillic = map[rune]string{
 	'і': "i", 'ї': "i", 'є': "ie", 'ґ': "g",
 }
 
+// latin spells Latin letters that NFKD does not decompose into a base letter
+// and an accent, so that «Łukasz Søndergaard» does not become "ukasz-sndergaard".
+var latin = map[rune]string{
+	'æ': "ae", 'ø': "o", 'œ': "oe", 'ß': "ss", 'ł': "l", 'đ': "d", 'ð': "d",
+	'þ': "th", 'ı': "i", 'ħ': "h", 'ŧ': "t", 'ŋ': "ng",
+}
+
 // Slugify makes a URL slug from a headline or name: lowercase ASCII,
 // Cyrillic transliterated, accents dropped, words joined by hyphens.
 func Slugify(s string) string {
@@ -30,6 +37,8 @@ func Slugify(s string) string {
 			out = string(r)
 		case cyrillic[r] != "" || r == 'ь':
 			out = cyrillic[r]
+		case latin[r] != "":
+			out = latin[r]
 		case unicode.Is(unicode.Mn, r):
 			continue // combining accent left by NFKD
 		default:

@@ -114,7 +114,7 @@ func (a *Article) Validate() error {
 		fe["lang"] = fmt.Sprintf("must be one of %s", strings.Join(Languages, ", "))
 	}
 	if !a.Status.Valid() {
-		fe["status"] = "must be draft, scheduled or published"
+		fe["status"] = "must be draft, review, scheduled, published or unpublished"
 	}
 	if a.Section.ID == 0 {
 		fe["section"] = "is required"

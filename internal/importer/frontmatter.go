@@ -71,7 +71,9 @@ func Parse(name string, data []byte) (*FrontMatter, string, error) {
 	if !strings.HasPrefix(text, "---\n") {
 		return nil, "", &LineError{File: name, Line: 1, Err: errors.New(`front matter must start with a line "---"`)}
 	}
-	rest := text[4:]
+	// Prefix rest with the newline that ended the opening line, so that an
+	// empty front matter ("---" right after "---") is found like any other.
+	rest := text[3:]
 	end := strings.Index(rest, "\n---\n")
 	if end < 0 {
 		if strings.HasSuffix(rest, "\n---") {
@@ -80,13 +82,13 @@ func Parse(name string, data []byte) (*FrontMatter, string, error) {
 			return nil, "", &LineError{File: name, Line: 1, Err: errors.New(`front matter is not closed by a line "---"`)}
 		}
 	}
-	head := rest[:end]
+	head := rest[1:max(end, 1)]
 	body := ""
 	if end+5 <= len(rest) {
 		body = rest[end+5:]
 	}
 	var fm FrontMatter
-	if err := yaml.UnmarshalWithOptions([]byte(head), &fm, yaml.Strict()); err != nil {
+	if err := unmarshal(head, &fm); err != nil {
 		line := 1
 		if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
@@ -96,10 +98,33 @@ func Parse(name string, data []byte) (*FrontMatter, string, error) {
 		if i := strings.Index(msg, "\n"); i > 0 {
 			msg = msg[:i]
 		}
-		msg = yamlLineRe.ReplaceAllString(msg, "")
-		return nil, "", &LineError{File: name, Line: line, Err: fmt.Errorf("front matter: %s", strings.TrimSpace(msg))}
+		// Drop the leading position, which is in Line, and put any other
+		// position ("already defined at [1:1]") in lines of the file.
+		msg = strings.TrimPrefix(msg, yamlLineRe.FindString(msg))
+		msg = yamlLineRe.ReplaceAllStringFunc(msg, func(pos string) string {
+			n, _ := strconv.Atoi(yamlLineRe.FindStringSubmatch(pos)[1])
+			return fmt.Sprintf("line %d", n+1)
+		})
+		msg = strings.TrimSpace(msg)
+		if strings.Contains(msg, "mapping value is not allowed") {
+			// Most often a headline with a colon: «Выборы: пересчёт».
+			msg += ` (put a value that contains ": " in quotes, and indent nested keys consistently)`
+		}
+		return nil, "", &LineError{File: name, Line: line, Err: fmt.Errorf("front matter: %s", msg)}
 	}
 	return &fm, body, nil
+}
+
+// unmarshal decodes front matter strictly. The YAML decoder panics on some
+// malformed input (goccy/go-yaml v1.19.2: a tagged scalar where a list is
+// expected, such as "authors: !x a\n b"); that is a bad file, not a crash.
+func unmarshal(head string, fm *FrontMatter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.New("cannot be read as YAML")
+		}
+	}()
+	return yaml.UnmarshalWithOptions([]byte(head), fm, yaml.Strict())
 }
 
 func firstInvalid(b []byte) int {

@@ -12,6 +12,7 @@ import (
 	_ "image/png"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -123,9 +124,18 @@ func (im *Importer) ImportFile(ctx context.Context, fsys fs.FS, name string) (st
 		var fe content.FieldErrors
 		line := 0
 		if errors.As(err, &fe) {
+			// The first offending key in the file; map order is random.
 			for field := range fe {
-				line = keyLine(data, frontMatterKey(field))
-				break
+				l := keyLine(data, frontMatterKey(field))
+				if l == 0 && field == "alt" {
+					l = keyLine(data, "image") // the photo needs a description
+				}
+				if l == 0 && field == "slug" {
+					l = keyLine(data, "title") // the slug was made from it
+				}
+				if l > 0 && (line == 0 || l < line) {
+					line = l
+				}
 			}
 		} else if strings.Contains(err.Error(), "slug") {
 			line = keyLine(data, "slug")
@@ -210,7 +220,11 @@ func (im *Importer) article(ctx context.Context, fsys fs.FS, name string, data [
 		if err != nil {
 			return nil, fail("authors", err)
 		}
-		a.Authors = append(a.Authors, au)
+		// "author: Anna K" with "authors: [anna-k]" is one byline; the
+		// store refuses an author twice on an article.
+		if !slices.ContainsFunc(a.Authors, func(x content.Author) bool { return x.ID == au.ID }) {
+			a.Authors = append(a.Authors, au)
+		}
 	}
 	for _, t := range fm.Tags {
 		name := strings.TrimSpace(t)
