@@ -62,7 +62,7 @@ startup_ms() {
 }
 STARTUPS=()
 for _ in 1 2 3 4 5; do STARTUPS+=("$(startup_ms)"); done
-STARTUP=$(printf '%s\n' "${STARTUPS[@]}" | sort -n | sed -n 3p)
+STARTUP=$(printf '%s\n' "${STARTUPS[@]}" | sort -n | awk 'NR == 3')
 echo "start-up median of 5: ${STARTUP} ms (${STARTUPS[*]})" >&2
 
 echo "== load: cached article, samizdat vs nginx" >&2
@@ -72,7 +72,8 @@ NGINX_DIR="$PWD/$WORK/nginx"
 cleanup() { kill "$APP" 2>/dev/null || true; [ -f "$NGINX_DIR/nginx.pid" ] && kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true; }
 trap cleanup EXIT
 until curl -fs "http://127.0.0.1:$PORT_APP/healthz" >/dev/null; do sleep 0.05; done
-ARTICLE=$(curl -fs "http://127.0.0.1:$PORT_APP/" | grep -o 'href="/20[0-9][0-9]/[^"]*"' | head -1 | cut -d'"' -f2)
+curl -fs "http://127.0.0.1:$PORT_APP/" -o "$WORK/home.html"
+ARTICLE=$(awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }' "$WORK/home.html")
 URL_APP="http://127.0.0.1:$PORT_APP$ARTICLE"
 
 rm -rf "$NGINX_DIR"; mkdir -p "$NGINX_DIR/root/a" "$NGINX_DIR/tmp"

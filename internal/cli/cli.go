@@ -26,6 +26,7 @@ const usage = `samizdat runs an independent newsroom's website.
 
 Usage:
   samizdat serve [--addr 127.0.0.1:8080] [--db samizdat.db] [--demo]
+  samizdat user add --email E --role admin|editor|author|revenue
   samizdat import markdown DIR [--db samizdat.db]
   samizdat gen --articles N [--db samizdat.db]
 
@@ -49,7 +50,7 @@ func ExitCode(err error) int {
 }
 
 // Run runs the command in args.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
@@ -60,6 +61,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return serve(ctx, rest, stderr, getenv)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr, getenv)
+	case "user":
+		return userCmd(ctx, rest, stdin, stdout, stderr, getenv)
 	case "gen":
 		return gen(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":

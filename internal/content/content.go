@@ -118,7 +118,7 @@ type Article struct {
 	PublishedAt time.Time // zero for drafts
 	UpdatedAt   time.Time
 	CreatedAt   time.Time
-	Version     int // bumped by every save; a stale version is a conflict
+	Version     int   // bumped by every save; a stale version is a conflict
 	CreatedBy   int64 // the newsroom account that created it; 0 for imports
 	EditedBy    int64 // the account saving it now, recorded in the revision
 }
@@ -141,3 +141,12 @@ func (a *Article) Updated() bool {
 
 // WordCount counts the words of the body.
 func (a *Article) WordCount() int { return countWords(a.BodyText) }
+
+// Revision is an article as it was saved once. Every save keeps one.
+type Revision struct {
+	Version   int
+	EditedBy  int64
+	Editor    string // e-mail of the account, when known
+	CreatedAt time.Time
+	Article   Article // the editable fields; Section and Authors carry IDs and names
+}

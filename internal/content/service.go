@@ -12,6 +12,7 @@ type Repository interface {
 	CreateArticle(ctx context.Context, a *Article) error
 	UpdateArticle(ctx context.Context, a *Article) error
 	ArticleByID(ctx context.Context, id int64) (*Article, error)
+	PublishDue(ctx context.Context, now time.Time) ([]int64, error)
 }
 
 // Change tells listeners (the page cache, later mirrors and newsletters)
@@ -109,3 +110,26 @@ func (s *Service) notify(ctx context.Context, c Change) {
 		fn(ctx, c)
 	}
 }
+
+// PublishDue publishes scheduled articles whose time has come and announces
+// each. The store's update is conditional, so running it on every node, or
+// again after a restart, publishes each article once.
+func (s *Service) PublishDue(ctx context.Context) (int, error) {
+	ids, err := s.repo.PublishDue(ctx, s.now())
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		a, err := s.repo.ArticleByID(ctx, id)
+		if err != nil {
+			return 0, fmt.Errorf("publish due: %w", err)
+		}
+		before := *a
+		before.Status = StatusScheduled
+		s.notify(ctx, Change{Before: &before, After: a})
+	}
+	return len(ids), nil
+}
+
+// SetClock replaces the service's clock; tests use it.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/samizdat-press/samizdat/internal/account"
+	"github.com/samizdat-press/samizdat/internal/admin"
 	"github.com/samizdat-press/samizdat/internal/config"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/demo"
@@ -34,6 +36,7 @@ type Server struct {
 	Content *content.Service
 	Site    *site.Site
 	Media   *media.Dir
+	Admin   *admin.Admin
 	handler http.Handler
 }
 
@@ -89,8 +92,26 @@ func (srv *Server) build(ctx context.Context) error {
 	srv.Site = st
 	srv.Content.OnChange(func(_ context.Context, c content.Change) { st.Invalidate(c) })
 
+	adm, err := admin.New(admin.Config{
+		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
+		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
+		OnSettings: func(ctx context.Context) {
+			s, err := srv.settings(ctx)
+			if err != nil {
+				srv.log.Error("reload site settings", "err", err)
+				return
+			}
+			st.SetSettings(s)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	srv.Admin = adm
+
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	metrics := httpx.NewMetrics(reg)
@@ -162,6 +183,9 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	jobs, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go srv.RunJobs(jobs, 5*time.Second)
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	select {
 	case err := <-errc:
@@ -182,3 +206,25 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases the database.
 func (srv *Server) Close() error { return srv.Store.Close() }
+
+// RunJobs runs the background work every interval until ctx ends:
+// scheduled articles go live, and expired sessions are removed.
+func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := srv.Content.PublishDue(ctx); err != nil {
+			srv.log.Error("publish scheduled articles", "err", err)
+		} else if n > 0 {
+			srv.log.Info("published scheduled articles", "count", n)
+		}
+		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil {
+			srv.log.Error("delete expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

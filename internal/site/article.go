@@ -58,7 +58,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		og.Tags = append(og.Tags, t.Name)
 	}
 	if a.Image.Present() {
-		og.Image = s.settings.BaseURL + imageURL(a.Image, 1200)
+		og.Image = s.conf().BaseURL + imageURL(a.Image, 1200)
 		og.ImageAlt = a.Image.Alt
 		w := a.Image.Widths[len(a.Image.Widths)-1]
 		og.ImageWidth, og.ImageHeight = w, a.Image.HeightFor(w)
@@ -86,7 +86,7 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 	type thing = map[string]any
 	var authors []thing
 	for _, au := range a.Authors {
-		authors = append(authors, thing{"@type": "Person", "name": au.Name, "url": s.settings.BaseURL + "/author/" + au.Slug + "/"})
+		authors = append(authors, thing{"@type": "Person", "name": au.Name, "url": s.conf().BaseURL + "/author/" + au.Slug + "/"})
 	}
 	ld := thing{
 		"@context":            "https://schema.org",
@@ -98,9 +98,9 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 		"inLanguage":          a.Lang,
 		"articleSection":      a.Section.Name,
 		"wordCount":           a.WordCount(),
-		"mainEntityOfPage":    thing{"@type": "WebPage", "@id": s.settings.BaseURL + a.Path()},
-		"url":                 s.settings.BaseURL + a.Path(),
-		"publisher":           thing{"@type": "NewsMediaOrganization", "name": s.settings.Name, "url": s.settings.BaseURL + "/"},
+		"mainEntityOfPage":    thing{"@type": "WebPage", "@id": s.conf().BaseURL + a.Path()},
+		"url":                 s.conf().BaseURL + a.Path(),
+		"publisher":           thing{"@type": "NewsMediaOrganization", "name": s.conf().Name, "url": s.conf().BaseURL + "/"},
 		"isAccessibleForFree": true,
 	}
 	if len(authors) > 0 {
@@ -109,7 +109,7 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 	if a.Image.Present() {
 		var imgs []string
 		for _, w := range a.Image.Widths {
-			imgs = append(imgs, s.settings.BaseURL+imageURL(a.Image, w))
+			imgs = append(imgs, s.conf().BaseURL+imageURL(a.Image, w))
 		}
 		ld["image"] = imgs
 	}

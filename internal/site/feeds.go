@@ -35,8 +35,8 @@ func (s *Site) siteFeed(r *http.Request) (feedData, error) {
 		return feedData{}, err
 	}
 	return feedData{
-		title: s.settings.Name, description: s.settings.Description, lang: s.settings.Lang,
-		link: s.settings.BaseURL + "/", self: s.settings.BaseURL + r.URL.Path,
+		title: s.conf().Name, description: s.conf().Description, lang: s.conf().Lang,
+		link: s.conf().BaseURL + "/", self: s.conf().BaseURL + r.URL.Path,
 		items: items, deps: articleDeps([]string{depAll}, items),
 	}, nil
 }
@@ -62,8 +62,8 @@ func (s *Site) sectionFeed(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	return s.rssPage(feedData{
-		title: s.settings.Name + ": " + sec.Name, description: sec.Name + " from " + s.settings.Name,
-		lang: s.settings.Lang, link: s.settings.BaseURL + "/" + sec.Slug + "/", self: s.settings.BaseURL + r.URL.Path,
+		title: s.conf().Name + ": " + sec.Name, description: sec.Name + " from " + s.conf().Name,
+		lang: s.conf().Lang, link: s.conf().BaseURL + "/" + sec.Slug + "/", self: s.conf().BaseURL + r.URL.Path,
 		items: items, deps: articleDeps([]string{depSection(sec.ID)}, items),
 	})
 }
@@ -135,7 +135,7 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		doc.Channel.LastBuildDate = latestUpdate(f.items).Format(time.RFC1123Z)
 	}
 	for _, a := range f.items {
-		url := s.settings.BaseURL + a.Path()
+		url := s.conf().BaseURL + a.Path()
 		it := rssItem{
 			Title: a.Headline, Link: url, GUID: rssGUID{Value: url, IsPermaLink: "true"},
 			PubDate: a.PublishedAt.UTC().Format(time.RFC1123Z), Description: a.Dek,
@@ -146,7 +146,7 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		}
 		it.Categories = append(it.Categories, a.Section.Name)
 		if a.Image.Present() {
-			it.Enclosure = &rssEnclosure{URL: s.settings.BaseURL + imageURL(a.Image, 960), Type: "image/jpeg"}
+			it.Enclosure = &rssEnclosure{URL: s.conf().BaseURL + imageURL(a.Image, 960), Type: "image/jpeg"}
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
@@ -159,7 +159,7 @@ func (s *Site) feedBody(a *content.Article) string {
 	body := ""
 	if a.Image.Present() {
 		body += fmt.Sprintf(`<figure><img src="%s" alt="%s" width="%d" height="%d"><figcaption>%s %s</figcaption></figure>`,
-			xmlEscape(s.settings.BaseURL+imageURL(a.Image, 960)), xmlEscape(a.Image.Alt), 960, a.Image.HeightFor(960),
+			xmlEscape(s.conf().BaseURL+imageURL(a.Image, 960)), xmlEscape(a.Image.Alt), 960, a.Image.HeightFor(960),
 			xmlEscape(a.Image.Caption), xmlEscape(a.Image.Credit))
 	}
 	body += a.BodyHTML
@@ -231,7 +231,7 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		doc.Updated = latestUpdate(f.items).Format(time.RFC3339)
 	}
 	for _, a := range f.items {
-		url := s.settings.BaseURL + a.Path()
+		url := s.conf().BaseURL + a.Path()
 		e := atomEntry{
 			ID: url, Title: a.Headline, Updated: a.UpdatedAt.UTC().Format(time.RFC3339),
 			Published: a.PublishedAt.UTC().Format(time.RFC3339),
@@ -240,10 +240,10 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 			Categories: []atomCategory{{Term: a.Section.Slug, Label: a.Section.Name}},
 		}
 		for _, au := range a.Authors {
-			e.Authors = append(e.Authors, atomPerson{Name: au.Name, URI: s.settings.BaseURL + "/author/" + au.Slug + "/"})
+			e.Authors = append(e.Authors, atomPerson{Name: au.Name, URI: s.conf().BaseURL + "/author/" + au.Slug + "/"})
 		}
 		if len(e.Authors) == 0 {
-			e.Authors = []atomPerson{{Name: s.settings.Name}}
+			e.Authors = []atomPerson{{Name: s.conf().Name}}
 		}
 		doc.Entries = append(doc.Entries, e)
 	}
@@ -289,17 +289,17 @@ func (s *Site) jsonFeed(r *http.Request) (*page, error) {
 		FeedURL: f.self, Description: f.description, Language: f.lang, Items: []jsonFeedItem{},
 	}
 	for _, a := range f.items {
-		url := s.settings.BaseURL + a.Path()
+		url := s.conf().BaseURL + a.Path()
 		it := jsonFeedItem{
 			ID: url, URL: url, Title: a.Headline, Summary: a.Dek, ContentHTML: s.feedBody(a),
 			DatePublished: a.PublishedAt.UTC().Format(time.RFC3339), DateModified: a.UpdatedAt.UTC().Format(time.RFC3339),
 			Tags: []string{a.Section.Name}, Language: a.Lang,
 		}
 		if a.Image.Present() {
-			it.Image = s.settings.BaseURL + imageURL(a.Image, 960)
+			it.Image = s.conf().BaseURL + imageURL(a.Image, 960)
 		}
 		for _, au := range a.Authors {
-			it.Authors = append(it.Authors, jsonFeedAuthor{Name: au.Name, URL: s.settings.BaseURL + "/author/" + au.Slug + "/"})
+			it.Authors = append(it.Authors, jsonFeedAuthor{Name: au.Name, URL: s.conf().BaseURL + "/author/" + au.Slug + "/"})
 		}
 		doc.Items = append(doc.Items, it)
 	}

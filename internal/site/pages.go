@@ -21,7 +21,7 @@ func (s *Site) home(r *http.Request) (*page, error) {
 	if r.URL.RawQuery != "" && r.URL.Query().Has("page") {
 		return nil, httpx.NotFound()
 	}
-	l, err := s.newLayout(r, "", s.settings.Description)
+	l, err := s.newLayout(r, "", s.conf().Description)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Site) list(r *http.Request, q store.ListQuery, current, heading, kicker
 	if err != nil {
 		return nil, err
 	}
-	l.Canonical = s.settings.BaseURL + pageURL(r.URL.Path, n)
+	l.Canonical = s.conf().BaseURL + pageURL(r.URL.Path, n)
 	l.Current = current
 	if q.SectionID != 0 {
 		l.Feed = "/" + current + "/feed.xml"

@@ -52,7 +52,7 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap}
 	last := max(1, (total+PageSize-1)/PageSize)
 	data.Pager = pager{Page: n, Last: last, Path: "/search?q=" + url.QueryEscape(raw)}
-	b, err := s.views.render("search", data)
+	b, err := s.views.Render("search", data)
 	if err != nil {
 		return err
 	}

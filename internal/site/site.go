@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/view"
 )
 
 // Reader is what the public site reads from storage.
@@ -60,12 +62,12 @@ type Config struct {
 
 // Site serves the public pages.
 type Site struct {
-	settings Settings
+	settings atomic.Pointer[Settings] // replaced whole when an admin edits them
 	db       Reader
 	media    MediaFiles
 	log      *slog.Logger
 	cache    *pageCache
-	views    *views
+	views    *view.Set
 	assets   *assets
 	adapter  *httpx.Adapter
 	now      func() time.Time
@@ -88,14 +90,14 @@ func New(cfg Config) (*Site, error) {
 		return nil, err
 	}
 	s := &Site{
-		settings: cfg.Settings,
-		db:       cfg.Reader,
-		media:    cfg.Media,
-		log:      cfg.Log,
-		cache:    newPageCache(cfg.CacheBytes, cfg.Registry),
-		assets:   a,
-		now:      cfg.Now,
+		db:     cfg.Reader,
+		media:  cfg.Media,
+		log:    cfg.Log,
+		cache:  newPageCache(cfg.CacheBytes, cfg.Registry),
+		assets: a,
+		now:    cfg.Now,
 	}
+	s.settings.Store(&cfg.Settings)
 	v, err := parseViews(cfg.Web, s.funcs())
 	if err != nil {
 		return nil, err
@@ -104,6 +106,19 @@ func New(cfg Config) (*Site, error) {
 	s.adapter = &httpx.Adapter{Log: cfg.Log, Page: s.errorPage}
 	return s, nil
 }
+
+func (s *Site) conf() Settings { return *s.settings.Load() }
+
+// SetSettings replaces the site's settings and drops every cached page,
+// since every page shows them. The base URL stays as configured.
+func (s *Site) SetSettings(st Settings) {
+	st.BaseURL = s.conf().BaseURL
+	s.settings.Store(&st)
+	s.cache.purge()
+}
+
+// Settings returns the current settings.
+func (s *Site) Settings() Settings { return s.conf() }
 
 // Adapter returns the error adapter whose pages are in the site's style.
 func (s *Site) Adapter() *httpx.Adapter { return s.adapter }

@@ -50,13 +50,13 @@ func w3c(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // fixedURLs are the pages besides articles: home, sections, authors, tags.
 func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
-	urls := []sitemapURL{{Loc: s.settings.BaseURL + "/"}}
+	urls := []sitemapURL{{Loc: s.conf().BaseURL + "/"}}
 	secs, err := s.db.Sections(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, sec := range secs {
-		urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/" + sec.Slug + "/"})
+		urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/" + sec.Slug + "/"})
 	}
 	if l, ok := s.db.(lister); ok {
 		authors, err := l.Authors(ctx)
@@ -64,7 +64,7 @@ func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
 			return nil, err
 		}
 		for _, a := range authors {
-			urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/author/" + a.Slug + "/"})
+			urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/author/" + a.Slug + "/"})
 		}
 		tags, err := l.Tags(ctx)
 		if err != nil {
@@ -78,7 +78,7 @@ func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
 				return nil, err
 			}
 			if n > 0 {
-				urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + "/tag/" + t.Slug + "/"})
+				urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/tag/" + t.Slug + "/"})
 			}
 		}
 	}
@@ -98,7 +98,7 @@ func (s *Site) articleURLs(ctx context.Context, offset, limit int) ([]sitemapURL
 	}
 	urls := make([]sitemapURL, 0, len(list))
 	for _, a := range list {
-		urls = append(urls, sitemapURL{Loc: s.settings.BaseURL + a.Path(), LastMod: w3c(a.UpdatedAt)})
+		urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + a.Path(), LastMod: w3c(a.UpdatedAt)})
 	}
 	return urls, nil
 }
@@ -126,7 +126,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 	idx := sitemapIndex{}
 	_, parts := s.sitemapParts(len(fixed), n)
 	for i := 1; i <= parts; i++ {
-		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.settings.BaseURL + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
+		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.conf().BaseURL + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
 	}
 	return xmlPage("application/xml; charset=utf-8", idx, []string{depAll})
 }
@@ -186,9 +186,9 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 	set := urlset{News: "http://www.google.com/schemas/sitemap-news/0.9", URLs: []sitemapURL{}}
 	for _, a := range list {
 		n := &newsElement{PublicationDate: w3c(a.PublishedAt), Title: a.Headline}
-		n.Publication.Name = s.settings.Name
+		n.Publication.Name = s.conf().Name
 		n.Publication.Language = a.Lang
-		set.URLs = append(set.URLs, sitemapURL{Loc: s.settings.BaseURL + a.Path(), News: n})
+		set.URLs = append(set.URLs, sitemapURL{Loc: s.conf().BaseURL + a.Path(), News: n})
 	}
 	return xmlPage("application/xml; charset=utf-8", set, articleDeps([]string{depAll}, list))
 }
@@ -197,7 +197,7 @@ func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err := w.Write([]byte("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\n" +
-		"Sitemap: " + s.settings.BaseURL + "/sitemap.xml\nSitemap: " + s.settings.BaseURL + "/news-sitemap.xml\n"))
+		"Sitemap: " + s.conf().BaseURL + "/sitemap.xml\nSitemap: " + s.conf().BaseURL + "/news-sitemap.xml\n"))
 	return err
 }
 

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,44 +16,11 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/view"
 )
 
-// views holds one parsed template set per page, each the layout plus the page.
-type views struct {
-	pages map[string]*template.Template
-}
-
-func parseViews(web fs.FS, funcs template.FuncMap) (*views, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(web, "templates/layout.html", "templates/partials/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
-	}
-	names, err := fs.Glob(web, "templates/pages/*.html")
-	if err != nil {
-		return nil, err
-	}
-	v := &views{pages: map[string]*template.Template{}}
-	for _, n := range names {
-		t, err := template.Must(layout.Clone()).ParseFS(web, n)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", n, err)
-		}
-		v.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
-	}
-	return v, nil
-}
-
-func (v *views) render(name string, data any) ([]byte, error) {
-	t := v.pages[name]
-	if t == nil {
-		return nil, fmt.Errorf("no template %q", name)
-	}
-	var buf bytes.Buffer
-	buf.Grow(32 << 10)
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
-	}
-	return buf.Bytes(), nil
+func parseViews(web fs.FS, funcs template.FuncMap) (*view.Set, error) {
+	return view.Parse(web, funcs, "layout.html", []string{"templates/layout.html", "templates/partials/*.html"}, "templates/pages/*.html")
 }
 
 // layout is the data every page shares.
@@ -92,11 +58,11 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 		return layout{}, err
 	}
 	return layout{
-		Site:        s.settings,
+		Site:        s.conf(),
 		Title:       title,
 		Description: desc,
-		Canonical:   s.settings.BaseURL + r.URL.Path,
-		Lang:        s.settings.Lang,
+		Canonical:   s.conf().BaseURL + r.URL.Path,
+		Lang:        s.conf().Lang,
 		Sections:    secs,
 		CSS:         s.assets.url("style.css"),
 	}, nil
@@ -109,7 +75,7 @@ func (s *Site) funcs() template.FuncMap {
 		"datetime": func(t time.Time) string {
 			return t.UTC().Format("2 January 2006, 15:04 UTC")
 		},
-		"abs":    func(p string) string { return s.settings.BaseURL + p },
+		"abs":    func(p string) string { return s.conf().BaseURL + p },
 		"img":    imageURL,
 		"srcset": srcset,
 		"mark":   highlight,
@@ -153,7 +119,7 @@ func highlight(snippet string) template.HTML {
 
 // render renders a page template into a cacheable page.
 func (s *Site) renderPage(name string, data any, deps []string) (*page, error) {
-	b, err := s.views.render(name, data)
+	b, err := s.views.Render(name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +134,11 @@ func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, mes
 		Status  int
 		Message string
 	}{
-		layout: layout{Site: s.settings, Title: http.StatusText(status), Lang: s.settings.Lang,
-			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.settings.BaseURL + "/"},
+		layout: layout{Site: s.conf(), Title: http.StatusText(status), Lang: s.conf().Lang,
+			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.conf().BaseURL + "/"},
 		Status: status, Message: message,
 	}
-	b, err := s.views.render("error", data)
+	b, err := s.views.Render("error", data)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if err != nil {
@@ -217,6 +183,9 @@ func loadAssets(web fs.FS) (*assets, error) {
 }
 
 func (a *assets) url(name string) string { return "/static/" + a.version + "/" + name }
+
+// AssetURL is the fingerprinted URL of a static file, for the admin's pages.
+func (s *Site) AssetURL(name string) string { return s.assets.url(name) }
 
 var (
 	immutable = []string{"public, max-age=31536000, immutable"}

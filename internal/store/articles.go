@@ -14,7 +14,7 @@ import (
 
 const summaryCols = `a.id, a.slug, a.headline, a.dek, a.lang, a.status, a.section_id, s.slug, s.name,
 	a.image_key, a.image_width, a.image_height, a.image_widths, a.image_alt, a.image_credit, a.image_caption,
-	a.published_at, a.created_at, a.updated_at, a.version`
+	a.published_at, a.created_at, a.updated_at, a.version, COALESCE(a.created_by, 0)`
 
 const fullCols = summaryCols + `, a.body, a.body_html, a.body_text`
 
@@ -30,7 +30,7 @@ func scanArticle(row scanner, full bool) (*content.Article, error) {
 	)
 	dest := []any{&a.ID, &a.Slug, &a.Headline, &a.Dek, &a.Lang, &status, &a.Section.ID, &a.Section.Slug, &a.Section.Name,
 		&a.Image.Key, &a.Image.Width, &a.Image.Height, &widths, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
-		&published, &created, &updated, &a.Version}
+		&published, &created, &updated, &a.Version, &a.CreatedBy}
 	if full {
 		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
 	}
@@ -78,11 +78,11 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
 			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
 			 image_key, image_width, image_height, image_widths, image_alt, image_credit, image_caption,
-			 published_at, live_at, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`),
+			 published_at, live_at, created_at, updated_at, version, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
 			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
-			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix()).Scan(&a.ID)
+			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix(), nullID(a.CreatedBy)).Scan(&a.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create article: slug %q is taken: %w", a.Slug, ErrConflict)
 		}
@@ -91,6 +91,9 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 		}
 		a.Version = 1
 		if err := s.writeLinks(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := s.writeRevision(ctx, tx, a); err != nil {
 			return err
 		}
 		for i := range a.Corrections {
@@ -141,8 +144,18 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 				return fmt.Errorf("update article %d: %w", a.ID, err)
 			}
 		}
-		return s.writeLinks(ctx, tx, a)
+		if err := s.writeLinks(ctx, tx, a); err != nil {
+			return err
+		}
+		return s.writeRevision(ctx, tx, a)
 	})
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 func (s *Store) writeLinks(ctx context.Context, tx *sql.Tx, a *content.Article) error {

@@ -1,0 +1,4 @@
+package admin
+
+// settingsRoutes manage the site's settings.
+func (a *Admin) settingsRoutes() []Route { return nil }
