@@ -14,18 +14,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Config is everything the server needs to start.
 type Config struct {
-	Addr     string // listen address
-	DB       string // SQLite path or postgres:// URL
-	Media    string // media directory; default: "media" beside a SQLite file
-	BaseURL  string // public URL of the site, for canonical links and feeds
-	Demo     bool   // fill an empty database with demo content
-	CacheMB  int    // page cache size; 0 disables it
-	LogLevel slog.Level
-	File     string // optional config file of "name = value" lines
+	Addr      string // listen address
+	DB        string // SQLite path or postgres:// URL
+	Media     string // media directory; default: "media" beside a SQLite file
+	BaseURL   string // public URL of the site, for canonical links and feeds
+	Demo      bool   // fill an empty database with demo content
+	CacheMB   int    // page cache size; 0 disables it
+	LogLevel  slog.Level
+	JobsEvery time.Duration // how often scheduled articles are published
+	File      string        // optional config file of "name = value" lines
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -48,6 +50,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo content")
 	fs.IntVar(&c.CacheMB, "cache-mb", 64, "page cache size in MB; 0 turns the cache off")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
+	fs.DurationVar(&c.JobsEvery, "jobs-every", 5*time.Second, "how often background jobs (scheduled publishing) run")
 }
 
 // Parse parses args, then fills flags not given on the command line from
@@ -135,6 +138,9 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--base-url %q: want an absolute http(s) URL such as https://example.org", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.JobsEvery <= 0 {
+		c.JobsEvery = 5 * time.Second
+	}
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
 	}

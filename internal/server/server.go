@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -185,7 +186,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	go srv.RunJobs(jobs, 5*time.Second)
+	go srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	select {
 	case err := <-errc:
