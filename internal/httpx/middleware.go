@@ -20,6 +20,16 @@ var securityHeaders = map[string][]string{
 	"Permissions-Policy":     {"camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"},
 }
 
+// SecurityHeaderPairs lists the security headers as name/value pairs, for
+// responses written outside net/http (the page cache's fast path).
+func SecurityHeaderPairs() [][2]string {
+	pairs := make([][2]string, 0, len(securityHeaders))
+	for k, v := range securityHeaders {
+		pairs = append(pairs, [2]string{k, v[0]})
+	}
+	return pairs
+}
+
 // SecurityHeaders sets the strict headers on every response.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +79,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// Observe records a request served outside Wrap.
+func (m *Metrics) Observe(route string, status int, d time.Duration) {
+	rm := m.route(route)
+	rm.duration.Observe(d.Seconds())
+	if status == http.StatusOK {
+		rm.ok.Inc()
+		return
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 }
 
 type statusWriter struct {

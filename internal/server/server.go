@@ -5,7 +5,6 @@ package server
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -39,6 +40,7 @@ type Server struct {
 	Media   *media.Dir
 	Admin   *admin.Admin
 	handler http.Handler
+	metrics *httpx.Metrics
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -115,8 +117,8 @@ func (srv *Server) build(ctx context.Context) error {
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	metrics := httpx.NewMetrics(reg)
-	srv.handler = metrics.Wrap(httpx.SecurityHeaders(mux))
+	srv.metrics = httpx.NewMetrics(reg)
+	srv.handler = srv.metrics.Wrap(httpx.SecurityHeaders(mux))
 	return nil
 }
 
@@ -171,39 +173,62 @@ func (srv *Server) Run(ctx context.Context) error {
 	return srv.Serve(ctx, ln)
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve is Run on a listener the caller opened. Connections are served by
+// fasthttp: cached public pages are answered from memory on its fast path,
+// everything else by the net/http handlers through an adaptor.
 func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           srv.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn),
+	fast := srv.Site.FastPath()
+	full := fasthttpadaptor.NewFastHTTPHandler(srv.handler)
+	fs := &fasthttp.Server{
+		Handler: func(c *fasthttp.RequestCtx) {
+			start := time.Now()
+			if route, status, ok := fast.Serve(c); ok {
+				srv.metrics.Observe(route, status, time.Since(start))
+				return
+			}
+			full(c)
+		},
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        16 << 10, // the longest request head accepted
+		MaxRequestBodySize:    32 << 20, // photo uploads
+		NoDefaultServerHeader: true,
+		CloseOnShutdown:       true,
+		Logger:                fastLogger{srv.log},
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- fs.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(ctx)
-	defer stopJobs()
-	go srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
+	var serveErr error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+	case serveErr = <-errc:
 	case <-ctx.Done():
+	}
+	stopJobs()
+	<-jobsDone
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
 	}
 	srv.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
+	if err := fs.ShutdownWithContext(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return <-errc
 }
+
+// fastLogger sends fasthttp's messages to slog.
+type fastLogger struct{ log *slog.Logger }
+
+func (l fastLogger) Printf(format string, args ...any) { l.log.Warn(fmt.Sprintf(format, args...)) }
 
 // Close releases the database.
 func (srv *Server) Close() error { return srv.Store.Close() }
@@ -214,12 +239,12 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := srv.Content.PublishDue(ctx); err != nil {
+		if n, err := srv.Content.PublishDue(ctx); err != nil && ctx.Err() == nil {
 			srv.log.Error("publish scheduled articles", "err", err)
 		} else if n > 0 {
 			srv.log.Info("published scheduled articles", "count", n)
 		}
-		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil {
+		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
 		select {

@@ -25,6 +25,7 @@ type page struct {
 // so that serving a hit allocates nothing.
 type entry struct {
 	key         string
+	route       string // the ServeMux pattern that rendered it, for metrics
 	contentType []string
 	raw, gz     []byte
 	rawLen      []string
@@ -87,6 +88,21 @@ func (c *pageCache) get(key string) *entry {
 		c.hits.Inc()
 	} else {
 		c.misses.Inc()
+	}
+	return e
+}
+
+// peek returns the cached entry for key, or nil, counting only hits: the
+// fast path falls back to the full handler on a miss, which counts it.
+func (c *pageCache) peek(key string) *entry {
+	c.mu.Lock()
+	e := c.entries[key]
+	if e != nil {
+		c.lru.MoveToFront(e.elem)
+	}
+	c.mu.Unlock()
+	if e != nil {
+		c.hits.Inc()
 	}
 	return e
 }

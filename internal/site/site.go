@@ -175,6 +175,7 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 				return err
 			}
 			e = build(key, p, !s.cache.disabled || acceptsGzip(r))
+			e.route = r.Pattern
 			s.cache.put(e, gen)
 		}
 		serveEntry(w, r, e, cacheControl)
@@ -223,20 +224,27 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
 // coding in Accept-Encoding without q=0.
 func acceptsGzip(r *http.Request) bool {
 	for _, v := range r.Header["Accept-Encoding"] {
-		for part := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.TrimSpace(name)
-			if name != "gzip" && name != "*" {
-				continue
-			}
-			q := strings.TrimSpace(params)
-			if qv, ok := strings.CutPrefix(q, "q="); ok {
-				if f, err := strconv.ParseFloat(qv, 64); err == nil && f == 0 {
-					continue
-				}
-			}
+		if gzipAccepted(v) {
 			return true
 		}
+	}
+	return false
+}
+
+func gzipAccepted(v string) bool {
+	for part := range strings.SplitSeq(v, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		if qv, ok := strings.CutPrefix(q, "q="); ok {
+			if f, err := strconv.ParseFloat(qv, 64); err == nil && f == 0 {
+				continue
+			}
+		}
+		return true
 	}
 	return false
 }
