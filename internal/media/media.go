@@ -113,7 +113,7 @@ func (d *Dir) SaveVariants(key string, img image.Image) ([]int, error) {
 		}
 		var variant image.Image = img
 		if w != b.Dx() {
-			dst := image.NewRGBA(image.Rect(0, 0, w, b.Dy()*w/b.Dx()))
+			dst := image.NewRGBA(image.Rect(0, 0, w, max(1, b.Dy()*w/b.Dx())))
 			draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 			variant = dst
 		}
