@@ -4,6 +4,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"html/template"
 	"io/fs"
@@ -46,6 +47,7 @@ type Admin struct {
 	now        func() time.Time
 	onSettings func(ctx context.Context)
 	assetURL   func(name string) string
+	uploads    chan struct{} // photos being decoded
 }
 
 // New parses the admin templates.
@@ -56,7 +58,7 @@ func New(cfg Config) (*Admin, error) {
 	a := &Admin{
 		db: cfg.Store, content: cfg.Content, images: cfg.Images, log: cfg.Log,
 		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", siteName: cfg.SiteName,
-		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL,
+		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL, uploads: make(chan struct{}, 2),
 	}
 	v, err := view.Parse(cfg.Web, a.funcs(), "admin.html",
 		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/pages/*.html")
@@ -74,7 +76,8 @@ func New(cfg Config) (*Admin, error) {
 type Route struct {
 	Pattern string // as for http.ServeMux
 	Perm    account.Permission
-	Public  bool // reachable signed out (sign-in, invitations)
+	Public  bool  // reachable signed out (sign-in, invitations)
+	MaxBody int64 // request body limit; 0 means defaultMaxBody
 	handler httpx.HandlerFunc
 }
 
@@ -97,7 +100,23 @@ func (a *Admin) Register(mux *http.ServeMux) {
 		} else {
 			h = a.optionalSession(h)
 		}
+		h = limitBody(cmp.Or(rt.MaxBody, defaultMaxBody), h)
 		mux.Handle(rt.Pattern, cop.Handler(noStore(a.adapter.Handle(h))))
+	}
+}
+
+// defaultMaxBody bounds every admin form but the article editor's, which
+// carries photos.
+const defaultMaxBody = 1 << 20
+
+// limitBody bounds the request body before anything reads it: the CSRF
+// check parses the form, so the limit must come first.
+func limitBody(n int64, next httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		return next(w, r)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"image"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -91,6 +93,9 @@ func (a *Admin) require(perm account.Permission, next httpx.HandlerFunc) httpx.H
 		if !s.user.Role.Can(perm) {
 			return &httpx.Error{Status: http.StatusForbidden, Message: "Your role does not allow this."}
 		}
+		if err := parseForm(r); err != nil {
+			return err
+		}
 		if r.Method == http.MethodPost && !validCSRF(r, s.session.CSRFToken) {
 			return &httpx.Error{Status: http.StatusForbidden, Message: "This form expired or came from another site. Reload the page and try again."}
 		}
@@ -102,6 +107,9 @@ func (a *Admin) require(perm account.Permission, next httpx.HandlerFunc) httpx.H
 // checks the pre-sign-in CSRF token on POST.
 func (a *Admin) optionalSession(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := parseForm(r); err != nil {
+			return err
+		}
 		if r.Method == http.MethodPost {
 			c, err := r.Cookie(preCSRFCookie)
 			if err != nil || !validCSRF(r, c.Value) {
@@ -125,6 +133,26 @@ func (a *Admin) optionalSession(next httpx.HandlerFunc) httpx.HandlerFunc {
 		}
 		return next(w, r)
 	}
+}
+
+// parseForm reads a POST's form once, so that an over-large body is reported
+// as such rather than as a missing CSRF token.
+func parseForm(r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &httpx.Error{Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("What you sent is larger than %d MB. Photos may be at most 20 MB: make the photo smaller and send the form again.", tooLarge.Limit>>20)}
+	}
+	return nil // other parse errors surface as a missing CSRF token or field errors
 }
 
 func validCSRF(r *http.Request, want string) bool {

@@ -1,0 +1,155 @@
+package admin
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"image"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/media"
+)
+
+// decodeUpload checks and decodes an uploaded photo: its type by content,
+// matching its file name. A photo within the limits can still take a few
+// hundred megabytes to decode, so two are decoded at a time at most.
+func (a *Admin) decodeUpload(name string, data []byte) (image.Image, error) {
+	a.uploads <- struct{}{}
+	defer func() { <-a.uploads }()
+	return media.CheckUpload(name, data)
+}
+
+var imageKeyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,100}$`)
+
+// imageKey names an upload after its article and its content, so a changed
+// photo gets a new URL and the same photo uploaded twice the same one.
+func imageKey(slug string, data []byte) string {
+	base := content.Slugify(slug)
+	if len(base) > 80 {
+		base = strings.TrimRight(base[:80], "-")
+	}
+	if base == "" {
+		base = "photo"
+	}
+	sum := sha256.Sum256(data)
+	return base + "-" + hex.EncodeToString(sum[:4])
+}
+
+// imageURL is the smallest variant of img, for the editor's thumbnail.
+func imageURL(img content.Image) string {
+	if !img.Present() {
+		return ""
+	}
+	w := img.Width
+	if len(img.Widths) > 0 {
+		w = img.Widths[0]
+	}
+	return "/media/" + img.Key + "/" + media.VariantName(w)
+}
+
+// A photo uploaded with a submission that was not saved (a preview, a
+// validation error, a conflict) travels back in the form, sealed with the
+// session's CSRF token, so the writer need not choose the file again.
+func sealUpload(img content.Image, secret string) string {
+	payload := strings.Join([]string{img.Key, strconv.Itoa(img.Width), strconv.Itoa(img.Height), joinWidths(img.Widths)}, "|")
+	return payload + "|" + uploadMAC(payload, secret)
+}
+
+func uploadMAC(payload, secret string) string {
+	m := hmac.New(sha256.New, []byte("samizdat upload\x00"+secret))
+	m.Write([]byte(payload))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func openUpload(token, secret string) (content.Image, bool) {
+	i := strings.LastIndexByte(token, '|')
+	if token == "" || secret == "" || i < 0 || !hmac.Equal([]byte(token[i+1:]), []byte(uploadMAC(token[:i], secret))) {
+		return content.Image{}, false
+	}
+	parts := strings.Split(token[:i], "|")
+	if len(parts) != 4 || !imageKeyRe.MatchString(parts[0]) {
+		return content.Image{}, false
+	}
+	img := content.Image{Key: parts[0]}
+	img.Width, _ = strconv.Atoi(parts[1])
+	img.Height, _ = strconv.Atoi(parts[2])
+	for w := range strings.SplitSeq(parts[3], ",") {
+		if n, err := strconv.Atoi(w); err == nil && n > 0 {
+			img.Widths = append(img.Widths, n)
+		}
+	}
+	if img.Width <= 0 || img.Height <= 0 || len(img.Widths) == 0 {
+		return content.Image{}, false
+	}
+	return img, true
+}
+
+func joinWidths(ws []int) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = strconv.Itoa(w)
+	}
+	return strings.Join(s, ",")
+}
+
+// articleImage decides the article's photo: a new upload, else one uploaded
+// with an earlier unsaved submission, else the stored one. A rejected
+// upload is a field error; the photo the article had stays.
+func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error) {
+	f := &d.Form
+	secret := sessionFrom(r.Context()).session.CSRFToken
+	var img content.Image
+	if d.Article != nil {
+		img = d.Article.Image
+	}
+	if up, ok := openUpload(f.Upload, secret); ok {
+		img = up
+	} else {
+		f.Upload = ""
+	}
+	if f.RemoveImage {
+		img, f.Upload = content.Image{}, ""
+	}
+	file, header, err := r.FormFile("image")
+	switch {
+	case errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart):
+	case err != nil:
+		d.Errors["image"] = "The photo did not arrive completely. Choose it again."
+	default:
+		defer file.Close()
+		data, err := io.ReadAll(io.LimitReader(file, media.MaxUploadBytes+1))
+		if err != nil {
+			d.Errors["image"] = "The photo did not arrive completely. Choose it again."
+			break
+		}
+		decoded, err := a.decodeUpload(header.Filename, data)
+		if err != nil {
+			d.Errors["image"] = "Photo not accepted: " + err.Error()
+			break
+		}
+		key := imageKey(f.Slug, data)
+		widths, err := a.images.SaveVariants(key, decoded)
+		if err != nil {
+			return img, err
+		}
+		if len(widths) == 0 {
+			d.Errors["image"] = "Photo not accepted: it is too small to show."
+			break
+		}
+		b := decoded.Bounds()
+		w := widths[len(widths)-1]
+		img = content.Image{Key: key, Widths: widths, Width: w, Height: b.Dy() * w / b.Dx()}
+		f.Upload, f.RemoveImage = sealUpload(img, secret), false
+	}
+	if !img.Present() {
+		return content.Image{}, nil
+	}
+	img.Alt, img.Credit, img.Caption = strings.TrimSpace(f.Alt), strings.TrimSpace(f.Credit), strings.TrimSpace(f.Caption)
+	return img, nil
+}
