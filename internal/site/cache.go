@@ -3,7 +3,6 @@ package site
 import (
 	"bytes"
 	"compress/gzip"
-	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -30,24 +29,28 @@ type entry struct {
 	raw, gz     []byte
 	rawLen      []string
 	gzLen       []string
-	etag        []string // of the identity representation
-	etagGz      []string // of the gzip representation
+	etag        []string  // of the identity representation
+	etagGz      []string  // of the gzip representation
+	etagBytes   [2][]byte // etag and etagGz, for the fast path
 	deps        []string
-	elem        *list.Element
+	lastUse     atomic.Int64 // the cache's tick at the last hit
 }
 
 func (e *entry) size() int { return len(e.raw) + len(e.gz) + len(e.key) + 256 }
 
 // pageCache holds rendered pages in memory, bounded by bytes, least recently
 // used out first. Each entry records what it depends on; invalidating a
-// dependency drops exactly the pages that show it.
+// dependency drops exactly the pages that show it. A hit takes only a read
+// lock and stamps the entry with a tick, so concurrent readers never wait on
+// each other; eviction, which happens only on a miss, looks for the oldest
+// stamp.
 type pageCache struct {
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	max      int
 	bytes    int
 	entries  map[string]*entry
 	byDep    map[string]map[*entry]struct{}
-	lru      *list.List
+	tick     atomic.Int64
 	gen      atomic.Uint64 // bumped by every invalidation
 	hits     prometheus.Counter
 	misses   prometheus.Counter
@@ -62,15 +65,14 @@ func newPageCache(maxBytes int, reg prometheus.Registerer) *pageCache {
 		max:     maxBytes,
 		entries: map[string]*entry{},
 		byDep:   map[string]map[*entry]struct{}{},
-		lru:     list.New(),
 		hits:    prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_hits_total", Help: "Pages served from the page cache."}),
 		misses:  prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_misses_total", Help: "Pages rendered because they were not cached."}),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_evictions_total", Help: "Pages dropped to stay within the size limit."}),
 	}
 	c.sizeG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_bytes", Help: "Bytes held by the page cache."},
-		func() float64 { c.mu.Lock(); defer c.mu.Unlock(); return float64(c.bytes) })
+		func() float64 { c.mu.RLock(); defer c.mu.RUnlock(); return float64(c.bytes) })
 	c.countG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_entries", Help: "Pages held by the page cache."},
-		func() float64 { c.mu.Lock(); defer c.mu.Unlock(); return float64(len(c.entries)) })
+		func() float64 { c.mu.RLock(); defer c.mu.RUnlock(); return float64(len(c.entries)) })
 	reg.MustRegister(c.hits, c.misses, c.evicted, c.sizeG, c.countG)
 	c.disabled = maxBytes <= 0
 	return c
@@ -78,12 +80,7 @@ func newPageCache(maxBytes int, reg prometheus.Registerer) *pageCache {
 
 // get returns the cached entry for key, or nil.
 func (c *pageCache) get(key string) *entry {
-	c.mu.Lock()
-	e := c.entries[key]
-	if e != nil {
-		c.lru.MoveToFront(e.elem)
-	}
-	c.mu.Unlock()
+	e := c.lookup(key)
 	if e != nil {
 		c.hits.Inc()
 	} else {
@@ -92,15 +89,33 @@ func (c *pageCache) get(key string) *entry {
 	return e
 }
 
+// lookup finds key under the read lock and marks the entry used.
+func (c *pageCache) lookup(key string) *entry {
+	c.mu.RLock()
+	e := c.entries[key]
+	c.mu.RUnlock()
+	if e != nil {
+		e.lastUse.Store(c.tick.Add(1))
+	}
+	return e
+}
+
+// peekBytes is peek for a key held as bytes, without copying it.
+func (c *pageCache) peekBytes(key []byte) *entry {
+	c.mu.RLock()
+	e := c.entries[string(key)]
+	c.mu.RUnlock()
+	if e != nil {
+		e.lastUse.Store(c.tick.Add(1))
+		c.hits.Inc()
+	}
+	return e
+}
+
 // peek returns the cached entry for key, or nil, counting only hits: the
 // fast path falls back to the full handler on a miss, which counts it.
 func (c *pageCache) peek(key string) *entry {
-	c.mu.Lock()
-	e := c.entries[key]
-	if e != nil {
-		c.lru.MoveToFront(e.elem)
-	}
-	c.mu.Unlock()
+	e := c.lookup(key)
 	if e != nil {
 		c.hits.Inc()
 	}
@@ -129,6 +144,7 @@ func build(key string, p *page, compressed bool) *entry {
 		rawLen:      []string{strconv.Itoa(len(p.body))},
 		etag:        []string{`"` + tag + `"`},
 		etagGz:      []string{`"` + tag + `-gz"`},
+		etagBytes:   [2][]byte{[]byte(`"` + tag + `"`), []byte(`"` + tag + `-gz"`)},
 		deps:        p.deps,
 	}
 	if compressed {
@@ -158,7 +174,7 @@ func (c *pageCache) put(e *entry, gen uint64) {
 	if old := c.entries[e.key]; old != nil {
 		c.remove(old)
 	}
-	e.elem = c.lru.PushFront(e)
+	e.lastUse.Store(c.tick.Add(1))
 	c.entries[e.key] = e
 	c.bytes += e.size()
 	for _, d := range e.deps {
@@ -169,19 +185,20 @@ func (c *pageCache) put(e *entry, gen uint64) {
 		}
 		set[e] = struct{}{}
 	}
-	for c.bytes > c.max {
-		oldest := c.lru.Back()
-		if oldest == nil {
-			break
+	for c.bytes > c.max && len(c.entries) > 0 {
+		var oldest *entry
+		for _, cand := range c.entries {
+			if oldest == nil || cand.lastUse.Load() < oldest.lastUse.Load() {
+				oldest = cand
+			}
 		}
-		c.remove(oldest.Value.(*entry))
+		c.remove(oldest)
 		c.evicted.Inc()
 	}
 }
 
 func (c *pageCache) remove(e *entry) {
 	delete(c.entries, e.key)
-	c.lru.Remove(e.elem)
 	c.bytes -= e.size()
 	for _, d := range e.deps {
 		if set := c.byDep[d]; set != nil {
@@ -215,13 +232,12 @@ func (c *pageCache) purge() {
 	c.gen.Add(1)
 	c.entries = map[string]*entry{}
 	c.byDep = map[string]map[*entry]struct{}{}
-	c.lru.Init()
 	c.bytes = 0
 }
 
 // has reports whether key is cached, for tests.
 func (c *pageCache) has(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.entries[key] != nil
 }

@@ -15,13 +15,25 @@ import (
 // else (misses, admin, errors) goes through the ordinary handlers.
 type FastPath struct {
 	site    *Site
-	headers [][2]string
+	headers [][2][]byte // name and value, the name already canonical
 }
 
 // FastPath returns the site's fast path.
 func (s *Site) FastPath() *FastPath {
-	return &FastPath{site: s, headers: httpx.SecurityHeaderPairs()}
+	f := &FastPath{site: s}
+	pairs := append(httpx.SecurityHeaderPairs(),
+		[2]string{"Cache-Control", cacheControl[0]}, [2]string{"Vary", "Accept-Encoding"})
+	for _, kv := range pairs {
+		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
+	}
+	return f
 }
+
+var (
+	hdrETag            = []byte("Etag")
+	hdrContentEncoding = []byte("Content-Encoding")
+	valGzip            = []byte("gzip")
+)
 
 // Serve answers ctx from the cache and reports the route and status it
 // served, or ok=false when the request must take the full path.
@@ -37,41 +49,39 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
-	var key string
+	var e *entry
 	if q := uri.QueryString(); len(q) == 0 {
-		key = string(uri.Path())
+		e = f.site.cache.peekBytes(uri.Path())
+	} else if page := uri.QueryArgs().Peek("page"); len(page) > 0 && string(page) != "1" {
+		e = f.site.cache.peek(string(uri.Path()) + "?page=" + string(page))
 	} else {
-		args := uri.QueryArgs()
-		if page := args.Peek("page"); len(page) > 0 && string(page) != "1" {
-			key = string(uri.Path()) + "?page=" + string(page)
-		} else {
-			key = string(uri.Path())
-		}
+		e = f.site.cache.peekBytes(uri.Path())
 	}
-	e := f.site.cache.peek(key)
 	if e == nil {
 		return "", 0, false
 	}
 	h := &ctx.Response.Header
 	for _, kv := range f.headers {
-		h.Set(kv[0], kv[1])
+		h.SetCanonical(kv[0], kv[1])
 	}
-	h.Set("Cache-Control", cacheControl[0])
-	h.Set("Vary", "Accept-Encoding")
 	gz := e.gz != nil && acceptsGzipHeader(ctx.Request.Header.Peek("Accept-Encoding"))
 	etag := e.etag[0]
 	if gz {
 		etag = e.etagGz[0]
 	}
-	h.Set("ETag", etag)
+	if gz {
+		h.SetCanonical(hdrETag, e.etagBytes[1])
+	} else {
+		h.SetCanonical(hdrETag, e.etagBytes[0])
+	}
 	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && etagMatch(string(inm), etag) {
 		ctx.Response.SkipBody = true
 		ctx.SetStatusCode(http.StatusNotModified)
 		return e.route, http.StatusNotModified, true
 	}
-	h.Set("Content-Type", e.contentType[0])
+	h.SetContentType(e.contentType[0])
 	if gz {
-		h.Set("Content-Encoding", "gzip")
+		h.SetCanonical(hdrContentEncoding, valGzip)
 		ctx.Response.SetBodyRaw(e.gz)
 	} else {
 		ctx.Response.SetBodyRaw(e.raw)
@@ -79,4 +89,14 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 	return e.route, http.StatusOK, true
 }
 
-func acceptsGzipHeader(v []byte) bool { return len(v) > 0 && gzipAccepted(string(v)) }
+// acceptsGzipHeader is acceptsGzip for a raw header value; the common
+// values, without q= weights, are read without allocating.
+func acceptsGzipHeader(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	if bytes.IndexByte(v, 'q') < 0 {
+		return bytes.Contains(v, valGzip) || bytes.IndexByte(v, '*') >= 0
+	}
+	return gzipAccepted(string(v))
+}
