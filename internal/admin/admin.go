@@ -151,6 +151,10 @@ type page struct {
 
 func (a *Admin) newPage(r *http.Request, title string) page {
 	p := page{Title: title, SiteName: a.siteName, Errors: map[string]string{}}
+	// Read each time: an admin may rename the site in the settings.
+	if name, err := a.db.Setting(r.Context(), "site.name", a.siteName); err == nil {
+		p.SiteName = name
+	}
 	if s := sessionFrom(r.Context()); s != nil {
 		p.User = &s.user
 		p.CSRF = s.session.CSRFToken

@@ -1,4 +1,112 @@
 package admin
 
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/samizdat-press/samizdat/internal/account"
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+// Limits on the site settings.
+const (
+	maxSiteName        = 100
+	maxSiteDescription = 300
+)
+
+// The settings keys the site reads (server.settings), with the defaults it
+// uses while a key is unset, so the form shows what readers see.
+const (
+	settingName        = "site.name"
+	settingDescription = "site.description"
+	settingLang        = "site.lang"
+	defaultDescription = "Independent journalism, funded by readers."
+)
+
 // settingsRoutes manage the site's settings.
-func (a *Admin) settingsRoutes() []Route { return nil }
+func (a *Admin) settingsRoutes() []Route {
+	return []Route{
+		{Pattern: "GET /admin/settings", Perm: account.ManageSettings, handler: a.settingsForm},
+		{Pattern: "POST /admin/settings", Perm: account.ManageSettings, handler: a.saveSettings},
+	}
+}
+
+type siteSettings struct {
+	Name, Description, Lang string
+}
+
+type settingsData struct {
+	page
+	Form  siteSettings
+	Langs []option
+}
+
+func (a *Admin) settingsPage(r *http.Request, f siteSettings) *settingsData {
+	d := &settingsData{page: a.newPage(r, "Settings"), Form: f}
+	for _, l := range content.Languages {
+		label := languageNames[l]
+		if label == "" {
+			label = l
+		}
+		d.Langs = append(d.Langs, option{Value: l, Label: label, Selected: l == f.Lang})
+	}
+	return d
+}
+
+func (a *Admin) settingsForm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var f siteSettings
+	for _, kv := range []struct {
+		key, def string
+		dst      *string
+	}{
+		{settingName, a.siteName, &f.Name},
+		{settingDescription, defaultDescription, &f.Description},
+		{settingLang, content.Languages[0], &f.Lang},
+	} {
+		v, err := a.db.Setting(ctx, kv.key, kv.def)
+		if err != nil {
+			return err
+		}
+		*kv.dst = v
+	}
+	return a.render(w, http.StatusOK, "settings", a.settingsPage(r, f))
+}
+
+// saveSettings stores the settings, then has the site reload them (which
+// also drops its page cache: every page shows the name).
+func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f := siteSettings{
+		Name:        oneLine(r.PostFormValue("name")),
+		Description: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("description"), "\r\n", "\n")),
+		Lang:        r.PostFormValue("lang"),
+	}
+	d := a.settingsPage(r, f)
+	checkName(d.Errors, "name", "Site name", f.Name, maxSiteName)
+	switch n := utf8.RuneCountInString(f.Description); {
+	case !utf8.ValidString(f.Description):
+		d.Errors["description"] = "Description is not valid text."
+	case n > maxSiteDescription:
+		d.Errors["description"] = fmt.Sprintf("Description is too long (%d characters, at most %d).", n, maxSiteDescription)
+	}
+	if !slices.Contains(content.Languages, f.Lang) {
+		d.Errors["lang"] = "Choose a language from the list."
+	}
+	if len(d.Errors) > 0 {
+		return a.render(w, http.StatusUnprocessableEntity, "settings", d)
+	}
+	for _, kv := range [][2]string{{settingName, f.Name}, {settingDescription, f.Description}, {settingLang, f.Lang}} {
+		if err := a.db.SetSetting(ctx, kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if a.onSettings != nil {
+		a.onSettings(ctx)
+	}
+	http.Redirect(w, r, "/admin/settings?done=Saved", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,73 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/samizdat-press/samizdat/internal/account"
+)
+
+func TestSettingsSave(t *testing.T) {
+	e := newTaxEnv(t)
+	adm := e.signIn(account.RoleAdmin)
+
+	// Unset keys show what the site uses by default.
+	w := adm.get("/admin/settings")
+	expectStatus(t, w, http.StatusOK)
+	expectBody(t, w, `<label for="name">Site name</label>`, `value="Test"`, `Independent journalism, funded by readers.`,
+		`<option value="en" selected>English</option>`, `<option value="ru">Русский</option>`, `name="csrf" value="tok"`)
+
+	w = adm.post("/admin/settings", "name", "  Samizdat   Daily ", "description", "News from\r\nthe region.", "lang", "ru")
+	expectRedirect(t, w, "/admin/settings?done=Saved")
+	if e.called != 1 {
+		t.Errorf("OnSettings called %d times, want 1", e.called)
+	}
+	for key, want := range map[string]string{"site.name": "Samizdat Daily", "site.description": "News from\nthe region.", "site.lang": "ru"} {
+		if got, err := e.st.Setting(e.ctx, key, ""); err != nil || got != want {
+			t.Errorf("Setting(%q) = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	w = adm.get("/admin/settings?done=Saved")
+	expectBody(t, w, `role="status">Saved<`, `value="Samizdat Daily"`, `<option value="ru" selected>`)
+}
+
+func TestSettingsValidationKeepsInput(t *testing.T) {
+	e := newTaxEnv(t)
+	adm := e.signIn(account.RoleAdmin)
+	for _, tc := range []struct {
+		fields []string
+		want   []string
+	}{
+		{[]string{"name", "", "description", "Kept <i>text</i>", "lang", "en"},
+			[]string{`Site name is required.`, `Kept &lt;i&gt;text&lt;/i&gt;</textarea>`, `aria-describedby="name-error"`}},
+		{[]string{"name", strings.Repeat("n", 101), "description", strings.Repeat("d", 301), "lang", "de"},
+			[]string{`Site name is too long (101 characters, at most 100).`, `Description is too long (301 characters, at most 300).`,
+				`Choose a language from the list.`, `value="` + strings.Repeat("n", 101) + `"`, `id="lang" name="lang" aria-invalid="true"`}},
+	} {
+		w := adm.post("/admin/settings", tc.fields...)
+		expectStatus(t, w, http.StatusUnprocessableEntity)
+		expectBody(t, w, tc.want...)
+	}
+	if e.called != 0 {
+		t.Errorf("refused settings called OnSettings %d times", e.called)
+	}
+	if got, _ := e.st.Setting(e.ctx, "site.name", "unset"); got != "unset" {
+		t.Errorf("refused settings saved site.name = %q", got)
+	}
+}
+
+func TestSettingsAccess(t *testing.T) {
+	e := newTaxEnv(t)
+	for _, role := range []account.Role{account.RoleEditor, account.RoleAuthor, account.RoleRevenue} {
+		c := e.signIn(role)
+		expectStatus(t, c.get("/admin/settings"), http.StatusForbidden)
+		expectStatus(t, c.post("/admin/settings", "name", "Hijacked", "description", "", "lang", "en"), http.StatusForbidden)
+	}
+	// An editor manages taxonomy; an author does not.
+	expectStatus(t, e.signIn(account.RoleEditor).get("/admin/sections"), http.StatusOK)
+	expectStatus(t, e.signIn(account.RoleAuthor).get("/admin/sections"), http.StatusForbidden)
+	if got, _ := e.st.Setting(e.ctx, "site.name", "unset"); got != "unset" || e.called != 0 {
+		t.Errorf("a forbidden save changed settings: %q, OnSettings %d", got, e.called)
+	}
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+// This file holds the newsroom's changes to sections, tags and bylines:
+// renaming, readdressing and deleting what CreateSection, CreateAuthor and
+// ensureTags made.
+
+// UpdateSection changes a section's name, slug and order. A slug another
+// section has is ErrConflict; an unknown ID is ErrNotFound.
+func (s *Store) UpdateSection(ctx context.Context, sec content.Section) error {
+	if err := content.ValidateSection(&sec); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ? WHERE id = ?`),
+			sec.Slug, sec.Name, sec.Order, sec.ID)
+		if isUnique(err) {
+			return fmt.Errorf("update section %q: %w", sec.Slug, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("update section %d: %w", sec.ID, err)
+		}
+		return rowsOrNotFound(res, fmt.Sprintf("section %d", sec.ID))
+	})
+}
+
+// DeleteSection deletes a section that no article is in; while articles
+// are, it returns ErrConflict and deletes nothing.
+func (s *Store) DeleteSection(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM articles WHERE section_id = ?`), id).Scan(&n); err != nil {
+			return fmt.Errorf("delete section %d: %w", id, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("delete section %d: %d articles are in it: %w", id, n, ErrConflict)
+		}
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM sections WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("delete section %d: %w", id, err)
+		}
+		return rowsOrNotFound(res, fmt.Sprintf("section %d", id))
+	})
+}
+
+// SectionArticleCount counts the articles in a section, of every status.
+func (s *Store) SectionArticleCount(ctx context.Context, id int64) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM articles WHERE section_id = ?`), id).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count articles of section %d: %w", id, err)
+	}
+	return n, nil
+}
+
+// TagCount is a tag and how many articles, of every status, carry it.
+type TagCount struct {
+	content.Tag
+	Articles int
+}
+
+// TagsWithCounts lists every tag by name with its number of articles.
+func (s *Store) TagsWithCounts(ctx context.Context) ([]TagCount, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.slug, t.name, COUNT(x.article_id)
+		FROM tags t LEFT JOIN article_tags x ON x.tag_id = t.id
+		GROUP BY t.id, t.slug, t.name ORDER BY t.name, t.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tags with counts: %w", err)
+	}
+	defer rows.Close()
+	var out []TagCount
+	for rows.Next() {
+		var t TagCount
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Articles); err != nil {
+			return nil, fmt.Errorf("list tags with counts: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UpdateTag renames a tag.
+//
+// Writers tag articles by name, and a name is turned into its tag by its
+// slug (see ensureTags). So a tag's slug must stay the slug of its name,
+// or every article carrying it would move to a new tag the next time it is
+// saved. A new name with the same slug (capitals, spaces, punctuation)
+// only renames. A new name with another slug also moves the tag to that
+// address, but only while no live article carries the tag: once one is
+// published, the address /tag/<slug>/ is public and links to it must keep
+// working, so the rename is refused with a content.FieldErrors for "name".
+// A slug another tag has is ErrConflict; an unknown ID is ErrNotFound.
+func (s *Store) UpdateTag(ctx context.Context, id int64, name string) error {
+	name = strings.Join(strings.Fields(name), " ")
+	slug := content.Slugify(name)
+	if name == "" || slug == "" {
+		return fieldInvalid("name", "needs letters or digits")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var oldSlug, oldName string
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT slug, name FROM tags WHERE id = ?`), id).Scan(&oldSlug, &oldName)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("tag %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("update tag %d: %w", id, err)
+		}
+		// A tag whose slug was never its name's (made by an import, say)
+		// keeps its slug while the name keeps the same letters.
+		if slug == oldSlug || slug == content.Slugify(oldName) {
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE tags SET name = ? WHERE id = ?`), name, id); err != nil {
+				return fmt.Errorf("update tag %d: %w", id, err)
+			}
+			return nil
+		}
+		var live int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM article_tags WHERE tag_id = ? AND live_at IS NOT NULL`), id).Scan(&live); err != nil {
+			return fmt.Errorf("update tag %d: %w", id, err)
+		}
+		if live > 0 {
+			return fieldInvalid("name", fmt.Sprintf("can change only in capitals, spaces and punctuation, because published articles carry this tag "+
+				"and its address /tag/%s/ must keep working (the new name would need /tag/%s/)", oldSlug, slug))
+		}
+		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE tags SET slug = ?, name = ? WHERE id = ?`), slug, name, id)
+		if isUnique(err) {
+			return fmt.Errorf("update tag %d: slug %q: %w", id, slug, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("update tag %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// DeleteTag removes a tag from every article that carries it and deletes
+// it, in one transaction. An unknown ID is ErrNotFound.
+func (s *Store) DeleteTag(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM article_tags WHERE tag_id = ?`), id); err != nil {
+			return fmt.Errorf("delete tag %d: %w", id, err)
+		}
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM tags WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("delete tag %d: %w", id, err)
+		}
+		return rowsOrNotFound(res, fmt.Sprintf("tag %d", id))
+	})
+}
+
+// UpdateAuthor changes a byline's name, slug and biography. A slug another
+// author has is ErrConflict; an unknown ID is ErrNotFound.
+func (s *Store) UpdateAuthor(ctx context.Context, a content.Author) error {
+	if err := content.ValidateAuthor(&a); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE authors SET slug = ?, name = ?, bio = ? WHERE id = ?`),
+			a.Slug, a.Name, a.Bio, a.ID)
+		if isUnique(err) {
+			return fmt.Errorf("update author %q: %w", a.Slug, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("update author %d: %w", a.ID, err)
+		}
+		return rowsOrNotFound(res, fmt.Sprintf("author %d", a.ID))
+	})
+}
+
+// rowsOrNotFound turns a statement that touched no row into ErrNotFound.
+func rowsOrNotFound(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// fieldInvalid is a validation failure of one field, as content reports
+// its own.
+func fieldInvalid(field, msg string) error {
+	return fmt.Errorf("%w: %w", content.ErrInvalid, content.FieldErrors{field: msg})
+}
