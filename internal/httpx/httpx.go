@@ -3,11 +3,15 @@
 package httpx
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"syscall"
 )
 
 // HandlerFunc is an HTTP handler that returns its failure instead of
@@ -68,8 +72,12 @@ func (a *Adapter) Handle(h HandlerFunc) http.Handler {
 func (a *Adapter) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a minute."
 	var he *Error
-	if errors.As(err, &he) {
+	switch {
+	case errors.As(err, &he):
 		status, msg = he.Status, he.Message
+	case Unavailable(err):
+		status, msg = http.StatusServiceUnavailable, "The site cannot reach its database right now. Please try again in a minute."
+		w.Header().Set("Retry-After", "30")
 	}
 	if status >= 500 {
 		a.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -78,4 +86,13 @@ func (a *Adapter) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return // the client went away; nobody will read the page
 	}
 	a.Page(w, r, status, msg)
+}
+
+// Unavailable reports whether err means a dependency (the database) cannot
+// be reached, rather than a bug: the answer is then 503, which tells a CDN to
+// keep serving its stale copy.
+func Unavailable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
