@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -309,8 +310,9 @@ func newPager(path string, page, total int) (pager, error) {
 }
 
 // Invalidate drops the cached pages that a saved article touches: its own
-// page and every list it is or was in.
-func (s *Site) Invalidate(c content.Change) {
+// page and every list it is or was in. It returns the dependency keys it
+// dropped, for other nodes to drop too (InvalidateKeys).
+func (s *Site) Invalidate(c content.Change) []string {
 	deps := []string{depArticle(c.After.ID)}
 	now := s.now()
 	wasLive := c.Before != nil && c.Before.Live(now)
@@ -332,6 +334,17 @@ func (s *Site) Invalidate(c content.Change) {
 	}
 	n := s.cache.invalidate(deps...)
 	s.log.Debug("page cache invalidated", "article", c.After.ID, "pages", n)
+	return deps
+}
+
+// InvalidateKeys drops the pages that depend on any of keys, as announced
+// by another node; the key "*" drops everything.
+func (s *Site) InvalidateKeys(keys ...string) {
+	if slices.Contains(keys, "*") {
+		s.cache.purge()
+		return
+	}
+	s.cache.invalidate(keys...)
 }
 
 // PurgeCache drops every cached page.
