@@ -48,8 +48,16 @@ func (s *Store) migrations() ([]migration, error) {
 // transaction with its bookkeeping row, so a crash leaves either all of a
 // migration or none of it.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+	// Several nodes may start at once: even the bookkeeping table is created
+	// under the migration lock.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.dialect.migrationsDDL)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 	ms, err := s.migrations()
@@ -58,6 +66,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := s.lockMigrations(ctx, tx); err != nil {
+				return err
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n); err != nil {
 				return err
@@ -75,6 +86,16 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
+	}
+	return nil
+}
+
+func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	if s.dialect.lockMigrations == nil {
+		return nil
+	}
+	if err := s.dialect.lockMigrations(ctx, tx); err != nil {
+		return fmt.Errorf("lock: %w", err)
 	}
 	return nil
 }

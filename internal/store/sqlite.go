@@ -59,6 +59,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			name:   "sqlite",
 			rebind: func(q string) string { return q },
 			search: fts5{},
+			// BEGIN IMMEDIATE (_txlock) already serializes migrating processes.
+			migrationsDDL: `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
 		},
 		now: time.Now,
 	}, nil

@@ -1,6 +1,7 @@
-// Package store is the one place with SQL. It opens SQLite (PostgreSQL in a
-// later step), applies the embedded migrations and answers queries grouped by
-// aggregate, one file each.
+// Package store is the one place with SQL. It opens SQLite or PostgreSQL,
+// applies the embedded migrations and answers queries grouped by aggregate,
+// one file each. Queries are written once, with ? placeholders, and rebound
+// for PostgreSQL; what differs between the engines lives in dialect.
 package store
 
 import (
@@ -21,7 +22,7 @@ var (
 // Store reads and writes the site's data.
 type Store struct {
 	read    *sql.DB // many connections, readers never wait on writers (WAL)
-	write   *sql.DB // one connection: SQLite allows one writer at a time
+	write   *sql.DB // SQLite: one connection, one writer at a time; PostgreSQL: the read pool
 	dialect dialect
 	now     func() time.Time
 }
@@ -30,16 +31,22 @@ type Store struct {
 type dialect struct {
 	name   string
 	rebind func(string) string
-	// searchSQL returns the ranked search query and its count query for an
-	// engine-specific match expression.
+	// search is the engine's full-text search.
 	search searcher
+	// migrationsDDL creates the migrations' bookkeeping table if missing.
+	migrationsDDL string
+	// lockMigrations, when set, runs first in every migration transaction
+	// and makes it wait for other nodes migrating the same database.
+	lockMigrations func(ctx context.Context, tx *sql.Tx) error
 }
 
-// Open opens the database named by dsn: a file path for SQLite. It applies
-// pending migrations before returning.
+// Open opens the database named by dsn: a postgres:// (or postgresql://)
+// URL for PostgreSQL, a file path for SQLite. It applies pending migrations
+// before returning. A PostgreSQL URL may set pool_max_conns and
+// statement_timeout (see PostgresOptions).
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("open database: PostgreSQL support is not built yet; use a SQLite file path")
+	if isPostgresURL(dsn) {
+		return OpenPostgres(ctx, dsn, PostgresOptions{})
 	}
 	s, err := openSQLite(ctx, dsn)
 	if err != nil {
@@ -54,6 +61,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	if s.write == s.read {
+		return s.read.Close()
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
