@@ -5,11 +5,13 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,18 +95,17 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Site = st
-	srv.Content.OnChange(func(_ context.Context, c content.Change) { st.Invalidate(c) })
+	srv.Content.OnChange(func(ctx context.Context, c content.Change) {
+		keys := st.Invalidate(c)
+		srv.announce(ctx, strings.Join(keys, " "))
+	})
 
 	adm, err := admin.New(admin.Config{
 		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
 		OnSettings: func(ctx context.Context) {
-			s, err := srv.settings(ctx)
-			if err != nil {
-				srv.log.Error("reload site settings", "err", err)
-				return
-			}
-			st.SetSettings(s)
+			srv.reloadSettings(ctx)
+			srv.announce(ctx, announceSettings)
 		},
 	})
 	if err != nil {
@@ -155,7 +156,13 @@ func (srv *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := srv.Store.Ping(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "database %s: unavailable\n", srv.Store.Engine())
+		// The innermost cause ("connection refused") says why without
+		// repeating connection details.
+		cause := err
+		for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(cause) {
+			cause = u
+		}
+		fmt.Fprintf(w, "database %s: unavailable: %v\n", srv.Store.Engine(), cause)
 		srv.log.Warn("health check failed", "err", err)
 		return nil
 	}
@@ -205,6 +212,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(jobsDone)
 		srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
 	}()
+	listenDone := make(chan struct{})
+	go func() {
+		defer close(listenDone)
+		srv.Listen(jobs)
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	var serveErr error
 	select {
@@ -213,6 +225,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopJobs()
 	<-jobsDone
+	<-listenDone
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
@@ -253,4 +266,39 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// announceSettings is announced when the site's settings change.
+const announceSettings = "settings"
+
+// announce tells the other nodes sharing the database which cached pages
+// to drop. Failing to announce is logged, not returned: the change itself
+// is saved, and other nodes' pages expire on their own.
+func (srv *Server) announce(ctx context.Context, payload string) {
+	if err := srv.Store.Announce(context.WithoutCancel(ctx), payload); err != nil {
+		srv.log.Warn("announce change to other nodes", "err", err)
+	}
+}
+
+func (srv *Server) reloadSettings(ctx context.Context) {
+	s, err := srv.settings(ctx)
+	if err != nil {
+		srv.log.Error("reload site settings", "err", err)
+		return
+	}
+	srv.Site.SetSettings(s)
+}
+
+// Listen applies other nodes' announcements until ctx ends: dropping the
+// cached pages they name, or reloading the settings.
+func (srv *Server) Listen(ctx context.Context) {
+	srv.Store.Listen(ctx, func(payload string) {
+		if payload == announceSettings {
+			srv.reloadSettings(ctx)
+			return
+		}
+		srv.Site.InvalidateKeys(strings.Fields(payload)...)
+	}, func(err error) {
+		srv.log.Warn("waiting for other nodes' changes", "err", err)
+	})
 }

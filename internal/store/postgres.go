@@ -151,7 +151,8 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 			migrationsDDL:  pgMigrationsDDL,
 			lockMigrations: pgLockMigrations,
 		},
-		now: time.Now,
+		now:          time.Now,
+		listenConfig: listenConfig(cfg),
 	}, nil
 }
 

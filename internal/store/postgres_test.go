@@ -2,11 +2,10 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/store/pgtest"
 	"net"
 	"net/url"
 	"os"
@@ -24,66 +23,11 @@ import (
 	"github.com/samizdat-press/samizdat/internal/store/storetest"
 )
 
-const pgSkip = "PostgreSQL not available: set SAMIZDAT_TEST_POSTGRES=postgres://… (scripts/test-postgres.sh starts a throwaway server)"
+const pgSkip = pgtest.Skip
 
-// pgServer returns the test server's URL, or skips the test.
-func pgServer(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("SAMIZDAT_TEST_POSTGRES")
-	if u == "" {
-		t.Skip(pgSkip)
-	}
-	return u
-}
-
-var (
-	pgAdminOnce sync.Once
-	pgAdminDB   *sql.DB
-	pgAdminErr  error
-)
-
-// pgAdmin is a connection to the server's maintenance database, to create
-// and drop test databases. It lives as long as the test binary.
-func pgAdmin(t *testing.T) *sql.DB {
-	t.Helper()
-	server := pgServer(t)
-	pgAdminOnce.Do(func() {
-		pgAdminDB, pgAdminErr = sql.Open("pgx", server)
-		if pgAdminErr == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			pgAdminErr = pgAdminDB.PingContext(ctx)
-		}
-	})
-	if pgAdminErr != nil {
-		t.Fatalf("PostgreSQL test server: %v", pgAdminErr)
-	}
-	return pgAdminDB
-}
-
-// pgDatabase creates an empty database, dropped when the test ends, and
-// returns its URL.
-func pgDatabase(t *testing.T) string {
-	t.Helper()
-	admin := pgAdmin(t)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "samizdat_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("CREATE DATABASE %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("DROP DATABASE %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(pgServer(t))
-	if err != nil {
-		t.Fatalf("SAMIZDAT_TEST_POSTGRES: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func pgServer(t *testing.T) string   { return pgtest.Server(t) }
+func pgAdmin(t *testing.T) *sql.DB   { return pgtest.Admin(t) }
+func pgDatabase(t *testing.T) string { return pgtest.Database(t) }
 
 // openPostgres opens a store on a fresh database: created, migrated by
 // Open, closed and dropped when the test ends.

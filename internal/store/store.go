@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"strings"
 	"time"
 )
@@ -25,6 +26,9 @@ type Store struct {
 	write   *sql.DB // SQLite: one connection, one writer at a time; PostgreSQL: the read pool
 	dialect dialect
 	now     func() time.Time
+	// listenConfig opens the dedicated connection that waits for other
+	// nodes' announcements (PostgreSQL only; nil for SQLite).
+	listenConfig *pgx.ConnConfig
 }
 
 // dialect holds what differs between engines, chosen once at Open.
