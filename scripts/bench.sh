@@ -45,7 +45,7 @@ echo "== Go benchmarks (page cache off, $ARTICLES articles)" >&2
 GOBENCH="$WORK/gobench.txt"
 SAMIZDAT_BENCH_DB="$PWD/$DB" go test -run='^$' -bench=. -benchtime=2s -count=1 ./internal/server/ | tee "$GOBENCH" >&2
 
-metric() { # metric BENCHNAME UNIT -> value
+metric() { # metric BENCHNAME UNIT -> value, from the file $GOBENCH
   awk -v b="$1" -v u="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$GOBENCH"
 }
 
@@ -124,6 +124,45 @@ RSS_KB=$(awk '/VmHWM/ { print $2 }' "/proc/$APP/status")
 RSS_MB=$(( RSS_KB / 1024 ))
 RATIO=$(awk -v a="$APP_RPS" -v n="$NG_RPS" 'BEGIN { printf "%.2f", a / n }')
 
+kill "$APP" 2>/dev/null || true
+wait "$APP" 2>/dev/null || true
+
+echo "== PostgreSQL: the same figures on the same content" >&2
+eval "$(bash scripts/test-postgres.sh start)"
+PGNAME="samizdat_bench_${ARTICLES}"
+PGURL="${SAMIZDAT_TEST_POSTGRES/\/postgres\?//$PGNAME?}"
+have=$(psql "$SAMIZDAT_TEST_POSTGRES" -tAc "SELECT 1 FROM pg_database WHERE datname = '$PGNAME'" || true)
+count=0
+if [ "$have" = 1 ]; then count=$(psql "$PGURL" -tAc "SELECT count(*) FROM articles" 2>/dev/null || echo 0); fi
+if [ "$count" != "$ARTICLES" ]; then
+  echo "copying the $ARTICLES-article site into PostgreSQL database $PGNAME (once)..." >&2
+  psql "$SAMIZDAT_TEST_POSTGRES" -qc "DROP DATABASE IF EXISTS $PGNAME" -c "CREATE DATABASE $PGNAME" >&2
+  if "$BIN" help 2>&1 | grep -q migrate-db; then
+    "$BIN" migrate-db --from "$DB" --to "$PGURL" >&2
+  else
+    "$BIN" gen --articles "$ARTICLES" --db "$PGURL" >&2
+  fi
+fi
+PGBENCH="$WORK/gobench-pg.txt"
+SAMIZDAT_BENCH_DB="$PGURL" go test -run='^$' -bench='ArticleUncached|HomeUncached|Search' -benchtime=2s -count=1 ./internal/server/ | tee "$PGBENCH" >&2
+SAMIZDAT_BENCH_POSTGRES="$SAMIZDAT_TEST_POSTGRES" go test -run='^$' -bench=PublishToOtherNode -benchtime=100x -count=1 ./internal/server/ | tee -a "$PGBENCH" >&2
+"$BIN" serve --db "$PGURL" --media "$WORK/media" --addr "127.0.0.1:$PORT_APP" --log-level WARN &
+APP=$!
+until curl -fs "http://127.0.0.1:$PORT_APP/healthz" >/dev/null; do sleep 0.05; done
+curl -fs "http://127.0.0.1:$PORT_APP/" -o "$WORK/home-pg.html"
+PG_ARTICLE=$(awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }' "$WORK/home-pg.html")
+curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT_APP$PG_ARTICLE" >/dev/null
+wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT_APP$PG_ARTICLE" >/dev/null
+read -r PG_RPS PG_P50 PG_P99 < <(run_wrk "http://127.0.0.1:$PORT_APP$PG_ARTICLE")
+kill "$APP"; wait "$APP" 2>/dev/null || true
+pgmetric() { GOBENCH="$PGBENCH" metric "$@"; }
+PG_ART_P50=$(pgmetric BenchmarkArticleUncached p50-µs)
+PG_HOME_P50=$(pgmetric BenchmarkHomeUncached p50-µs)
+PG_SEARCH_P50=$(pgmetric BenchmarkSearch p50-µs)
+PROP_MED=$(pgmetric BenchmarkPublishToOtherNode median-ms)
+PROP_WORST=$(pgmetric BenchmarkPublishToOtherNode worst-ms)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 ART_P50=$(metric BenchmarkArticleUncached p50-µs)
 HOME_P50=$(metric BenchmarkHomeUncached p50-µs)
 RSS_P50=$(metric BenchmarkRSSUncached p50-µs)
@@ -132,19 +171,21 @@ SEARCH_P50=$(metric BenchmarkSearch p50-µs)
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "<") ? (v < t) : (v >= t); print ok ? "met" : "MISSED" }'; }
 
 REPORT=$(cat <<MD
-| figure | samizdat | reference / target | result |
-|---|---|---|---|
-| cached article page, requests/s (wrk, $CONNS conns, $DURATION) | $APP_RPS | nginx, same bytes: $NG_RPS | **${RATIO}×** nginx (target ≥ 0.8×): $(verdict "$RATIO" 0.8 ">=") |
-| cached article page, p50 / p99 latency | ${APP_P50} / ${APP_P99} ms | nginx: ${NG_P50} / ${NG_P99} ms | |
-| uncached article render, median | ${ART_P50} µs | < 1000 µs | $(verdict "$ART_P50" 1000 "<") |
-| uncached home page, median | ${HOME_P50} µs | < 5000 µs | $(verdict "$HOME_P50" 5000 "<") |
-| uncached RSS (20 full-text items), median | ${RSS_P50} µs | — | |
-| uncached section page, median | ${SEC_P50} µs | — | |
-| search, median | ${SEARCH_P50} µs | — | |
-| start-up on the database, median of 5 | ${STARTUP} ms | < 1000 ms | $(verdict "$STARTUP" 1000 "<") |
-| resident memory after the load (VmHWM) | ${RSS_MB} MB | < 150 MB | $(verdict "$RSS_MB" 150 "<") |
+| figure | SQLite | PostgreSQL | reference / target | result |
+|---|---|---|---|---|
+| cached article page, requests/s (wrk, $CONNS conns, $DURATION) | $APP_RPS | $PG_RPS | nginx, same bytes: $NG_RPS | SQLite **${RATIO}×** nginx, PostgreSQL **$(ratio "$PG_RPS" "$NG_RPS")×** (target ≥ 0.8×): $(verdict "$RATIO" 0.8 ">=") / $(verdict "$(ratio "$PG_RPS" "$NG_RPS")" 0.8 ">=") |
+| cached article page, p50 / p99 latency | ${APP_P50} / ${APP_P99} ms | ${PG_P50} / ${PG_P99} ms | nginx: ${NG_P50} / ${NG_P99} ms | |
+| uncached article render, median | ${ART_P50} µs | ${PG_ART_P50} µs | < 1000 µs; PostgreSQL within 2× of SQLite | $(verdict "$ART_P50" 1000 "<"); PostgreSQL $(ratio "$PG_ART_P50" "$ART_P50")×: $(verdict "$(ratio "$PG_ART_P50" "$ART_P50")" 2 "<") |
+| uncached home page, median | ${HOME_P50} µs | ${PG_HOME_P50} µs | < 5000 µs | $(verdict "$HOME_P50" 5000 "<") |
+| search, median | ${SEARCH_P50} µs | ${PG_SEARCH_P50} µs | PostgreSQL within 2× of SQLite | $(ratio "$PG_SEARCH_P50" "$SEARCH_P50")×: $(verdict "$(ratio "$PG_SEARCH_P50" "$SEARCH_P50")" 2 "<") |
+| uncached RSS (20 full-text items), median | ${RSS_P50} µs | | — | |
+| uncached section page, median | ${SEC_P50} µs | | — | |
+| publish on one node → visible on another, 100 publishes | | median ${PROP_MED} ms, worst ${PROP_WORST} ms | within 1 s | $(verdict "$PROP_WORST" 1000 "<") |
+| start-up on the database, median of 5 | ${STARTUP} ms | | < 1000 ms | $(verdict "$STARTUP" 1000 "<") |
+| resident memory after the load (VmHWM) | ${RSS_MB} MB | | < 150 MB | $(verdict "$RSS_MB" 150 "<") |
 
-Article page: ${SIZE_RAW} bytes of HTML, ${SIZE_GZ} bytes gzip-compressed. Database: $ARTICLES articles, $(du -h "$DB" | cut -f1).
+Article page: ${SIZE_RAW} bytes of HTML, ${SIZE_GZ} bytes gzip-compressed. Database: $ARTICLES articles, SQLite file $(du -h "$DB" | cut -f1).
+PostgreSQL 15 runs on the same machine as a throwaway cluster made by scripts/test-postgres.sh (fsync off, as for tests).
 MD
 )
 echo
@@ -160,10 +201,11 @@ the very same compressed bytes from disk with \`gzip_static\`, keep-alive, no ac
 
 $REPORT
 
-Go benchmark output (page cache off, every request renders from SQLite):
+Go benchmark output (page cache off, every request renders from the database), SQLite then PostgreSQL:
 
 \`\`\`
 $(grep -E '^(Benchmark|goos|goarch|cpu)' "$GOBENCH")
+$(grep -E '^Benchmark' "$PGBENCH")
 \`\`\`
 MD
 } > docs/benchmarks.md

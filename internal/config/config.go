@@ -121,8 +121,13 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	if c.DB == "" {
 		return errors.New("--db is required: a SQLite file path such as samizdat.db")
 	}
-	if c.Media == "" && !strings.Contains(c.DB, "://") {
-		c.Media = filepath.Join(filepath.Dir(c.DB), "media")
+	if c.Media == "" {
+		// Beside a SQLite file; in the working directory for a database
+		// server (several nodes need a shared directory: see the docs).
+		c.Media = "media"
+		if !strings.Contains(c.DB, "://") {
+			c.Media = filepath.Join(filepath.Dir(c.DB), "media")
+		}
 	}
 	if fs.Lookup("addr") == nil {
 		return nil

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/config"
+	"github.com/samizdat-press/samizdat/internal/server"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +54,7 @@ type node struct {
 
 func (n *node) logText() string { n.mu.Lock(); defer n.mu.Unlock(); return n.log.String() }
 
-func startNode(t *testing.T, dsn string) *node {
+func startNode(t testing.TB, dsn string) *node {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -101,7 +105,7 @@ func startNode(t *testing.T, dsn string) *node {
 	return nil
 }
 
-func fetch(t *testing.T, c *http.Client, url string) (int, string) {
+func fetch(t testing.TB, c *http.Client, url string) (int, string) {
 	t.Helper()
 	if c == nil {
 		c = http.DefaultClient
@@ -118,7 +122,7 @@ func fetch(t *testing.T, c *http.Client, url string) (int, string) {
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // seedCluster makes a section, a byline and an editor account.
-func seedCluster(t *testing.T, dsn string) (content.Section, content.Author) {
+func seedCluster(t testing.TB, dsn string) (content.Section, content.Author) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn)
@@ -347,5 +351,49 @@ func TestDatabaseOutage(t *testing.T) {
 			t.Fatalf("not recovered 15 s after the database came back: section %d, healthz %d", c1, c2)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// BenchmarkPublishToOtherNode measures how long an article published on one
+// node (this process) takes to appear on another node's cached home page:
+// 100 publishes, median and worst. It needs PostgreSQL (SAMIZDAT_BENCH_POSTGRES
+// or SAMIZDAT_TEST_POSTGRES, a server where it may create a database).
+func BenchmarkPublishToOtherNode(b *testing.B) {
+	if u := os.Getenv("SAMIZDAT_BENCH_POSTGRES"); u != "" {
+		os.Setenv("SAMIZDAT_TEST_POSTGRES", u)
+	}
+	dsn := pgtest.Database(b)
+	sec, _ := seedCluster(b, dsn)
+	nodeB := startNode(b, dsn)
+	ctx := context.Background()
+	srvA, err := server.New(ctx, config.Config{DB: dsn, Media: b.TempDir(), BaseURL: "http://127.0.0.1:1", CacheMB: 8}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srvA.Close()
+	var times []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ { // make bench runs it with -benchtime=100x
+		fetch(b, nil, nodeB.base+"/") // B has the home page cached
+		headline := fmt.Sprintf("Propagation check number %d", i)
+		a := &content.Article{Headline: headline, Body: "Checking.", Lang: "en", Status: content.StatusPublished, Section: sec,
+			PublishedAt: time.Now().Add(-time.Second).UTC().Truncate(time.Second)}
+		start := time.Now()
+		if err := srvA.Content.Create(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+		for _, home := fetch(b, nil, nodeB.base+"/"); !strings.Contains(home, headline); _, home = fetch(b, nil, nodeB.base+"/") {
+			if time.Since(start) > 5*time.Second {
+				b.Fatalf("article %d not visible on the other node after 5 s", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	if len(times) > 0 {
+		b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+		b.ReportMetric(float64(times[len(times)-1].Microseconds())/1000, "worst-ms")
+		b.ReportMetric(float64(len(times)), "publishes")
 	}
 }
