@@ -25,6 +25,9 @@ type PostgresOptions struct {
 	// StatementTimeout ends any statement that runs longer; default 5s.
 	// Migrations run without it. Negative disables it.
 	StatementTimeout time.Duration
+	// Retries is how often a transaction that lost a serialization conflict
+	// or a deadlock runs again; default 3, negative for none.
+	Retries int
 }
 
 const (
@@ -99,8 +102,21 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 			opts.StatementTimeout = d
 		}
 	}
+	if v := q.Get("tx_retries"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fail("tx_retries=%q: want a number", v)
+		}
+		if opts.Retries == 0 {
+			opts.Retries = n
+		}
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 3
+	}
 	q.Del("pool_max_conns")
 	q.Del("statement_timeout")
+	q.Del("tx_retries")
 	u.RawQuery = q.Encode()
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = defaultPGMaxConns
@@ -153,6 +169,7 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 		},
 		now:          time.Now,
 		listenConfig: listenConfig(cfg),
+		retries:      max(0, opts.Retries),
 	}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"strings"
 	"time"
 )
@@ -29,6 +30,7 @@ type Store struct {
 	// listenConfig opens the dedicated connection that waits for other
 	// nodes' announcements (PostgreSQL only; nil for SQLite).
 	listenConfig *pgx.ConnConfig
+	retries      int // of transactions that lost a serialization conflict
 }
 
 // dialect holds what differs between engines, chosen once at Open.
@@ -85,7 +87,24 @@ func (s *Store) Engine() string { return s.dialect.name }
 // SetClock replaces the store's clock; tests use it to control time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
+// inTx runs fn in a transaction. On PostgreSQL, a transaction that lost a
+// serialization conflict or a deadlock is run again from the start, up to
+// the configured number of retries: fn must only touch the database.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.txOnce(ctx, fn)
+		if err == nil || attempt >= s.retries || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -98,6 +117,13 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// retryable reports a PostgreSQL serialization failure (40001) or deadlock
+// (40P01): the transaction did nothing and may simply run again.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
 }
 
 func unix(t time.Time) any {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -129,6 +130,15 @@ func (s *Store) TagBySlug(ctx context.Context, slug string) (content.Tag, error)
 func (s *Store) ensureTags(ctx context.Context, tx *sql.Tx, tags []content.Tag) ([]content.Tag, error) {
 	out := make([]content.Tag, 0, len(tags))
 	seen := map[string]bool{}
+	// Create tags in slug order: two saves creating the same new tags then
+	// take their locks in the same order and cannot deadlock.
+	tags = slices.Clone(tags)
+	for i := range tags {
+		if tags[i].Slug == "" {
+			tags[i].Slug = content.Slugify(tags[i].Name)
+		}
+	}
+	slices.SortStableFunc(tags, func(x, y content.Tag) int { return strings.Compare(x.Slug, y.Slug) })
 	for _, t := range tags {
 		if t.Slug == "" {
 			t.Slug = content.Slugify(t.Name)
