@@ -1,6 +1,7 @@
 package site
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,7 +26,8 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := content.ParseQuery(raw)
 	hits, total, err := s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
-	if err != nil {
+	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
+	if err != nil && !tooSlow {
 		return err
 	}
 	if n > 1 && len(hits) == 0 {
@@ -43,13 +45,14 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	l.Query = raw
 	data := struct {
 		layout
-		Q      string
-		Empty  bool
-		Hits   []store.SearchHit
-		Total  int
-		Capped bool
-		Pager  pager
-	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap}
+		Q       string
+		Empty   bool
+		Hits    []store.SearchHit
+		Total   int
+		Capped  bool
+		TooSlow bool
+		Pager   pager
+	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap, TooSlow: tooSlow}
 	last := max(1, (total+PageSize-1)/PageSize)
 	data.Pager = pager{Page: n, Last: last, Path: "/search?q=" + url.QueryEscape(raw)}
 	b, err := s.views.Render("search", data)

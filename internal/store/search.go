@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"slices"
 	"strings"
 
@@ -23,6 +24,16 @@ const (
 type SearchHit struct {
 	Article *content.Article
 	Snippet string // plain text with MarkStart/MarkEnd around matches
+}
+
+// ErrSearchTooSlow means a search ran past the statement timeout, as a
+// phrase of very common words can on PostgreSQL.
+var ErrSearchTooSlow = errors.New("search took too long")
+
+// canceledByTimeout reports PostgreSQL's statement timeout (57014).
+func canceledByTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57014"
 }
 
 // SearchCap bounds the matches a search ranks and counts: the newest
@@ -126,6 +137,9 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	}
 	m := s.dialect.search.match(q)
 	ids, err := s.dialect.search.candidates(ctx, s.read, m, s.now().Unix())
+	if canceledByTimeout(err) {
+		return nil, 0, fmt.Errorf("search: %w", ErrSearchTooSlow)
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
