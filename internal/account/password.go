@@ -22,6 +22,10 @@ const (
 	argonThreads = 2
 	argonKeyLen  = 32
 	saltLen      = 16
+
+	// Bounds on the parameters CheckPassword accepts from a stored hash.
+	maxArgonTime   = 64
+	maxArgonMemory = 1 << 20 // KiB: 1 GiB
 )
 
 // Password length limits. No composition rules: length is what matters.
@@ -66,10 +70,14 @@ func CheckPassword(hash, pw string) bool {
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
 	}
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version || parts[2] != fmt.Sprintf("v=%d", v) {
 		return false
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+	// Parameters out of range would make argon2 panic (t or p of 0) or
+	// allocate without bound (a huge m): a damaged hash must only fail.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil ||
+		parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", m, t, p) ||
+		t < 1 || t > maxArgonTime || p < 1 || m < 8*uint32(p) || m > maxArgonMemory {
 		return false
 	}
 	b64 := base64.RawStdEncoding

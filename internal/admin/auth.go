@@ -124,7 +124,10 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 
 func humanWait(d time.Duration) string {
 	if d < time.Minute {
-		return fmt.Sprintf("%d seconds", int(d.Seconds()+0.5))
+		if n := int(d.Seconds() + 0.5); n != 1 {
+			return fmt.Sprintf("%d seconds", n)
+		}
+		return "1 second"
 	}
 	return fmt.Sprintf("%d minutes", int(d.Minutes()+0.5))
 }
@@ -181,6 +184,10 @@ func (a *Admin) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.db.AcceptInvite(r.Context(), account.HashToken(r.PathValue("token")), data.Name, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return &httpx.Error{Status: http.StatusGone, Message: "This link has expired or was already used. Ask an administrator for a new one."}
+	}
+	if errors.Is(err, store.ErrConflict) {
+		// Another invitation to the same address was accepted first.
+		return &httpx.Error{Status: http.StatusConflict, Message: in.Email + " already has an account. Sign in, or ask an administrator to reset its password."}
 	}
 	if err != nil {
 		return err
