@@ -29,6 +29,7 @@ Usage:
   samizdat user add --email E --role admin|editor|author|revenue
   samizdat import markdown DIR [--db samizdat.db]
   samizdat gen --articles N [--db samizdat.db]
+  samizdat migrate-db --from samizdat.db --to postgres://… [--force]
 
 Every flag can also be set as SAMIZDAT_<NAME> in the environment
 (SAMIZDAT_DB, SAMIZDAT_ADDR, SAMIZDAT_BASE_URL, ...) or in a file
@@ -65,6 +66,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return userCmd(ctx, rest, stdin, stdout, stderr, getenv)
 	case "gen":
 		return gen(ctx, rest, stdout, stderr, getenv)
+	case "migrate-db":
+		return migrateDB(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
