@@ -1,7 +1,13 @@
 package admin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,6 +29,7 @@ const (
 	settingName        = "site.name"
 	settingDescription = "site.description"
 	settingLang        = "site.lang"
+	settingLogo        = "site.logo" // "key width height" of a stored image, or empty
 	defaultDescription = "Independent journalism, funded by readers."
 )
 
@@ -30,12 +37,23 @@ const (
 func (a *Admin) settingsRoutes() []Route {
 	return []Route{
 		{Pattern: "GET /admin/settings", Perm: account.ManageSettings, handler: a.settingsForm},
-		{Pattern: "POST /admin/settings", Perm: account.ManageSettings, handler: a.saveSettings},
+		{Pattern: "POST /admin/settings", Perm: account.ManageSettings, MaxBody: maxArticleRequest, handler: a.saveSettings},
 	}
 }
 
 type siteSettings struct {
 	Name, Description, Lang string
+	Logo                    string // as stored under settingLogo
+}
+
+// LogoURL is the address of the stored logo, for the form's preview.
+func (f siteSettings) LogoURL() string {
+	key, w, ok := strings.Cut(f.Logo, " ")
+	if !ok {
+		return ""
+	}
+	w, _, _ = strings.Cut(w, " ")
+	return "/media/" + key + "/" + w + ".jpg"
 }
 
 type settingsData struct {
@@ -66,6 +84,7 @@ func (a *Admin) settingsForm(w http.ResponseWriter, r *http.Request) error {
 		{settingName, a.siteName, &f.Name},
 		{settingDescription, defaultDescription, &f.Description},
 		{settingLang, content.Languages[0], &f.Lang},
+		{settingLogo, "", &f.Logo},
 	} {
 		v, err := a.db.Setting(ctx, kv.key, kv.def)
 		if err != nil {
@@ -96,10 +115,25 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(content.Languages, f.Lang) {
 		d.Errors["lang"] = "Choose a language from the list."
 	}
+	logo, err := a.db.Setting(ctx, settingLogo, "")
+	if err != nil {
+		return err
+	}
+	if r.PostFormValue("logo_remove") != "" {
+		logo = ""
+	}
+	if newLogo, msg, err := a.uploadLogo(r); err != nil {
+		return err
+	} else if msg != "" {
+		d.Errors["logo"] = msg
+	} else if newLogo != "" {
+		logo = newLogo
+	}
+	d.Form.Logo = logo
 	if len(d.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "settings", d)
 	}
-	for _, kv := range [][2]string{{settingName, f.Name}, {settingDescription, f.Description}, {settingLang, f.Lang}} {
+	for _, kv := range [][2]string{{settingName, f.Name}, {settingDescription, f.Description}, {settingLang, f.Lang}, {settingLogo, logo}} {
 		if err := a.db.SetSetting(ctx, kv[0], kv[1]); err != nil {
 			return err
 		}
@@ -109,4 +143,34 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/admin/settings?done=Saved", http.StatusSeeOther)
 	return nil
+}
+
+// uploadLogo stores a logo sent with the form and returns its setting
+// value; msg says why a file was refused. No file: all empty.
+func (a *Admin) uploadLogo(r *http.Request) (value, msg string, err error) {
+	file, header, err := r.FormFile("logo")
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "The logo did not arrive completely. Choose it again.", nil
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, media.MaxUploadBytes+1))
+	if err != nil {
+		return "", "The logo did not arrive completely. Choose it again.", nil
+	}
+	img, err := a.decodeUpload(header.Filename, data)
+	if err != nil {
+		return "", "Logo not accepted: " + err.Error(), nil
+	}
+	sum := sha256.Sum256(data)
+	key := "logo-" + hex.EncodeToString(sum[:4])
+	widths, err := a.images.SaveVariants(key, img)
+	if err != nil {
+		return "", "", err
+	}
+	b := img.Bounds()
+	w := widths[0] // the narrowest variant is ample for a masthead
+	return fmt.Sprintf("%s %d %d", key, w, max(1, b.Dy()*w/b.Dx())), "", nil
 }

@@ -1,7 +1,15 @@
 package admin
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -70,4 +78,68 @@ func TestSettingsAccess(t *testing.T) {
 	if got, _ := e.st.Setting(e.ctx, "site.name", "unset"); got != "unset" || e.called != 0 {
 		t.Errorf("a forbidden save changed settings: %q, OnSettings %d", got, e.called)
 	}
+}
+
+// postLogo sends the settings form with a logo file.
+func (c *taxClient) postLogo(name string, data []byte, kv ...string) *httptest.ResponseRecorder {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", "tok")
+	for i := 0; i+1 < len(kv); i += 2 {
+		mw.WriteField(kv[i], kv[i+1])
+	}
+	if data != nil {
+		fw, _ := mw.CreateFormFile("logo", name)
+		fw.Write(data)
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/admin/settings", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+func TestSettingsLogo(t *testing.T) {
+	e := newTaxEnv(t)
+	adm := e.signIn(account.RoleAdmin)
+	fields := []string{"name", "Ledger", "description", "News.", "lang", "en"}
+
+	// A text file is refused next to the field, with what was typed kept.
+	w := adm.postLogo("logo.png", []byte("not a picture"), fields...)
+	expectStatus(t, w, http.StatusUnprocessableEntity)
+	expectBody(t, w, `id="logo-error"`, "Logo not accepted", `value="Ledger"`)
+	if got, _ := e.st.Setting(e.ctx, "site.logo", ""); got != "" {
+		t.Fatalf("a refused logo was stored: %q", got)
+	}
+
+	var png bytes.Buffer
+	if err := pngEncode(&png, 600, 200); err != nil {
+		t.Fatal(err)
+	}
+	expectRedirect(t, adm.postLogo("logo.png", png.Bytes(), fields...), "/admin/settings?done=Saved")
+	logo, _ := e.st.Setting(e.ctx, "site.logo", "")
+	if !regexp.MustCompile(`^logo-[0-9a-f]{8} 480 160$`).MatchString(logo) {
+		t.Fatalf("site.logo = %q, want key, width 480 and height 160", logo)
+	}
+	key, _, _ := strings.Cut(logo, " ")
+	expectBody(t, adm.get("/admin/settings"), `<img src="/media/`+key+`/480.jpg" alt="The current logo"`)
+
+	// Saving without a file keeps the logo; the checkbox removes it.
+	expectRedirect(t, adm.postLogo("", nil, fields...), "/admin/settings?done=Saved")
+	if got, _ := e.st.Setting(e.ctx, "site.logo", ""); got != logo {
+		t.Errorf("logo after a save without a file: %q, want %q", got, logo)
+	}
+	expectRedirect(t, adm.postLogo("", nil, append(fields, "logo_remove", "1")...), "/admin/settings?done=Saved")
+	if got, _ := e.st.Setting(e.ctx, "site.logo", ""); got != "" {
+		t.Errorf("logo after removal: %q, want none", got)
+	}
+}
+
+func pngEncode(w io.Writer, width, height int) error {
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	for y := range height {
+		for x := range width {
+			img.Set(x, y, color.RGBA{uint8(x), 40, uint8(y), 255})
+		}
+	}
+	return png.Encode(w, img)
 }

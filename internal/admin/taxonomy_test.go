@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,11 @@ func newTaxEnv(t *testing.T) *taxEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &taxEnv{t: t, ctx: ctx, st: st, svc: content.NewService(st, content.NewRenderer()), mux: http.NewServeMux()}
-	a, err := New(Config{Store: st, Content: e.svc, Web: web.FS, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	images, err := media.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{Store: st, Content: e.svc, Images: images, Web: web.FS, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BaseURL: "http://example.test", SiteName: "Test", AssetURL: func(n string) string { return "/static/x/" + n },
 		OnSettings: func(context.Context) { e.called++ }})
 	if err != nil {

@@ -150,3 +150,19 @@ func TestFastPathLeavesTheRestToNetHTTP(t *testing.T) {
 		t.Error("metrics do not count cached article requests")
 	}
 }
+
+// TestLogoInMasthead: a logo saved in the settings appears on public pages
+// once the settings are reloaded, as the admin's save does.
+func TestLogoInMasthead(t *testing.T) {
+	base, srv, _ := startServer(t)
+	ctx := context.Background()
+	if err := srv.Store.SetSetting(ctx, "site.logo", "logo-0a1b2c3d 480 160"); err != nil {
+		t.Fatal(err)
+	}
+	srv.reloadSettings(ctx)
+	_, body := get(t, base+"/", nil)
+	want := `<img class="logo" src="/media/logo-0a1b2c3d/480.jpg" width="480" height="160" alt="">`
+	if !strings.Contains(string(body), want) {
+		t.Errorf("home page lacks %s", want)
+	}
+}

@@ -143,6 +143,14 @@ func (srv *Server) settings(ctx context.Context) (site.Settings, error) {
 			return s, err
 		}
 	}
+	logo, err := srv.Store.Setting(ctx, "site.logo", "")
+	if err != nil {
+		return s, err
+	}
+	var key string
+	if n, _ := fmt.Sscanf(logo, "%s %d %d", &key, &s.Logo.Width, &s.Logo.Height); n == 3 {
+		s.Logo.URL = fmt.Sprintf("/media/%s/%d.jpg", key, s.Logo.Width)
+	}
 	return s, nil
 }
 

@@ -47,6 +47,13 @@ type Settings struct {
 	Description string
 	Lang        string
 	BaseURL     string // absolute, no trailing slash: canonical links and feeds
+	Logo        Logo   // optional
+}
+
+// Logo is an image shown beside the site's name.
+type Logo struct {
+	URL           string // root-relative
+	Width, Height int
 }
 
 // Config is what New needs.
