@@ -5,6 +5,7 @@ package config
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/samizdat-press/samizdat/internal/secret"
 )
 
 // Config is everything the server needs to start.
@@ -28,6 +31,12 @@ type Config struct {
 	LogLevel  slog.Level
 	JobsEvery time.Duration // how often scheduled articles are published
 	File      string        // optional config file of "name = value" lines
+	// DataKey is the master key (64 hex digits or base64) that seals donor
+	// and subscriber e-mails and signs cookies; when empty it is read from
+	// DataKeyFile, which is created on first use. Every node of a site
+	// needs the same key.
+	DataKey     string
+	DataKeyFile string // default: samizdat.key beside a SQLite file, or in the working directory
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -40,6 +49,8 @@ func (c *Config) DataFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", "samizdat.db", "SQLite database file, or a postgres:// URL")
 	fs.StringVar(&c.Media, "media", "", "media directory (default: media/ beside the SQLite file)")
 	fs.StringVar(&c.File, "config", "", "optional file of name = value lines, one per flag")
+	fs.StringVar(&c.DataKey, "data-key", "", "master key sealing personal data and signing cookies: 64 hex digits or base64 (default: read from --data-key-file)")
+	fs.StringVar(&c.DataKeyFile, "data-key-file", "", "file holding the data key, created on first use (default: samizdat.key beside the SQLite file)")
 }
 
 // ServeFlags registers the flags of serve.
@@ -129,6 +140,14 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 			c.Media = filepath.Join(filepath.Dir(c.DB), "media")
 		}
 	}
+	if c.DataKeyFile == "" {
+		c.DataKeyFile = c.defaultKeyFile()
+	}
+	if c.DataKey != "" {
+		if _, err := secret.ParseKey(c.DataKey); err != nil {
+			return fmt.Errorf("--data-key: %w", err)
+		}
+	}
 	if fs.Lookup("addr") == nil {
 		return nil
 	}
@@ -150,4 +169,29 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
 	}
 	return nil
+}
+
+// Keys returns the site's key material: the --data-key if given, else the
+// key file's, created on first use.
+func (c *Config) Keys() (*secret.Keys, error) {
+	var master []byte
+	var err error
+	if c.DataKey != "" {
+		master, err = secret.ParseKey(c.DataKey)
+	} else {
+		master, err = secret.LoadOrCreateKeyFile(cmp.Or(c.DataKeyFile, c.defaultKeyFile()))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return secret.NewKeys(master)
+}
+
+// defaultKeyFile is samizdat.key beside a SQLite file, or in the working
+// directory for a database server.
+func (c *Config) defaultKeyFile() string {
+	if c.DB == "" || strings.Contains(c.DB, "://") {
+		return "samizdat.key"
+	}
+	return filepath.Join(filepath.Dir(c.DB), "samizdat.key")
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/media"
+	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/site"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/web"
@@ -41,6 +42,7 @@ type Server struct {
 	Site    *site.Site
 	Media   *media.Dir
 	Admin   *admin.Admin
+	Keys    *secret.Keys // derives every signing and sealing key
 	handler http.Handler
 	metrics *httpx.Metrics
 }
@@ -61,6 +63,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 }
 
 func (srv *Server) build(ctx context.Context) error {
+	keys, err := srv.cfg.Keys()
+	if err != nil {
+		return err
+	}
+	srv.Keys = keys
 	md, err := media.NewDir(srv.cfg.Media)
 	if err != nil {
 		return err
