@@ -6,7 +6,7 @@ package mail
 
 // Message is one e-mail to one recipient.
 type Message struct {
-	To      string            // the recipient's address: never logged
+	To      string // the recipient's address: never logged
 	Subject string
 	Text    string            // the plain-text part; required
 	HTML    string            // the HTML part; optional
