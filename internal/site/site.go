@@ -71,6 +71,11 @@ type Config struct {
 // Site serves the public pages.
 type Site struct {
 	settings atomic.Pointer[Settings] // replaced whole when an admin edits them
+	// sections is the navigation, read on every page render: held here and
+	// dropped with the settings, which every section change reloads (on
+	// every node), so an uncached page costs one query less.
+	sections atomic.Pointer[navSections]
+	navGen   atomic.Uint64 // bumped by every drop; a list read before it is stale
 	db       Reader
 	media    MediaFiles
 	log      *slog.Logger
@@ -122,6 +127,7 @@ func (s *Site) conf() Settings { return *s.settings.Load() }
 func (s *Site) SetSettings(st Settings) {
 	st.BaseURL = s.conf().BaseURL
 	s.settings.Store(&st)
+	s.dropNav()
 	s.cache.purge()
 }
 
@@ -348,14 +354,41 @@ func (s *Site) Invalidate(c content.Change) []string {
 // by another node; the key "*" drops everything.
 func (s *Site) InvalidateKeys(keys ...string) {
 	if slices.Contains(keys, "*") {
-		s.cache.purge()
+		s.PurgeCache()
 		return
 	}
 	s.cache.invalidate(keys...)
 }
 
 // PurgeCache drops every cached page.
-func (s *Site) PurgeCache() { s.cache.purge() }
+func (s *Site) PurgeCache() {
+	s.dropNav()
+	s.cache.purge()
+}
+
+// navSections is the navigation as read in one generation.
+type navSections struct {
+	gen  uint64
+	list []content.Section
+}
+
+func (s *Site) dropNav() { s.navGen.Add(1) }
+
+// navList returns the sections for the navigation, from memory when they
+// were read since the last change. A list read while a change was dropping
+// the old one carries the old generation and is never used.
+func (s *Site) navList(ctx context.Context) ([]content.Section, error) {
+	gen := s.navGen.Load()
+	if p := s.sections.Load(); p != nil && p.gen == gen {
+		return p.list, nil
+	}
+	secs, err := s.db.Sections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.sections.Store(&navSections{gen: gen, list: secs})
+	return secs, nil
+}
 
 // Dependency keys recorded by cached pages.
 const depAll = "all" // every list: home, feeds, sitemaps

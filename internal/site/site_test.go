@@ -1088,3 +1088,27 @@ func foreign(v string) bool {
 	}
 	return false
 }
+
+// TestSectionRenameReachesNavigation checks that the navigation, which the
+// site keeps in memory, follows a renamed section once the settings are
+// reloaded (as the admin does after any section change, on every node),
+// and not before a page is rendered again from the store.
+func TestSectionRenameReachesNavigation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if body := f.body(t, "/culture/"); !strings.Contains(body, ">Culture<") {
+		t.Fatalf("navigation does not show Culture:\n%s", body)
+	}
+	sec := f.sections["culture"]
+	sec.Name = "Arts"
+	if err := f.st.UpdateSection(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	f.s.SetSettings(f.s.Settings())
+	for _, p := range []string{"/culture/", "/news/", f.featured.Path()} {
+		body := f.body(t, p)
+		if !strings.Contains(body, ">Arts<") || strings.Contains(body, ">Culture<") {
+			t.Errorf("GET %s after the rename: navigation still shows the old name", p)
+		}
+	}
+}

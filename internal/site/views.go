@@ -53,7 +53,7 @@ type openGraph struct {
 }
 
 func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
-	secs, err := s.db.Sections(r.Context())
+	secs, err := s.navList(r.Context())
 	if err != nil {
 		return layout{}, err
 	}

@@ -20,7 +20,9 @@ const fullCols = summaryCols + `, a.body, a.body_html, a.body_text`
 
 type scanner interface{ Scan(...any) error }
 
-func scanArticle(row scanner, full bool) (*content.Article, error) {
+// scanArticle reads the columns of summaryCols (and of fullCols when full),
+// then any extra columns into extra.
+func scanArticle(row scanner, full bool, extra ...any) (*content.Article, error) {
 	var (
 		a                content.Article
 		widths           string
@@ -34,6 +36,7 @@ func scanArticle(row scanner, full bool) (*content.Article, error) {
 	if full {
 		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
 	}
+	dest = append(dest, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -217,17 +220,57 @@ func (s *Store) article(ctx context.Context, where string, arg any) (*content.Ar
 	if err != nil {
 		return nil, fmt.Errorf("article %v: %w", arg, err)
 	}
-	list := []*content.Article{a}
-	if err := s.loadAuthors(ctx, list); err != nil {
-		return nil, err
-	}
-	if err := s.loadTags(ctx, a); err != nil {
-		return nil, err
-	}
-	if err := s.loadCorrections(ctx, a); err != nil {
+	if err := s.loadLinks(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// loadLinks fills an article's bylines, tags and corrections in one query:
+// on PostgreSQL every query is a network round trip, and the article page
+// is the page most often rendered.
+func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
+	const (
+		kindAuthor = iota + 1
+		kindTag
+		kindCorrection
+	)
+	// Columns: kind, id, slug, name (or correction text), bio, then the
+	// sort keys: position for bylines, name for tags, time for corrections.
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`
+		SELECT 1, au.id, au.slug, au.name, au.bio, CAST(x.position AS BIGINT), ''
+			FROM article_authors x JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?
+		UNION ALL
+		SELECT 2, t.id, t.slug, t.name, '', CAST(0 AS BIGINT), t.name
+			FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = ?
+		UNION ALL
+		SELECT 3, c.id, '', c.text, '', c.created_at, ''
+			FROM corrections c WHERE c.article_id = ?
+		ORDER BY 1, 6, 7, 2`), a.ID, a.ID, a.ID)
+	if err != nil {
+		return fmt.Errorf("load bylines, tags and corrections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind, id        int64
+			slug, name, bio string
+			order           int64
+			sortName        string
+		)
+		if err := rows.Scan(&kind, &id, &slug, &name, &bio, &order, &sortName); err != nil {
+			return fmt.Errorf("load bylines, tags and corrections: %w", err)
+		}
+		switch kind {
+		case kindAuthor:
+			a.Authors = append(a.Authors, content.Author{ID: id, Slug: slug, Name: name, Bio: bio})
+		case kindTag:
+			a.Tags = append(a.Tags, content.Tag{ID: id, Slug: slug, Name: name})
+		case kindCorrection:
+			a.Corrections = append(a.Corrections, content.Correction{ID: id, Text: name, CreatedAt: time.Unix(order, 0).UTC()})
+		}
+	}
+	return rows.Err()
 }
 
 func placeholders(n int) string {
@@ -259,23 +302,6 @@ func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error 
 			return fmt.Errorf("load bylines: %w", err)
 		}
 		byID[id].Authors = append(byID[id].Authors, au)
-	}
-	return rows.Err()
-}
-
-func (s *Store) loadTags(ctx context.Context, a *content.Article) error {
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT t.id, t.slug, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id
-		WHERE x.article_id = ? ORDER BY t.name`), a.ID)
-	if err != nil {
-		return fmt.Errorf("load tags: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t content.Tag
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name); err != nil {
-			return fmt.Errorf("load tags: %w", err)
-		}
-		a.Tags = append(a.Tags, t)
 	}
 	return rows.Err()
 }

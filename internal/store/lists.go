@@ -3,8 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -111,29 +113,53 @@ func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
 }
 
 // Related returns up to n live articles for a "Read more" list: those sharing
-// the most tags with a first (newest among equals), then the newest of its section.
+// the most tags with a first (newest among equals), then the newest of its
+// section. The candidates come in one query, a branch per tag plus one for
+// the section, so the list costs two round trips however many tags there are.
 func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error) {
+	if n <= 0 {
+		return nil, nil
+	}
 	now := s.now().Unix()
+	var q strings.Builder
+	args := make([]any, 0, 4*(len(a.Tags)+1))
+	for i, t := range a.Tags {
+		fmt.Fprintf(&q, `SELECT * FROM (SELECT article_id, live_at, 1 AS from_tag FROM article_tags
+			WHERE tag_id = ? AND live_at IS NOT NULL AND live_at <= ? AND article_id <> ?
+			ORDER BY live_at DESC LIMIT ?) t%d UNION ALL `, i)
+		args = append(args, t.ID, now, a.ID, n*3)
+	}
+	q.WriteString(`SELECT * FROM (SELECT id, live_at, 0 AS from_tag FROM articles
+			WHERE section_id = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
+			ORDER BY live_at DESC LIMIT ?) sec`)
+	args = append(args, a.Section.ID, now, a.ID, n*2)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("related: %w", err)
+	}
+	type candidate struct{ id, at int64 }
 	score := map[int64]int{}
 	newest := map[int64]int64{}
-	for _, t := range a.Tags {
-		rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT article_id, live_at FROM article_tags
-			WHERE tag_id = ? AND live_at IS NOT NULL AND live_at <= ? AND article_id <> ?
-			ORDER BY live_at DESC LIMIT ?`), t.ID, now, a.ID, n*3)
-		if err != nil {
+	var section []candidate
+	for rows.Next() {
+		var c candidate
+		var fromTag int
+		if err := rows.Scan(&c.id, &c.at, &fromTag); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("related: %w", err)
 		}
-		for rows.Next() {
-			var id, at int64
-			if err := rows.Scan(&id, &at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("related: %w", err)
-			}
-			score[id]++
-			newest[id] = at
+		if fromTag == 1 {
+			score[c.id]++
+			newest[c.id] = c.at
+		} else {
+			section = append(section, c)
 		}
-		rows.Close()
 	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("related: %w", err)
+	}
+	rows.Close()
 	ids := make([]int64, 0, len(score))
 	for id := range score {
 		ids = append(ids, id)
@@ -144,30 +170,25 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	if len(ids) > n {
 		ids = ids[:n]
 	}
-	if len(ids) < n {
-		rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT id FROM articles
-			WHERE section_id = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
-			ORDER BY live_at DESC LIMIT ?`), a.Section.ID, now, a.ID, n*2)
-		if err != nil {
-			return nil, fmt.Errorf("related: %w", err)
+	// The section's newest fill what the tags left: UNION ALL promises no
+	// order, so sort them again.
+	slices.SortFunc(section, func(x, y candidate) int {
+		return cmp.Or(cmp.Compare(y.at, x.at), cmp.Compare(y.id, x.id))
+	})
+	for _, c := range section {
+		if len(ids) >= n {
+			break
 		}
-		for rows.Next() && len(ids) < n {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("related: %w", err)
-			}
-			if _, dup := score[id]; !dup {
-				score[id] = 0
-				ids = append(ids, id)
-			}
+		if _, dup := score[c.id]; !dup {
+			score[c.id] = 0
+			ids = append(ids, c.id)
 		}
-		rows.Close()
 	}
 	return s.articlesByIDs(ctx, ids)
 }
 
-// articlesByIDs returns summaries in the order of ids.
+// articlesByIDs returns summaries with their bylines, in the order of ids,
+// in one query: a row per byline (or one for an article without any).
 func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Article, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -176,29 +197,41 @@ func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Arti
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`
-		FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN (`+placeholders(len(ids))+`)`), args...)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, au.id, au.slug, au.name, au.bio
+		FROM articles a JOIN sections s ON s.id = a.section_id
+		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
+		WHERE a.id IN (`+placeholders(len(ids))+`) ORDER BY a.id, x.position`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("articles by id: %w", err)
 	}
 	defer rows.Close()
 	byID := map[int64]*content.Article{}
 	for rows.Next() {
-		a, err := scanArticle(rows, false)
+		var (
+			auID                  sql.NullInt64
+			auSlug, auName, auBio sql.NullString
+		)
+		a, err := scanArticle(rows, false, &auID, &auSlug, &auName, &auBio)
 		if err != nil {
 			return nil, fmt.Errorf("articles by id: %w", err)
 		}
-		byID[a.ID] = a
+		if seen := byID[a.ID]; seen != nil {
+			a = seen
+		} else {
+			byID[a.ID] = a
+		}
+		if auID.Valid {
+			a.Authors = append(a.Authors, content.Author{ID: auID.Int64, Slug: auSlug.String, Name: auName.String, Bio: auBio.String})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("articles by id: %w", err)
 	}
-	rows.Close()
 	out := make([]*content.Article, 0, len(ids))
 	for _, id := range ids {
 		if a, ok := byID[id]; ok {
 			out = append(out, a)
 		}
 	}
-	return out, s.loadAuthors(ctx, out)
+	return out, nil
 }
