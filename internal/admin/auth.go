@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -209,7 +210,22 @@ func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	p := a.newPage(r, "Change password")
 	current, pw, confirm := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
+	// Guessing the current password from a stolen session is throttled
+	// like guessing it at the sign-in form.
+	throttleKey := "password:" + strconv.FormatInt(s.user.ID, 10)
+	now := a.now()
+	n, last, err := a.db.Throttle(r.Context(), throttleKey)
+	if err != nil {
+		return err
+	}
+	if wait := waitFor(n, freeAttempts) - now.Sub(last); wait > 0 {
+		p.Errors["current"] = fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(wait))
+		return a.render(w, http.StatusTooManyRequests, "password", p)
+	}
 	if !account.CheckPassword(s.user.PasswordHash, current) {
+		if err := a.db.RecordFailure(r.Context(), now, throttleKey); err != nil {
+			return err
+		}
 		p.Errors["current"] = "That is not your current password."
 	} else if err := account.ValidatePassword(pw); err != nil {
 		p.Errors["password"] = "New password: " + err.Error() + "."
@@ -224,6 +240,9 @@ func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.db.SetPassword(r.Context(), s.user.ID, hash); err != nil {
+		return err
+	}
+	if err := a.db.ClearThrottle(r.Context(), throttleKey); err != nil {
 		return err
 	}
 	if err := a.startSession(w, r, s.user); err != nil {

@@ -609,3 +609,46 @@ func TestAuthOpenRedirect(t *testing.T) {
 		t.Error("the sign-in form carries the foreign next")
 	}
 }
+
+// TestAuthSignInAgainEndsOldSession: signing in while signed in replaces the
+// browser's session; the old token stops working at once.
+func TestAuthSignInAgainEndsOldSession(t *testing.T) {
+	e := tAuthNewEnv(t, "http://example.test")
+	u := e.tAuthUser(account.RoleEditor, tAuthPassword)
+	b := e.tAuthBrowser()
+	tAuthRedirect(t, b.signIn(u.Email, tAuthPassword, ""), "/admin/")
+	old := b.clone()
+	raw := b.session().Value
+	// The sign-in form was still open in another tab: it is sent again.
+	tAuthRedirect(t, b.post("/admin/signin", url.Values{"email": {u.Email}, "password": {tAuthPassword}}), "/admin/")
+	if b.session().Value == raw {
+		t.Fatal("signing in again kept the same session token")
+	}
+	if _, _, err := e.st.SessionByToken(e.ctx, account.HashToken(raw)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the replaced session is still stored (err %v)", err)
+	}
+	tAuthRedirect(t, old.get("/admin/"), "/admin/signin?next=%2Fadmin%2F")
+	tAuthStatus(t, b.get("/admin/"), http.StatusOK)
+}
+
+// TestAuthPasswordChangeThrottled: a stolen session cannot guess the
+// current password at full speed.
+func TestAuthPasswordChangeThrottled(t *testing.T) {
+	e := tAuthNewEnv(t, "http://example.test")
+	u := e.tAuthUser(account.RoleEditor, tAuthPassword)
+	b := e.tAuthBrowser()
+	tAuthRedirect(t, b.signIn(u.Email, tAuthPassword, ""), "/admin/")
+	tAuthStatus(t, b.get("/admin/password"), http.StatusOK)
+	change := func(current string) *httptest.ResponseRecorder {
+		return b.post("/admin/password", url.Values{"current": {current}, "password": {tAuthNewPass}, "confirm": {tAuthNewPass}})
+	}
+	for range freeAttempts {
+		tAuthStatus(t, change("guess number one"), http.StatusUnprocessableEntity)
+	}
+	w := change(tAuthPassword)
+	tAuthStatus(t, w, http.StatusTooManyRequests)
+	tAuthBody(t, w, "Too many wrong passwords")
+	e.clock.Advance(time.Second)
+	tAuthRedirect(t, change(tAuthPassword), "/admin/?done=Password+changed.+Every+other+session+was+signed+out.")
+	tAuthRedirect(t, e.tAuthBrowser().signIn(u.Email, tAuthNewPass, ""), "/admin/")
+}

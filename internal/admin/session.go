@@ -179,6 +179,13 @@ func (a *Admin) startSession(w http.ResponseWriter, r *http.Request, u account.U
 	if err := a.db.CreateSession(r.Context(), se); err != nil {
 		return err
 	}
+	// A session this browser held before (signing in again while signed
+	// in) ends now, rather than lingering until it expires.
+	if c, err := r.Cookie(a.cookieName()); err == nil && c.Value != "" {
+		if err := a.db.DeleteSession(r.Context(), account.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: a.cookieName(), Value: raw, Path: "/", HttpOnly: true, Secure: a.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.SessionAbsolute.Seconds())})
 	return nil
