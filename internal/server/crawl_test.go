@@ -32,8 +32,8 @@ type crawler struct {
 	// alsoSame is another host counted as this site for links (the
 	// primary, when crawling a mirror), fetched through the crawled name.
 	alsoSame string
-	from   map[string]string // URL -> the page that linked it first
-	queue  []string
+	from     map[string]string // URL -> the page that linked it first
+	queue    []string
 
 	pages       int  // HTML pages fetched
 	corrections bool // a correction box was shown
