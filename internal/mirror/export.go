@@ -48,14 +48,14 @@ type File struct {
 type Options struct {
 	// Handler is the site itself: every page is rendered by a request
 	// through it, so the copy is byte for byte what the server sends.
-	Handler http.Handler
-	BaseURL string // the Host of those requests, and the manifest's base
-	Source  Source
-	Out     string
-	Force   bool // replace a non-empty directory that is not an export
-	Key     ed25519.PrivateKey
-	Extra   []File
-	Workers int                     // 0: one per CPU
+	Handler  http.Handler
+	BaseURL  string // the Host of those requests, and the manifest's base
+	Source   Source
+	Out      string
+	Force    bool // replace a non-empty directory that is not an export
+	Key      ed25519.PrivateKey
+	Extra    []File
+	Workers  int                   // 0: one per CPU
 	Progress func(done, total int) // called from one goroutine at a time
 	// Create opens a file for writing; nil is os.Create. Tests inject a
 	// failing writer here to stand for a full disk.
