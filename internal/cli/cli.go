@@ -30,6 +30,8 @@ Usage:
   samizdat import markdown DIR [--db samizdat.db]
   samizdat gen --articles N [--db samizdat.db]
   samizdat migrate-db --from samizdat.db --to postgres://… [--force]
+  samizdat export --out DIR [--base-url URL] [--force]
+  samizdat verify DIR [--pubkey FILE|URL]
 
 Every flag can also be set as SAMIZDAT_<NAME> in the environment
 (SAMIZDAT_DB, SAMIZDAT_ADDR, SAMIZDAT_BASE_URL, ...) or in a file
@@ -68,6 +70,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return gen(ctx, rest, stdout, stderr, getenv)
 	case "migrate-db":
 		return migrateDB(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr, getenv)
+	case "verify":
+		return verifyCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

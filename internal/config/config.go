@@ -37,6 +37,12 @@ type Config struct {
 	// needs the same key.
 	DataKey     string
 	DataKeyFile string // default: samizdat.key beside a SQLite file, or in the working directory
+	// MirrorHosts and OnionHost are the site's other names (see ReachFlags);
+	// MirrorKey is the path of the key signing static exports.
+	MirrorHosts []string
+	OnionHost   string
+	MirrorKey   string
+	Export      bool // building a static copy (samizdat export), not serving
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -56,6 +62,7 @@ func (c *Config) DataFlags(fs *flag.FlagSet) {
 // ServeFlags registers the flags of serve.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.DataFlags(fs)
+	c.ReachFlags(fs)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the site (default: http://ADDR)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo content")

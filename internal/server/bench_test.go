@@ -51,7 +51,7 @@ func runPaths(b *testing.B, h http.Handler, paths []string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		req := httptest.NewRequest("GET", paths[i%len(paths)], nil)
+		req := httptest.NewRequest("GET", "http://localhost"+paths[i%len(paths)], nil)
 		rec := httptest.NewRecorder()
 		start := time.Now()
 		h.ServeHTTP(rec, req)

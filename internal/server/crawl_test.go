@@ -29,8 +29,11 @@ type crawler struct {
 	server *url.URL // the test server
 	base   *url.URL // the configured public URL, mapped onto the server
 	seen   map[string]bool
-	from   map[string]string // URL -> the page that linked it first
-	queue  []string
+	// alsoSame is another host counted as this site for links (the
+	// primary, when crawling a mirror), fetched through the crawled name.
+	alsoSame string
+	from     map[string]string // URL -> the page that linked it first
+	queue    []string
 
 	pages       int  // HTML pages fetched
 	corrections bool // a correction box was shown
@@ -40,7 +43,7 @@ type crawler struct {
 // sameSite reports whether u is on this site (the test server, or the
 // configured public URL that canonical links and feeds use).
 func (c *crawler) sameSite(u *url.URL) bool {
-	return u.Host == c.server.Host || u.Host == c.base.Host
+	return u.Host == c.server.Host || u.Host == c.base.Host || (c.alsoSame != "" && u.Host == c.alsoSame)
 }
 
 // add queues ref, resolved against page, when it is on this site.
@@ -70,8 +73,13 @@ func (c *crawler) add(page *url.URL, ref string) (*url.URL, bool) {
 	return u, true
 }
 
-// resource checks a URL that a page loads (not one it links to).
+// resource checks a URL that a page loads (not one it links to): it must
+// be on the host that served the page, whichever configured name that is.
 func (c *crawler) resource(page *url.URL, tag, attrName, ref string) {
+	if u, err := page.Parse(strings.TrimSpace(ref)); err == nil && u.Host != page.Host {
+		c.t.Errorf("%s: <%s %s=%q> loads a resource from another host", page.Path, tag, attrName, ref)
+		return
+	}
 	if _, ok := c.add(page, ref); !ok && !strings.HasPrefix(strings.TrimSpace(ref), "#") && strings.TrimSpace(ref) != "" {
 		c.t.Errorf("%s: <%s %s=%q> loads a resource from another host", page.Path, tag, attrName, ref)
 	}
@@ -123,6 +131,14 @@ func (c *crawler) html(page *url.URL, body []byte) {
 
 func (c *crawler) element(page *url.URL, p string, n *html.Node) {
 	get := func(name string) string { v, _ := attrOf(n, name); return v }
+	for _, a := range n.Attr {
+		if strings.HasPrefix(strings.ToLower(a.Key), "on") {
+			c.t.Errorf("%s: <%s %s=…>: inline event handlers are inline script", p, n.Data, a.Key)
+		}
+		if (a.Key == "href" || a.Key == "action" || a.Key == "src") && strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript:") {
+			c.t.Errorf("%s: <%s %s=%q> needs JavaScript", p, n.Data, a.Key, a.Val)
+		}
+	}
 	switch n.Data {
 	case "html":
 		if get("lang") == "ru" {
@@ -144,6 +160,9 @@ func (c *crawler) element(page *url.URL, p string, n *html.Node) {
 			c.add(page, href) // canonical, alternate feeds
 		}
 	case "img", "source", "video", "audio", "iframe", "embed", "track", "input", "frame":
+		if n.Data == "img" {
+			c.image(p, n)
+		}
 		if src, ok := attrOf(n, "src"); ok {
 			c.resource(page, n.Data, "src", src)
 		}

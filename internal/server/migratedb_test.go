@@ -222,7 +222,7 @@ func migrateSeeds(t *testing.T, st *store.Store) []string {
 func migrateGet(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, migrateBase+path, nil))
 	return rec
 }
 

@@ -87,6 +87,10 @@ func (srv *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	hosts, err := srv.hosts()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, err := site.New(site.Config{
@@ -97,6 +101,8 @@ func (srv *Server) build(ctx context.Context) error {
 		Log:        srv.log,
 		Registry:   reg,
 		CacheBytes: srv.cfg.CacheMB << 20,
+		Hosts:      hosts,
+		Export:     srv.cfg.Export,
 	})
 	if err != nil {
 		return err
@@ -124,9 +130,12 @@ func (srv *Server) build(ctx context.Context) error {
 	st.Routes(mux)
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
+	if err := srv.reachRoutes(mux); err != nil {
+		return err
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv.metrics = httpx.NewMetrics(reg)
-	srv.handler = srv.metrics.Wrap(httpx.SecurityHeaders(mux))
+	srv.handler = srv.metrics.Wrap(httpx.SecurityHeaders(st.HostCheck(mux)))
 	return nil
 }
 

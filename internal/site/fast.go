@@ -33,6 +33,7 @@ var (
 	hdrETag            = []byte("Etag")
 	hdrContentEncoding = []byte("Content-Encoding")
 	valGzip            = []byte("gzip")
+	hdrOnionLocation   = []byte("Onion-Location")
 )
 
 // Serve answers ctx from the cache and reports the route and status it
@@ -46,6 +47,11 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 	// cache key is computed one way only.
 	if len(raw) == 0 || raw[0] != '/' || bytes.IndexByte(raw, '%') >= 0 || bytes.Contains(raw, []byte("//")) ||
 		bytes.Contains(raw, []byte("/.")) || bytes.IndexByte(raw, '#') >= 0 {
+		return "", 0, false
+	}
+	// An unknown Host takes the full path, which refuses it.
+	host, known := f.site.hosts.resolveBytes(ctx.Request.Header.Host())
+	if !known {
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
@@ -63,6 +69,9 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 	h := &ctx.Response.Header
 	for _, kv := range f.headers {
 		h.SetCanonical(kv[0], kv[1])
+	}
+	if o := f.site.hosts.onion; o != nil && host.Kind != HostOnion {
+		h.SetCanonical(hdrOnionLocation, append([]byte(o.Base), raw...))
 	}
 	gz := e.gz != nil && acceptsGzipHeader(ctx.Request.Header.Peek("Accept-Encoding"))
 	etag := e.etag[0]

@@ -19,7 +19,7 @@ const FeedSize = 20
 
 type feedData struct {
 	title, description, link, self string
-	lang                           string
+	lang, base                     string
 	items                          []*content.Article
 	deps                           []string
 }
@@ -36,7 +36,7 @@ func (s *Site) siteFeed(r *http.Request) (feedData, error) {
 	}
 	return feedData{
 		title: s.conf().Name, description: s.conf().Description, lang: s.conf().Lang,
-		link: s.conf().BaseURL + "/", self: s.conf().BaseURL + r.URL.Path,
+		link: s.hostBase(r) + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
 		items: items, deps: articleDeps([]string{depAll}, items),
 	}, nil
 }
@@ -63,7 +63,7 @@ func (s *Site) sectionFeed(r *http.Request) (*page, error) {
 	}
 	return s.rssPage(feedData{
 		title: s.conf().Name + ": " + sec.Name, description: sec.Name + " from " + s.conf().Name,
-		lang: s.conf().Lang, link: s.conf().BaseURL + "/" + sec.Slug + "/", self: s.conf().BaseURL + r.URL.Path,
+		lang: s.conf().Lang, link: s.hostBase(r) + "/" + sec.Slug + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
 		items: items, deps: articleDeps([]string{depSection(sec.ID)}, items),
 	})
 }
@@ -135,18 +135,18 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		doc.Channel.LastBuildDate = latestUpdate(f.items).Format(time.RFC1123Z)
 	}
 	for _, a := range f.items {
-		url := s.conf().BaseURL + a.Path()
+		url := f.base + a.Path()
 		it := rssItem{
 			Title: a.Headline, Link: url, GUID: rssGUID{Value: url, IsPermaLink: "true"},
 			PubDate: a.PublishedAt.UTC().Format(time.RFC1123Z), Description: a.Dek,
-			Encoded: cdata{Value: s.feedBody(a)},
+			Encoded: cdata{Value: s.feedBody(f.base, a)},
 		}
 		for _, au := range a.Authors {
 			it.Creators = append(it.Creators, au.Name)
 		}
 		it.Categories = append(it.Categories, a.Section.Name)
 		if a.Image.Present() {
-			it.Enclosure = &rssEnclosure{URL: s.conf().BaseURL + imageURL(a.Image, 960), Type: "image/jpeg"}
+			it.Enclosure = &rssEnclosure{URL: f.base + imageURL(a.Image, 960), Type: "image/jpeg"}
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
@@ -155,18 +155,18 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 
 // feedBody is the full text for feed readers: lead image, body, corrections.
 // Image URLs are absolute because feed readers show them elsewhere.
-func (s *Site) feedBody(a *content.Article) string {
+func (s *Site) feedBody(base string, a *content.Article) string {
 	body := ""
 	if a.Image.Present() {
 		body += fmt.Sprintf(`<figure><img src="%s" alt="%s" width="%d" height="%d"><figcaption>%s %s</figcaption></figure>`,
-			xmlEscape(s.conf().BaseURL+imageURL(a.Image, 960)), xmlEscape(a.Image.Alt), 960, a.Image.HeightFor(960),
+			xmlEscape(base+imageURL(a.Image, 960)), xmlEscape(a.Image.Alt), 960, a.Image.HeightFor(960),
 			xmlEscape(a.Image.Caption), xmlEscape(a.Image.Credit))
 	}
 	body += a.BodyHTML
 	for _, c := range a.Corrections {
 		body += fmt.Sprintf(`<p><strong>Correction, %s:</strong> %s</p>`, c.CreatedAt.Format("2 January 2006"), xmlEscape(c.Text))
 	}
-	return body
+	return body + s.mirrorFooter()
 }
 
 func latestUpdate(items []*content.Article) time.Time {
@@ -231,16 +231,16 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		doc.Updated = latestUpdate(f.items).Format(time.RFC3339)
 	}
 	for _, a := range f.items {
-		url := s.conf().BaseURL + a.Path()
+		url := f.base + a.Path()
 		e := atomEntry{
 			ID: url, Title: a.Headline, Updated: a.UpdatedAt.UTC().Format(time.RFC3339),
 			Published: a.PublishedAt.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Href: url, Rel: "alternate", Type: "text/html"}},
-			Summary:   a.Dek, Content: atomContent{Type: "html", Value: s.feedBody(a)},
+			Summary:   a.Dek, Content: atomContent{Type: "html", Value: s.feedBody(f.base, a)},
 			Categories: []atomCategory{{Term: a.Section.Slug, Label: a.Section.Name}},
 		}
 		for _, au := range a.Authors {
-			e.Authors = append(e.Authors, atomPerson{Name: au.Name, URI: s.conf().BaseURL + "/author/" + au.Slug + "/"})
+			e.Authors = append(e.Authors, atomPerson{Name: au.Name, URI: f.base + "/author/" + au.Slug + "/"})
 		}
 		if len(e.Authors) == 0 {
 			e.Authors = []atomPerson{{Name: s.conf().Name}}
@@ -289,17 +289,17 @@ func (s *Site) jsonFeed(r *http.Request) (*page, error) {
 		FeedURL: f.self, Description: f.description, Language: f.lang, Items: []jsonFeedItem{},
 	}
 	for _, a := range f.items {
-		url := s.conf().BaseURL + a.Path()
+		url := f.base + a.Path()
 		it := jsonFeedItem{
-			ID: url, URL: url, Title: a.Headline, Summary: a.Dek, ContentHTML: s.feedBody(a),
+			ID: url, URL: url, Title: a.Headline, Summary: a.Dek, ContentHTML: s.feedBody(f.base, a),
 			DatePublished: a.PublishedAt.UTC().Format(time.RFC3339), DateModified: a.UpdatedAt.UTC().Format(time.RFC3339),
 			Tags: []string{a.Section.Name}, Language: a.Lang,
 		}
 		if a.Image.Present() {
-			it.Image = s.conf().BaseURL + imageURL(a.Image, 960)
+			it.Image = f.base + imageURL(a.Image, 960)
 		}
 		for _, au := range a.Authors {
-			it.Authors = append(it.Authors, jsonFeedAuthor{Name: au.Name, URL: s.conf().BaseURL + "/author/" + au.Slug + "/"})
+			it.Authors = append(it.Authors, jsonFeedAuthor{Name: au.Name, URL: f.base + "/author/" + au.Slug + "/"})
 		}
 		doc.Items = append(doc.Items, it)
 	}

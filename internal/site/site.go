@@ -3,6 +3,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,8 @@ type Config struct {
 	Registry   prometheus.Registerer
 	CacheBytes int // 0 disables the page cache
 	Now        func() time.Time
+	Hosts      *Hosts // nil: only the base URL's host and loopback names
+	Export     bool   // rendering a static copy: pages say what needs the live site
 }
 
 // Site serves the public pages.
@@ -84,6 +87,8 @@ type Site struct {
 	assets   *assets
 	adapter  *httpx.Adapter
 	now      func() time.Time
+	hosts    *Hosts
+	export   bool
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
 }
@@ -102,7 +107,16 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Hosts == nil {
+		h, err := NewHosts(cmp.Or(cfg.Settings.BaseURL, "http://localhost"), nil, "")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Hosts = h
+	}
 	s := &Site{
+		hosts:  cfg.Hosts,
+		export: cfg.Export,
 		db:     cfg.Reader,
 		media:  cfg.Media,
 		log:    cfg.Log,
@@ -142,21 +156,22 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	h := s.adapter.Handle
 	mux.Handle("GET /{$}", h(s.cached(s.home)))
 	mux.Handle("GET /{section}/{$}", h(s.cached(s.section)))
-	mux.Handle("GET /{section}/feed.xml", h(s.cached(s.sectionFeed)))
+	mux.Handle("GET /{section}/feed.xml", hostScoped(h(s.cached(s.sectionFeed))))
 	mux.Handle("GET /{yyyy}/{mm}/{dd}/{slug}", h(s.cached(s.article)))
 	mux.Handle("GET /tag/{slug}/{$}", h(s.cached(s.tag)))
 	mux.Handle("GET /author/{slug}/{$}", h(s.cached(s.author)))
 	mux.Handle("GET /search", h(s.search))
-	mux.Handle("GET /feed.xml", h(s.cached(s.rss)))
-	mux.Handle("GET /atom.xml", h(s.cached(s.atom)))
-	mux.Handle("GET /feed.json", h(s.cached(s.jsonFeed)))
-	mux.Handle("GET /sitemap.xml", h(s.cached(s.sitemap)))
-	mux.Handle("GET /sitemaps/{n}/sitemap.xml", h(s.cached(s.sitemapPart)))
-	mux.Handle("GET /news-sitemap.xml", h(s.cached(s.newsSitemap)))
-	mux.Handle("GET /robots.txt", h(s.robots))
+	mux.Handle("GET /feed.xml", hostScoped(h(s.cached(s.rss))))
+	mux.Handle("GET /atom.xml", hostScoped(h(s.cached(s.atom))))
+	mux.Handle("GET /feed.json", hostScoped(h(s.cached(s.jsonFeed))))
+	mux.Handle("GET /sitemap.xml", hostScoped(h(s.cached(s.sitemap))))
+	mux.Handle("GET /sitemaps/{n}/sitemap.xml", hostScoped(h(s.cached(s.sitemapPart))))
+	mux.Handle("GET /news-sitemap.xml", hostScoped(h(s.cached(s.newsSitemap))))
+	mux.Handle("GET /robots.txt", hostScoped(h(s.robots)))
 	mux.Handle("GET /static/{version}/{name}", h(s.static))
 	mux.Handle("GET /favicon.ico", h(s.favicon))
 	mux.Handle("GET /media/{key}/{file}", h(s.mediaFile))
+	s.hostRoutes(mux)
 	mux.Handle("/", h(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() }))
 }
 
@@ -175,7 +190,7 @@ func cacheKey(r *http.Request) string {
 // cached serves a page from the cache, rendering and storing it on a miss.
 func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		key := cacheKey(r)
+		key := s.hostKeyPrefix(r) + cacheKey(r)
 		e := s.cache.get(key)
 		if e == nil {
 			gen := s.cache.generation()

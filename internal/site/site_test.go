@@ -682,7 +682,7 @@ func TestCachedResponses(t *testing.T) {
 func TestCacheHit(t *testing.T) {
 	f := newFixture(t)
 	for _, path := range []string{"/", "/news/", f.featured.Path(), "/feed.xml", "/tag/courts/"} {
-		key := cacheKey(httptest.NewRequest(http.MethodGet, path, nil))
+		key := f.s.testCacheKey(path)
 		if f.s.cache.has(key) {
 			t.Fatalf("%s cached before any request", path)
 		}
@@ -714,7 +714,7 @@ func TestCacheInvalidation(t *testing.T) {
 	unrelated := []string{"/culture/", "/culture/feed.xml", f.culture[0].Path(), "/tag/books/"}
 	for _, p := range append(affected, unrelated...) {
 		f.body(t, p)
-		if !f.s.cache.has(p) {
+		if !f.s.cache.has(f.s.testCacheKey(p)) {
 			t.Fatalf("GET %s: not cached", p)
 		}
 	}
@@ -725,7 +725,7 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 	unrelatedEntries := map[string]*entry{}
 	for _, p := range unrelated {
-		unrelatedEntries[p] = f.s.cache.get(p)
+		unrelatedEntries[p] = f.s.cache.get(f.s.testCacheKey(p))
 	}
 
 	oldHeadline := f.featured.Headline
@@ -744,7 +744,7 @@ func TestCacheInvalidation(t *testing.T) {
 		}
 	}
 	for _, p := range unrelated {
-		if got := f.s.cache.get(p); got == nil || got != unrelatedEntries[p] {
+		if got := f.s.cache.get(f.s.testCacheKey(p)); got == nil || got != unrelatedEntries[p] {
 			t.Errorf("%s: dropped from the cache by an update to an article it does not show (want exact invalidation)", p)
 		}
 	}

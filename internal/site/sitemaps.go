@@ -49,14 +49,14 @@ type sitemapEntry struct {
 func w3c(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // fixedURLs are the pages besides articles: home, sections, authors, tags.
-func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
-	urls := []sitemapURL{{Loc: s.conf().BaseURL + "/"}}
+func (s *Site) fixedURLs(ctx context.Context, base string) ([]sitemapURL, error) {
+	urls := []sitemapURL{{Loc: base + "/"}}
 	secs, err := s.db.Sections(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, sec := range secs {
-		urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/" + sec.Slug + "/"})
+		urls = append(urls, sitemapURL{Loc: base + "/" + sec.Slug + "/"})
 	}
 	if l, ok := s.db.(lister); ok {
 		authors, err := l.Authors(ctx)
@@ -64,7 +64,7 @@ func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
 			return nil, err
 		}
 		for _, a := range authors {
-			urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/author/" + a.Slug + "/"})
+			urls = append(urls, sitemapURL{Loc: base + "/author/" + a.Slug + "/"})
 		}
 		tags, err := l.Tags(ctx)
 		if err != nil {
@@ -78,7 +78,7 @@ func (s *Site) fixedURLs(ctx context.Context) ([]sitemapURL, error) {
 				return nil, err
 			}
 			if n > 0 {
-				urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + "/tag/" + t.Slug + "/"})
+				urls = append(urls, sitemapURL{Loc: base + "/tag/" + t.Slug + "/"})
 			}
 		}
 	}
@@ -91,14 +91,14 @@ type lister interface {
 	Tags(ctx context.Context) ([]content.Tag, error)
 }
 
-func (s *Site) articleURLs(ctx context.Context, offset, limit int) ([]sitemapURL, error) {
+func (s *Site) articleURLs(ctx context.Context, base string, offset, limit int) ([]sitemapURL, error) {
 	list, err := s.db.ListArticles(ctx, store.ListQuery{Limit: limit, Offset: offset, NoBylines: true})
 	if err != nil {
 		return nil, err
 	}
 	urls := make([]sitemapURL, 0, len(list))
 	for _, a := range list {
-		urls = append(urls, sitemapURL{Loc: s.conf().BaseURL + a.Path(), LastMod: w3c(a.UpdatedAt)})
+		urls = append(urls, sitemapURL{Loc: base + a.Path(), LastMod: w3c(a.UpdatedAt)})
 	}
 	return urls, nil
 }
@@ -108,7 +108,7 @@ func (s *Site) articleURLs(ctx context.Context, offset, limit int) ([]sitemapURL
 // others the articles, newest first.
 func (s *Site) sitemap(r *http.Request) (*page, error) {
 	ctx := r.Context()
-	fixed, err := s.fixedURLs(ctx)
+	fixed, err := s.fixedURLs(ctx, s.hostBase(r))
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	if len(fixed)+n <= s.sitemapMax() {
-		arts, err := s.articleURLs(ctx, 0, n)
+		arts, err := s.articleURLs(ctx, s.hostBase(r), 0, n)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +126,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 	idx := sitemapIndex{}
 	_, parts := s.sitemapParts(len(fixed), n)
 	for i := 1; i <= parts; i++ {
-		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.conf().BaseURL + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
+		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.hostBase(r) + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
 	}
 	return xmlPage("application/xml; charset=utf-8", idx, []string{depAll})
 }
@@ -141,7 +141,7 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixed, err := s.fixedURLs(ctx)
+	fixed, err := s.fixedURLs(ctx, s.hostBase(r))
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 	if part <= fixedParts {
 		urls = fixed[(part-1)*m : min(part*m, len(fixed))]
 	} else {
-		urls, err = s.articleURLs(ctx, (part-fixedParts-1)*m, m)
+		urls, err = s.articleURLs(ctx, s.hostBase(r), (part-fixedParts-1)*m, m)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +188,7 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 		n := &newsElement{PublicationDate: w3c(a.PublishedAt), Title: a.Headline}
 		n.Publication.Name = s.conf().Name
 		n.Publication.Language = a.Lang
-		set.URLs = append(set.URLs, sitemapURL{Loc: s.conf().BaseURL + a.Path(), News: n})
+		set.URLs = append(set.URLs, sitemapURL{Loc: s.hostBase(r) + a.Path(), News: n})
 	}
 	return xmlPage("application/xml; charset=utf-8", set, articleDeps([]string{depAll}, list))
 }
@@ -197,7 +197,7 @@ func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err := w.Write([]byte("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\n" +
-		"Sitemap: " + s.conf().BaseURL + "/sitemap.xml\nSitemap: " + s.conf().BaseURL + "/news-sitemap.xml\n"))
+		"Sitemap: " + s.hostBase(r) + "/sitemap.xml\nSitemap: " + s.hostBase(r) + "/news-sitemap.xml\n"))
 	return err
 }
 

@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/samizdat-press/samizdat/internal/config"
+	"github.com/samizdat-press/samizdat/internal/mirror"
+	"github.com/samizdat-press/samizdat/internal/server"
+	"github.com/samizdat-press/samizdat/internal/site"
+)
+
+// bankDetailsKey is the site setting holding the bank transfer details
+// shown on the export's support page (edited in the admin).
+const bankDetailsKey = "bank.details"
+
+// exportStallEnv makes an export stop after that many files until it is
+// killed: only tests set it, to kill an export midway.
+const exportStallEnv = "SAMIZDAT_EXPORT_TEST_STALL_AFTER"
+
+func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	var cfg config.Config
+	fs := newFlags("export", stderr)
+	cfg.DataFlags(fs)
+	cfg.ReachFlags(fs)
+	out := fs.String("out", "", "directory to write the static copy into")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the site, for canonical links, feeds and sitemaps in the copy")
+	force := fs.Bool("force", false, "replace the contents of a non-empty directory that holds no export")
+	workers := fs.Int("workers", 0, "pages rendered at once (default: one per CPU)")
+	if err := config.Parse(fs, &cfg, args, getenv); err != nil {
+		return usageErr(err)
+	}
+	if *out == "" {
+		return usageError{"export: --out DIR is required"}
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+		return usageError{fmt.Sprintf("export: --base-url %q: want the site's public URL, such as https://example.org", cfg.BaseURL)}
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.Export = true
+	cfg.CacheMB = 0 // every page is rendered once: a cache would only hold memory
+	key, err := mirror.LoadOrCreateKey(cfg.MirrorKeyFile())
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	bank, err := srv.Store.Setting(ctx, bankDetailsKey, "")
+	if err != nil {
+		return err
+	}
+	var extra []mirror.File
+	for _, p := range []string{"/support", "/search"} {
+		b, err := srv.Site.StaticPage(ctx, p, site.StaticExtra{BankDetails: bank})
+		if err != nil {
+			return err
+		}
+		extra = append(extra, mirror.File{Path: p, Body: b})
+	}
+	opt := mirror.Options{
+		Handler: srv.Handler(), BaseURL: cfg.BaseURL, Source: srv.Store, Out: *out, Force: *force,
+		Key: key, Extra: extra, Workers: *workers, PageSize: site.PageSize,
+	}
+	if n, _ := strconv.Atoi(getenv(exportStallEnv)); n > 0 {
+		opt.StallAfter = n
+		opt.OnStall = func() { fmt.Fprintln(stderr, "export stalled for a test") }
+	}
+	bar := newProgressBar(stderr)
+	opt.Progress = bar.update
+	start := time.Now()
+	res, err := mirror.Export(ctx, opt)
+	bar.done()
+	if errors.Is(err, mirror.ErrNotExport) {
+		return usageError{err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	fmt.Fprintf(stdout, "exported %d files (%d written, %d unchanged, %d removed, %.1f MB) to %s in %.1fs, %.0f files/s\n",
+		res.Files, res.Written, res.Linked, res.Removed, float64(res.Bytes)/1e6, *out, secs, float64(res.Files)/secs)
+	return nil
+}
+
+// progressBar draws on a terminal only; logs and pipes get the summary.
+type progressBar struct {
+	w     io.Writer
+	fd    int
+	tty   bool
+	last  time.Time
+	drawn bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	b := &progressBar{w: w}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b.tty, b.fd = true, int(f.Fd())
+	}
+	return b
+}
+
+func (b *progressBar) update(done, total int) {
+	if !b.tty || (time.Since(b.last) < 100*time.Millisecond && done < total) {
+		return
+	}
+	b.last = time.Now()
+	width := 80
+	if w, _, err := term.GetSize(b.fd); err == nil && w > 20 {
+		width = w
+	}
+	label := fmt.Sprintf(" %d/%d files", done, total)
+	n := max(10, width-len(label)-3)
+	filled := n * done / max(total, 1)
+	fmt.Fprintf(b.w, "\r[%s%s]%s", strings.Repeat("#", filled), strings.Repeat(" ", n-filled), label)
+	b.drawn = true
+}
+
+func (b *progressBar) done() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", stderr)
+	pubArg := fs.String("pubkey", "", "the site's public key: a file, or a URL such as https://example.org"+mirror.PubKeyPath)
+	var dir string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		dir, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if dir == "" && fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	if dir == "" {
+		return usageError{"usage: samizdat verify DIR [--pubkey FILE|URL]"}
+	}
+	pub, err := loadPubKey(ctx, dir, *pubArg, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := mirror.Verify(dir, pub)
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		what  string
+		files []string
+	}{{"added", rep.Added}, {"removed", rep.Removed}, {"changed", rep.Changed}} {
+		for _, f := range l.files {
+			fmt.Fprintf(stdout, "%s: %s\n", l.what, f)
+		}
+	}
+	if !rep.OK() {
+		return fmt.Errorf("verify %s: %d added, %d removed, %d changed of %d signed files",
+			dir, len(rep.Added), len(rep.Removed), len(rep.Changed), rep.Files)
+	}
+	fmt.Fprintf(stdout, "ok: %d files match the signed manifest\n", rep.Files)
+	return nil
+}
+
+// loadPubKey reads the key from a file or URL; without one it takes the
+// copy's own, which shows the copy is whole but not who made it.
+func loadPubKey(ctx context.Context, dir, arg string, stderr io.Writer) (ed25519.PublicKey, error) {
+	var b []byte
+	var err error
+	switch {
+	case arg == "":
+		fmt.Fprintln(stderr, "warning: no --pubkey: checking against the key inside the copy, which proves it is whole, not who made it")
+		b, err = os.ReadFile(dir + mirror.PubKeyPath)
+	case strings.HasPrefix(arg, "https://") || strings.HasPrefix(arg, "http://"):
+		b, err = fetchKey(ctx, arg)
+	default:
+		b, err = os.ReadFile(arg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify: public key: %w", err)
+	}
+	pub, err := mirror.ParsePublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("verify: public key %s: %w", arg, err)
+	}
+	return pub, nil
+}
+
+func fetchKey(ctx context.Context, u string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 4096))
+}

@@ -1,0 +1,53 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// StaticExtra is what the export's own pages need that the site does not
+// keep: the bank details, read from the site's settings by the caller.
+type StaticExtra struct {
+	BankDetails string // free text; empty when none are published
+}
+
+// StaticPage renders the pages that a static copy has in place of those
+// that need the server: "/support" offers what works without it (a bank
+// transfer, the live site's checkout on the primary and the onion), and
+// "/search" says plainly that searching needs the live site and offers
+// browsing instead.
+func (s *Site) StaticPage(ctx context.Context, path string, extra StaticExtra) ([]byte, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var title, desc, name string
+	switch path {
+	case "/support":
+		title, desc, name = "Support us", "How to support "+s.conf().Name+" from this copy of the site.", "static_support"
+	case "/search":
+		title, desc, name = "Search", "", "static_search"
+	default:
+		return nil, fmt.Errorf("no static page %s", path)
+	}
+	l, err := s.newLayout(r, title, desc)
+	if err != nil {
+		return nil, err
+	}
+	l.NoIndex = true
+	data := struct {
+		layout
+		Bank    string
+		Primary string
+		Onion   string
+	}{layout: l, Bank: extra.BankDetails, Primary: s.conf().BaseURL}
+	if o, ok := s.hosts.Onion(); ok {
+		data.Onion = o.Base
+	}
+	p, err := s.renderPage(name, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	return p.body, nil
+}
