@@ -210,3 +210,39 @@ func cmpOr(s, def string) string {
 	}
 	return s
 }
+
+// SettingsReader reads site settings (the store implements it).
+type SettingsReader interface {
+	Setting(ctx context.Context, key, def string) (string, error)
+}
+
+// DefaultCurrency is the goal's currency until revenue staff set one.
+const DefaultCurrency = "EUR"
+
+// LoadGoal reads the goal from the settings, with the funding sources that
+// count toward it. Unset: no target, DefaultCurrency, percentage only.
+func LoadGoal(ctx context.Context, s SettingsReader, sources []FundingSource) (Goal, error) {
+	g := Goal{Sources: sources}
+	t, err := s.Setting(ctx, SettingGoalTarget, "0")
+	if err != nil {
+		return g, err
+	}
+	if g.Target, err = strconv.ParseInt(t, 10, 64); err != nil || g.Target < 0 {
+		g.Target = 0
+	}
+	if g.Currency, err = s.Setting(ctx, SettingGoalCurrency, DefaultCurrency); err != nil {
+		return g, err
+	}
+	if !ValidCurrency(g.Currency) {
+		g.Currency = DefaultCurrency
+	}
+	m, err := s.Setting(ctx, SettingGoalMode, string(ShowPercent))
+	if err != nil {
+		return g, err
+	}
+	g.Mode = DisplayMode(m)
+	if !g.Mode.Valid() {
+		g.Mode = ShowPercent
+	}
+	return g, nil
+}

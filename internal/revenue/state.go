@@ -322,3 +322,6 @@ func (s *Snapshot) ViewOf(code int) ReaderView {
 	}
 	return v
 }
+
+// MonthOf returns t's month as yyyymm, as State.Month holds it.
+func MonthOf(t time.Time) int { return yyyymm(t) }

@@ -49,6 +49,11 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
+	if pr := f.site.prompts; pr != nil && isArticlePath(uri.Path()) {
+		if route, status, ok, handled := f.servePrompted(ctx, pr, uri.Path()); handled {
+			return route, status, ok
+		}
+	}
 	var e *entry
 	if q := uri.QueryString(); len(q) == 0 {
 		e = f.site.cache.peekBytes(uri.Path())
@@ -60,6 +65,11 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 	if e == nil {
 		return "", 0, false
 	}
+	return f.serveEntry(ctx, e)
+}
+
+// serveEntry writes a cached entry with the fast path's headers.
+func (f *FastPath) serveEntry(ctx *fasthttp.RequestCtx, e *entry) (route string, status int, ok bool) {
 	h := &ctx.Response.Header
 	for _, kv := range f.headers {
 		h.SetCanonical(kv[0], kv[1])
