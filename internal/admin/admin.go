@@ -32,6 +32,8 @@ type Config struct {
 	Now      func() time.Time
 	// OnSettings is called after site settings change (the site reloads them).
 	OnSettings func(ctx context.Context)
+	// Revenue enables the funding goal, campaign and prompt pages; nil: off.
+	Revenue *RevenueConfig
 }
 
 // Admin serves /admin/.
@@ -48,6 +50,7 @@ type Admin struct {
 	onSettings func(ctx context.Context)
 	assetURL   func(name string) string
 	uploads    chan struct{} // photos being decoded
+	rev        *revenueAdmin // nil without Config.Revenue
 }
 
 // New parses the admin templates.
@@ -66,6 +69,11 @@ func New(cfg Config) (*Admin, error) {
 		return nil, err
 	}
 	a.views = v
+	if cfg.Revenue != nil {
+		if a.rev, err = newRevenueAdmin(cfg); err != nil {
+			return nil, err
+		}
+	}
 	a.adapter = &httpx.Adapter{Log: cfg.Log, Page: a.errorPage}
 	return a, nil
 }
@@ -84,7 +92,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes()} {
+	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.revenueRoutes()} {
 		all = append(all, area...)
 	}
 	return all

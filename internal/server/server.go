@@ -27,6 +27,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/media"
+	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/site"
 	"github.com/samizdat-press/samizdat/internal/store"
@@ -43,7 +44,14 @@ type Server struct {
 	Media   *media.Dir
 	Admin   *admin.Admin
 	Keys    *secret.Keys // derives every signing and sealing key
-	handler http.Handler
+	// Funding lists what counts toward the monthly goal: manual entries
+	// here; the payments ledger adds itself.
+	Funding []revenue.FundingSource
+	// Conversions reports gifts per prompt variant; nil until a ledger exists.
+	Conversions revenue.ConversionSource
+	Prompts     *revenue.Catalog  // the running donation prompts
+	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
+	handler     http.Handler
 	metrics *httpx.Metrics
 }
 
@@ -108,6 +116,9 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Site = st
+	if err := srv.buildPrompts(ctx); err != nil {
+		return err
+	}
 	srv.Content.OnChange(func(ctx context.Context, c content.Change) {
 		keys := st.Invalidate(c)
 		srv.announce(ctx, strings.Join(keys, " "))
@@ -120,6 +131,7 @@ func (srv *Server) build(ctx context.Context) error {
 			srv.reloadSettings(ctx)
 			srv.announce(ctx, announceSettings)
 		},
+		Revenue: srv.adminRevenue(),
 	})
 	if err != nil {
 		return err
@@ -251,12 +263,16 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	<-jobsDone
 	<-listenDone
 	if serveErr != nil {
+		srv.flushPromptCounts(context.Background())
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	srv.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := fs.ShutdownWithContext(shutdownCtx); err != nil {
+	err := fs.ShutdownWithContext(shutdownCtx)
+	// After the last request: the impressions counted in memory are stored.
+	srv.flushPromptCounts(shutdownCtx)
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-errc
@@ -284,6 +300,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
+		srv.promptJobs(ctx)
 		select {
 		case <-ctx.Done():
 			return

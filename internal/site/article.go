@@ -69,6 +69,16 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	l.JSONLD = ld
+	pb, err := s.articlePrompts(r, a)
+	if err != nil {
+		return nil, err
+	}
+	if pb != nil {
+		l.Prompts = pb
+		if len(pb.shown) > 0 {
+			l.Script = s.assets.url("prompts.js")
+		}
+	}
 	data := struct {
 		layout
 		Article *content.Article
@@ -78,7 +88,14 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	for _, t := range a.Tags {
 		deps = append(deps, depTag(t.ID))
 	}
-	return s.renderPage("article", data, articleDeps(deps, related))
+	if pb != nil {
+		deps = append(deps, depPrompts)
+	}
+	pg, err := s.renderPage("article", data, articleDeps(deps, related))
+	if err == nil && pb != nil {
+		pg.shown = pb.shown
+	}
+	return pg, err
 }
 
 // newsArticleLD is the schema.org NewsArticle that search engines read.

@@ -11,13 +11,16 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/samizdat-press/samizdat/internal/revenue"
 )
 
 // page is a rendered response before it is cached.
 type page struct {
 	contentType string
 	body        []byte
-	deps        []string // what the page shows: see the dep* helpers
+	deps        []string        // what the page shows: see the dep* helpers
+	shown       []revenue.Shown // the donation prompts on the page, counted when served
 }
 
 // entry is a cached page, compressed once, with its header values prepared
@@ -33,6 +36,7 @@ type entry struct {
 	etagGz      []string  // of the gzip representation
 	etagBytes   [2][]byte // etag and etagGz, for the fast path
 	deps        []string
+	shown       []revenue.Shown
 	lastUse     atomic.Int64 // the cache's tick at the last hit
 }
 
@@ -146,6 +150,7 @@ func build(key string, p *page, compressed bool) *entry {
 		etagGz:      []string{`"` + tag + `-gz"`},
 		etagBytes:   [2][]byte{[]byte(`"` + tag + `"`), []byte(`"` + tag + `-gz"`)},
 		deps:        p.deps,
+		shown:       p.shown,
 	}
 	if compressed {
 		var buf bytes.Buffer

@@ -50,11 +50,15 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	// An unknown Host takes the full path, which refuses it.
-	host, known := f.site.hosts.resolveBytes(ctx.Request.Header.Host())
-	if !known {
+	if _, known := f.site.hosts.resolveBytes(ctx.Request.Header.Host()); !known {
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
+	if pr := f.site.prompts; pr != nil && isArticlePath(uri.Path()) {
+		if route, status, ok, handled := f.servePrompted(ctx, pr, uri.Path()); handled {
+			return route, status, ok
+		}
+	}
 	var e *entry
 	if q := uri.QueryString(); len(q) == 0 {
 		e = f.site.cache.peekBytes(uri.Path())
@@ -66,12 +70,19 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 	if e == nil {
 		return "", 0, false
 	}
+	return f.serveEntry(ctx, e)
+}
+
+// serveEntry writes a cached entry with the fast path's headers.
+func (f *FastPath) serveEntry(ctx *fasthttp.RequestCtx, e *entry) (route string, status int, ok bool) {
 	h := &ctx.Response.Header
 	for _, kv := range f.headers {
 		h.SetCanonical(kv[0], kv[1])
 	}
-	if o := f.site.hosts.onion; o != nil && host.Kind != HostOnion {
-		h.SetCanonical(hdrOnionLocation, append([]byte(o.Base), raw...))
+	if o := f.site.hosts.onion; o != nil {
+		if host, _ := f.site.hosts.resolveBytes(ctx.Request.Header.Host()); host.Kind != HostOnion {
+			h.SetCanonical(hdrOnionLocation, append([]byte(o.Base), ctx.Request.Header.RequestURI()...))
+		}
 	}
 	gz := e.gz != nil && acceptsGzipHeader(ctx.Request.Header.Peek("Accept-Encoding"))
 	etag := e.etag[0]

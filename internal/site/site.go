@@ -89,6 +89,7 @@ type Site struct {
 	now      func() time.Time
 	hosts    *Hosts
 	export   bool
+	prompts  *prompts // donation prompts; nil when off (EnablePrompts)
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
 }
@@ -157,7 +158,7 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", h(s.cached(s.home)))
 	mux.Handle("GET /{section}/{$}", h(s.cached(s.section)))
 	mux.Handle("GET /{section}/feed.xml", hostScoped(h(s.cached(s.sectionFeed))))
-	mux.Handle("GET /{yyyy}/{mm}/{dd}/{slug}", h(s.cached(s.article)))
+	mux.Handle(articlePattern, h(s.cached(s.article)))
 	mux.Handle("GET /tag/{slug}/{$}", h(s.cached(s.tag)))
 	mux.Handle("GET /author/{slug}/{$}", h(s.cached(s.author)))
 	mux.Handle("GET /search", h(s.search))
@@ -172,8 +173,12 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /favicon.ico", h(s.favicon))
 	mux.Handle("GET /media/{key}/{file}", h(s.mediaFile))
 	s.hostRoutes(mux)
+	s.promptRoutes(mux)
 	mux.Handle("/", h(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() }))
 }
+
+// articlePattern is the article route: its pages vary by prompt state.
+const articlePattern = "GET /{yyyy}/{mm}/{dd}/{slug}"
 
 // cacheKey keeps only the query parameters pages read, so tracking
 // parameters or random strings cannot fill the cache with copies.
@@ -190,10 +195,21 @@ func cacheKey(r *http.Request) string {
 // cached serves a page from the cache, rendering and storing it on a miss.
 func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		// The generation is read before the prompt snapshot, so that a page
+		// rendered with prompts that were replaced meanwhile is not kept.
+		gen := s.cache.generation()
 		key := s.hostKeyPrefix(r) + cacheKey(r)
+		var rs readerState
+		withPrompts := false
+		if s.prompts != nil && r.Pattern == articlePattern {
+			if rs = s.prompts.readerFromRequest(r, s.now()); rs.snap.Active() {
+				withPrompts = true
+				key += variantSuffix[rs.code]
+				r = r.WithContext(context.WithValue(r.Context(), readerKey{}, rs))
+			}
+		}
 		e := s.cache.get(key)
 		if e == nil {
-			gen := s.cache.generation()
 			p, err := render(r)
 			var rd *redirect
 			if errors.As(err, &rd) {
@@ -206,6 +222,13 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 			e = build(key, p, !s.cache.disabled || acceptsGzip(r))
 			e.route = r.Pattern
 			s.cache.put(e, gen)
+		}
+		if withPrompts {
+			if r.Method == http.MethodGet {
+				http.SetCookie(w, s.prompts.cookie(s.prompts.served(e, rs, s.now())))
+			}
+			serveEntryVary(w, r, e, promptCacheControl, promptVary)
+			return nil
 		}
 		serveEntry(w, r, e, cacheControl)
 		return nil
@@ -221,6 +244,11 @@ var (
 // serveEntry writes a cached page, compressed when the client accepts it,
 // or 304 when the client already has it.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
+	serveEntryVary(w, r, e, cc, varyEncoding)
+}
+
+// serveEntryVary is serveEntry with the Vary header given.
+func serveEntryVary(w http.ResponseWriter, r *http.Request, e *entry, cc, vary []string) {
 	h := w.Header()
 	gz := e.gz != nil && acceptsGzip(r)
 	etag := e.etag
@@ -228,7 +256,7 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
 		etag = e.etagGz
 	}
 	h["Cache-Control"] = cc
-	h["Vary"] = varyEncoding
+	h["Vary"] = vary
 	h["Etag"] = etag
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
 		w.WriteHeader(http.StatusNotModified)

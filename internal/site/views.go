@@ -38,6 +38,8 @@ type layout struct {
 	NoIndex     bool
 	Feed        string // path of a section feed, besides the site feeds
 	CSS         string
+	Prompts     *promptBlocks // donation prompts; nil where there are none
+	Script      string        // the prompts' script, when the page has prompts
 }
 
 type openGraph struct {

@@ -39,6 +39,11 @@ var copyTables = []struct {
 	{"invites", []string{"token_hash"}},
 	{"auth_throttle", []string{"key"}},
 	{"article_revisions", []string{"id"}},
+	{"funding_entries", []string{"id"}},
+	{"campaigns", []string{"id"}},
+	{"prompts", []string{"id"}},
+	{"prompt_variants", []string{"id"}},
+	{"prompt_counts", []string{"day", "variant_id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone.

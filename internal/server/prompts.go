@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/admin"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/site"
+	"github.com/samizdat-press/samizdat/web"
+)
+
+// buildPrompts wires the funding goal and the donation prompts: the
+// running prompts are loaded now and then on every jobs tick.
+func (srv *Server) buildPrompts(ctx context.Context) error {
+	srv.Funding = append(srv.Funding, srv.Store.ManualFunding())
+	srv.Prompts = revenue.NewCatalog(srv.Store)
+	srv.Counters = revenue.NewCounters()
+	if _, err := srv.Prompts.Reload(ctx, time.Now()); err != nil {
+		return err
+	}
+	return srv.Site.EnablePrompts(site.PromptsConfig{
+		Catalog:  srv.Prompts,
+		State:    revenue.NewStateCodec(srv.Keys),
+		Marks:    revenue.NewSupporterMarks(srv.Keys),
+		Counters: srv.Counters,
+		Goal:     srv.Goal,
+		Secure:   strings.HasPrefix(srv.cfg.BaseURL, "https://"),
+	}, web.FS)
+}
+
+// Goal is the funding goal as revenue staff set it, with every funding
+// source: what the prompts, the support page and the reports show.
+func (srv *Server) Goal(ctx context.Context) (revenue.Goal, error) {
+	return revenue.LoadGoal(ctx, srv.Store, srv.Funding)
+}
+
+// promptJobs reloads the running prompts (campaigns start and end, other
+// nodes edit them) and stores the counters.
+func (srv *Server) promptJobs(ctx context.Context) {
+	if changed, err := srv.Prompts.Reload(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		srv.log.Error("reload prompts", "err", err)
+	} else if changed {
+		srv.Site.InvalidatePrompts()
+	}
+	srv.flushPromptCounts(ctx)
+}
+
+func (srv *Server) flushPromptCounts(ctx context.Context) {
+	if err := srv.Counters.Flush(context.WithoutCancel(ctx), srv.Store); err != nil {
+		srv.log.Error("store prompt counters", "err", err)
+	}
+}
+
+// promptsChanged is called by the admin after a goal, campaign or prompt
+// edit: this node reloads at once and drops its prompt pages; the others
+// drop theirs on the announcement and reload on their next tick.
+func (srv *Server) promptsChanged(ctx context.Context) {
+	if _, err := srv.Prompts.Reload(ctx, time.Now()); err != nil {
+		srv.log.Error("reload prompts", "err", err)
+	}
+	keys := srv.Site.InvalidatePrompts()
+	srv.announce(ctx, strings.Join(keys, " "))
+}
+
+// adminRevenue is what the admin's revenue pages need.
+func (srv *Server) adminRevenue() *admin.RevenueConfig {
+	return &admin.RevenueConfig{
+		Goal:        srv.Goal,
+		Conversions: func() revenue.ConversionSource { return srv.Conversions },
+		Counters:    srv.Counters,
+		Preview:     srv.Site.RenderPrompt,
+		OnChange:    srv.promptsChanged,
+	}
+}

@@ -1,0 +1,370 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+)
+
+// PromptsConfig wires reader revenue's donation prompts into the site.
+type PromptsConfig struct {
+	Catalog  *revenue.Catalog // the running prompts
+	State    *revenue.StateCodec
+	Marks    *revenue.SupporterMarks
+	Counters *revenue.Counters
+	// Goal returns the funding goal, for prompts that show the meter.
+	Goal func(ctx context.Context) (revenue.Goal, error)
+	// Secure makes the prompt cookie Secure (the site is on https).
+	Secure bool
+}
+
+// prompts is the site's prompt machinery; nil until EnablePrompts.
+type prompts struct {
+	PromptsConfig
+	frags *template.Template // the prompt partials, to render an inline prompt into an article body
+}
+
+// EnablePrompts turns donation prompts on. Call it before serving.
+func (s *Site) EnablePrompts(cfg PromptsConfig, web fs.FS) error {
+	t, err := template.New("prompts").Funcs(s.funcs()).ParseFS(web, "templates/partials/prompts.html")
+	if err != nil {
+		return fmt.Errorf("parse prompt templates: %w", err)
+	}
+	s.prompts = &prompts{PromptsConfig: cfg, frags: t}
+	return nil
+}
+
+// InvalidatePrompts drops every cached page that shows a prompt: after the
+// running prompts or the goal changed.
+func (s *Site) InvalidatePrompts() []string {
+	s.cache.invalidate(depPrompts)
+	return []string{depPrompts}
+}
+
+// depPrompts is the dependency of every page rendered with prompts.
+const depPrompts = "prompts"
+
+// variantSuffix[code] ends the cache key of an article page rendered for
+// the page variant code: "\x00" cannot occur in a request path.
+var variantSuffix = func() []string {
+	s := make([]string, revenue.VariantCodes)
+	for i := range s {
+		s[i] = "\x00v" + strconv.Itoa(i)
+	}
+	return s
+}()
+
+// isArticlePath reports whether p has the article URL's shape: four
+// non-empty segments, no trailing slash. The fast path uses it to decide,
+// before any lookup, whether a page varies by prompt state.
+func isArticlePath(p []byte) bool {
+	if len(p) < 8 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	return bytes.Count(p, []byte{'/'}) == 4 && !bytes.Contains(p, []byte("//"))
+}
+
+// readerState is a request's prompt state: the cookie as read (empty if
+// absent, tampered or malformed) and the page variant it maps to.
+type readerState struct {
+	snap  *revenue.Snapshot
+	state revenue.State
+	code  int
+}
+
+type readerKey struct{}
+
+// reader maps the raw cookie values to the reader's page variant.
+func (p *prompts) reader(stateCookie, supporterCookie []byte, now time.Time) readerState {
+	rs := readerState{snap: p.Catalog.Snapshot()}
+	if len(stateCookie) > 0 {
+		if st, ok := p.State.Decode(stateCookie); ok {
+			rs.state = st
+		}
+	}
+	sup := len(supporterCookie) > 0 && p.Marks.Valid(string(supporterCookie), now)
+	_, rs.code = rs.snap.View(rs.state, sup, now)
+	return rs
+}
+
+// readerFromRequest is reader for a net/http request.
+func (p *prompts) readerFromRequest(r *http.Request, now time.Time) readerState {
+	var st, sup []byte
+	if c, err := r.Cookie(revenue.PromptCookie); err == nil {
+		st = []byte(c.Value)
+	}
+	if c, err := r.Cookie(revenue.SupporterCookie); err == nil {
+		sup = []byte(c.Value)
+	}
+	return p.reader(st, sup, now)
+}
+
+// served counts the impressions of the prompts on e and returns the
+// reader's new state cookie: one more article read this month, and the
+// frequency caps of what was just shown.
+func (p *prompts) served(e *entry, rs readerState, now time.Time) string {
+	st := rs.state
+	if st.Month != revenue.MonthOf(now) {
+		st.Month, st.Read = revenue.MonthOf(now), 0
+	}
+	st.Read = min(st.Read+1, 9999)
+	st.Prune(now)
+	for _, sh := range e.shown {
+		if sh.ThankYou {
+			continue
+		}
+		p.Counters.Add(sh.Variant, revenue.Impression, now, 1)
+		if d := sh.Cap.Period(); d > 0 {
+			st.Hold(sh.Placement, sh.Prompt, now.Add(d))
+		}
+	}
+	return p.State.Encode(st)
+}
+
+// promptCookieMaxAge keeps the cookie past the longest snooze.
+const promptCookieMaxAge = int(revenue.MaxSnooze/time.Second) + 31*86400
+
+func (p *prompts) cookie(value string) *http.Cookie {
+	return &http.Cookie{Name: revenue.PromptCookie, Value: value, Path: "/", MaxAge: promptCookieMaxAge,
+		HttpOnly: true, Secure: p.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// Pages with prompts may differ per reader: browsers must ask again (a
+// cheap 304 while the variant is the same) and shared caches must keep
+// them apart by cookie, or a reader back from "Remind me later" would see
+// the prompt again from the browser's cache.
+var (
+	promptCacheControl = []string{"no-cache"}
+	promptVary         = []string{"Accept-Encoding, Cookie"}
+)
+
+// promptBlocks is what an article page shows of the prompts.
+type promptBlocks struct {
+	Top, End *promptView
+	Body     template.HTML // the article body with the inline prompt in it; empty: no inline prompt
+	shown    []revenue.Shown
+}
+
+// promptView is one prompt on a page, for the "prompt" template. It holds
+// nothing about the reader: the page is cached for everyone in its variant.
+type promptView struct {
+	Placement string
+	Prompt    int64
+	Variant   int64
+	Title     string
+	Body      template.HTML
+	Button    string
+	GoURL     string
+	Snooze    string
+	Return    string
+	ThankYou  string
+	Meter     *revenue.Meter
+}
+
+// articlePrompts chooses the prompts of an article page for the reader's
+// page variant (from the request's context, set by cached).
+func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlocks, error) {
+	rs, ok := r.Context().Value(readerKey{}).(readerState)
+	if s.prompts == nil || !ok || !rs.snap.Active() {
+		return nil, nil
+	}
+	view := rs.snap.ViewOf(rs.code)
+	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
+	chosen := revenue.Choose(rs.snap.Prompts, page, view)
+	if len(chosen) == 0 {
+		return &promptBlocks{}, nil
+	}
+	var meter *revenue.Meter
+	b := &promptBlocks{}
+	for _, pl := range revenue.Placements {
+		c, ok := chosen[pl]
+		if !ok {
+			continue
+		}
+		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: a.Path()}
+		if c.ThankYou {
+			v.ThankYou = c.Prompt.ThankYou
+		} else {
+			v.Variant = c.Variant.ID
+			v.Title, v.Body, v.Button = c.Variant.Title, template.HTML(c.Variant.BodyHTML), c.Variant.Button // sanitized at save
+			v.GoURL = "/prompts/go/" + strconv.FormatInt(c.Variant.ID, 10)
+			v.Snooze = c.Variant.Snooze
+			if c.Prompt.ShowMeter && s.prompts.Goal != nil {
+				if meter == nil {
+					g, err := s.prompts.Goal(r.Context())
+					if err != nil {
+						return nil, err
+					}
+					g.Now = s.now
+					m, err := g.Meter(r.Context())
+					if err != nil {
+						return nil, err
+					}
+					meter = &m
+				}
+				v.Meter = meter
+			}
+		}
+		switch pl {
+		case revenue.TopBanner:
+			b.Top = v
+		case revenue.EndOfArticle:
+			b.End = v
+		case revenue.Inline:
+			body, ok, err := s.insertInline(a.BodyHTML, c.Prompt.Paragraph, v)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue // a body shorter than the paragraph: no inline prompt, nothing counted
+			}
+			b.Body = body
+		}
+		b.shown = append(b.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
+	}
+	return b, nil
+}
+
+// insertInline puts the prompt after the n-th paragraph of a sanitized body.
+func (s *Site) insertInline(body string, n int, v *promptView) (template.HTML, bool, error) {
+	at := 0
+	for range n {
+		i := strings.Index(body[at:], "</p>")
+		if i < 0 {
+			return "", false, nil
+		}
+		at += i + len("</p>")
+	}
+	if strings.TrimSpace(body[at:]) == "" {
+		return "", false, nil // after the last paragraph is the end-of-article placement's place
+	}
+	var buf bytes.Buffer
+	if err := s.prompts.frags.ExecuteTemplate(&buf, "prompt", v); err != nil {
+		return "", false, fmt.Errorf("render inline prompt: %w", err)
+	}
+	return template.HTML(body[:at] + "\n" + buf.String() + body[at:]), true, nil // body sanitized at save
+}
+
+// RenderPrompt renders one prompt variant as readers would see it, for the
+// admin's preview.
+func (s *Site) RenderPrompt(p *revenue.Prompt, v *revenue.Variant, m *revenue.Meter) (template.HTML, error) {
+	if s.prompts == nil {
+		return "", fmt.Errorf("prompts are not enabled")
+	}
+	pv := &promptView{Placement: string(p.Placement), Prompt: p.ID, Variant: v.ID, Title: v.Title, Body: template.HTML(v.BodyHTML),
+		Button: v.Button, GoURL: revenue.SupportURL(p, v), Snooze: v.Snooze, Return: "/"}
+	if p.ShowMeter {
+		pv.Meter = m
+	}
+	var buf bytes.Buffer
+	if err := s.prompts.frags.ExecuteTemplate(&buf, "prompt", pv); err != nil {
+		return "", fmt.Errorf("render prompt preview: %w", err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+// promptRoutes are the prompts' public URLs.
+func (s *Site) promptRoutes(mux *http.ServeMux) {
+	cop := http.NewCrossOriginProtection()
+	mux.Handle("POST /prompts/snooze", cop.Handler(s.adapter.Handle(s.snooze)))
+	mux.Handle("GET /prompts/go/{variant}", s.adapter.Handle(s.promptGo))
+}
+
+// snooze is "Remind me later": it holds the prompt's placement for the
+// reader until the snooze expires, in the signed cookie, and answers 303
+// back to the page (JavaScript off), or 204 to the script (JavaScript on).
+// A cross-origin POST is refused by CrossOriginProtection: a plain form on
+// the same site passes, another site cannot snooze prompts for a reader.
+func (s *Site) snooze(w http.ResponseWriter, r *http.Request) error {
+	if s.prompts == nil {
+		return httpx.NotFound()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		return httpx.BadRequest("The form could not be read.")
+	}
+	now := s.now()
+	back := safeReturn(r.PostFormValue("return"))
+	rs := s.prompts.readerFromRequest(r, now)
+	promptID, _ := strconv.ParseInt(r.PostFormValue("prompt"), 10, 64)
+	variantID, _ := strconv.ParseInt(r.PostFormValue("variant"), 10, 64)
+	days, _ := strconv.Atoi(r.PostFormValue("days"))
+	d := revenue.ClampSnooze(time.Duration(min(max(days, -1), 10000)) * 24 * time.Hour)
+	var found *revenue.Prompt
+	for _, p := range rs.snap.Prompts {
+		if p.ID == promptID {
+			found = p
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if found != nil {
+		st := rs.state
+		st.Prune(now)
+		st.Hold(found.Placement, found.ID, now.Add(d))
+		if st.Month == 0 {
+			st.Month = revenue.MonthOf(now)
+		}
+		http.SetCookie(w, s.prompts.cookie(s.prompts.State.Encode(st)))
+		for _, v := range found.Variants {
+			if v.ID == variantID {
+				s.prompts.Counters.Add(v.ID, revenue.Snooze, now, 1)
+			}
+		}
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"snoozed":%t,"days":%d}`+"\n", found != nil, int(d/(24*time.Hour)))
+		return nil
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
+}
+
+// safeReturn accepts only a root-relative path on this site; anything
+// else (another host, a scheme, "//host", backslashes) goes home.
+func safeReturn(v string) string {
+	if v == "" || v[0] != '/' || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "\\\r\n\t") || len(v) > 1000 {
+		return "/"
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return u.EscapedPath()
+}
+
+// promptGo counts a button click and sends the reader to the support page
+// with the prompt's amounts, frequency and attribution. The redirect is
+// not cached (each click counts); its target is the same URL for every
+// reader of a variant, so the support page can be cached.
+func (s *Site) promptGo(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	id, err := strconv.ParseInt(r.PathValue("variant"), 10, 64)
+	if err != nil || s.prompts == nil {
+		http.Redirect(w, r, "/support", http.StatusSeeOther)
+		return nil
+	}
+	for _, p := range s.prompts.Catalog.Snapshot().Prompts {
+		for i := range p.Variants {
+			if v := &p.Variants[i]; v.ID == id {
+				s.prompts.Counters.Add(id, revenue.Click, s.now(), 1)
+				http.Redirect(w, r, revenue.SupportURL(p, v), http.StatusSeeOther)
+				return nil
+			}
+		}
+	}
+	// A campaign that ended while the page was open: still help the reader give.
+	http.Redirect(w, r, "/support", http.StatusSeeOther)
+	return nil
+}
