@@ -8,6 +8,7 @@
 #   3. Load on loopback with keep-alive (wrk): a cached article page from
 #      samizdat vs nginx serving the very same bytes from disk.
 #   4. Resident memory of samizdat after the load.
+#   5. The static export against Hugo (scripts/bench-export.sh).
 #
 # Results go to stdout and to docs/benchmarks.md.
 set -euo pipefail
@@ -210,3 +211,6 @@ $(grep -E '^Benchmark' "$PGBENCH")
 MD
 } > docs/benchmarks.md
 echo "wrote docs/benchmarks.md" >&2
+
+# The static export against Hugo: appends its section to docs/benchmarks.md.
+BENCH_ARTICLES="$ARTICLES" bash scripts/bench-export.sh

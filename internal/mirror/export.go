@@ -114,7 +114,7 @@ var (
 	assetRE = regexp.MustCompile(`/(?:static/[0-9a-f]+|media/[A-Za-z0-9_-]+)/[A-Za-z0-9._-]+`)
 	// pageLinkRE finds links to later pages of a list, which in the copy
 	// are directories: /news/?page=2 becomes /news/page/2/.
-	pageLinkRE = regexp.MustCompile(`href="(/[^"?#]*/)\?page=(\d+)"`)
+	pageLinkRE = regexp.MustCompile(`href="(/(?:[^"?#]*/)?)\?page=(\d+)"`)
 )
 
 // Export writes the public site into opt.Out. It builds the new copy
