@@ -88,7 +88,7 @@ func (s *State) Prune(now time.Time) {
 }
 
 // StateCodec signs and reads PromptCookie values. The payload uses only
-// cookie-safe characters ("1:202611:7:t-12-1735000000,e-15-1735000000")
+// cookie-safe characters ("1:202611:7:t-12-1735000000_e-15-1735000000"), never quoted
 // and ends in "." and an HMAC-SHA256, as secret.Signer makes them; the
 // hashes are pooled because the fast path signs a value per article view.
 type StateCodec struct {
@@ -121,7 +121,7 @@ func (c *StateCodec) Encode(s State) string {
 	b = append(b, ':')
 	for i, h := range s.Holds {
 		if i > 0 {
-			b = append(b, ',')
+			b = append(b, '_') // not ",": net/http would quote the value
 		}
 		b = append(b, h.Placement[0])
 		b = append(b, '-')
@@ -183,7 +183,7 @@ func parseState(p string) (State, bool) {
 	if parts[3] == "" {
 		return s, true
 	}
-	for h := range strings.SplitSeq(parts[3], ",") {
+	for h := range strings.SplitSeq(parts[3], "_") {
 		f := strings.Split(h, "-")
 		if len(f) != 3 || len(f[0]) != 1 || len(s.Holds) >= len(Placements) {
 			return State{}, false

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/admin"
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/site"
 	"github.com/samizdat-press/samizdat/web"
@@ -14,6 +17,15 @@ import (
 // buildPrompts wires the funding goal and the donation prompts: the
 // running prompts are loaded now and then on every jobs tick.
 func (srv *Server) buildPrompts(ctx context.Context) error {
+	if srv.cfg.Demo {
+		added, err := demo.LoadRevenue(ctx, srv.Store, content.NewRenderer(), time.Now())
+		if err != nil {
+			return fmt.Errorf("demo campaign: %w", err)
+		}
+		if added {
+			srv.log.Info("demo funding goal and campaign loaded")
+		}
+	}
 	srv.Funding = append(srv.Funding, srv.Store.ManualFunding())
 	srv.Prompts = revenue.NewCatalog(srv.Store)
 	srv.Counters = revenue.NewCounters()

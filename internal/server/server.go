@@ -52,7 +52,7 @@ type Server struct {
 	Prompts     *revenue.Catalog  // the running donation prompts
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
 	handler     http.Handler
-	metrics *httpx.Metrics
+	metrics     *httpx.Metrics
 }
 
 // New opens the database, loads demo content when asked, and builds the

@@ -368,3 +368,7 @@ func (s *Site) promptGo(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/support", http.StatusSeeOther)
 	return nil
 }
+
+// SetClock replaces the site's clock. Call it before serving: tests pass a
+// clock they move themselves.
+func (s *Site) SetClock(now func() time.Time) { s.now = now }

@@ -1,0 +1,94 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/revenue"
+)
+
+// RevenueStore is what the demo's funding goal and campaign need.
+type RevenueStore interface {
+	Setting(ctx context.Context, key, def string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+	Campaigns(ctx context.Context) ([]revenue.Campaign, error)
+	SaveCampaign(ctx context.Context, c *revenue.Campaign) error
+	SavePrompt(ctx context.Context, p *revenue.Prompt) error
+	AddManualEntry(ctx context.Context, e *revenue.ManualEntry) error
+}
+
+// Markdown renders prompt copy as the admin does (sanitized).
+type Markdown interface {
+	Render(markdown string) (html, text string, err error)
+}
+
+// LoadRevenue gives a database without campaigns the demo's funding goal
+// (10,000 EUR a month, shown as a percentage), a grant toward it, and a
+// running campaign with a top banner and an end-of-article appeal. It
+// reports whether it added them.
+func LoadRevenue(ctx context.Context, st RevenueStore, md Markdown, now time.Time) (bool, error) {
+	cs, err := st.Campaigns(ctx)
+	if err != nil || len(cs) > 0 {
+		return false, err
+	}
+	month := revenue.MonthStart(now)
+	for _, kv := range [][2]string{
+		{revenue.SettingGoalTarget, strconv.Itoa(10_000_00)},
+		{revenue.SettingGoalCurrency, "EUR"},
+		{revenue.SettingGoalMode, string(revenue.ShowPercent)},
+	} {
+		if err := st.SetSetting(ctx, kv[0], kv[1]); err != nil {
+			return false, err
+		}
+	}
+	if err := st.AddManualEntry(ctx, &revenue.ManualEntry{Month: month, Amount: 3_150_00, Currency: "EUR",
+		Note: "Press-freedom foundation, quarterly grant (demo)"}); err != nil {
+		return false, err
+	}
+	c := revenue.Campaign{Name: "Ad-free and reader-funded", Starts: month.AddDate(0, -1, 0)}
+	if err := st.SaveCampaign(ctx, &c); err != nil {
+		return false, err
+	}
+	variant := func(slot int, title, body, button, snooze string, weight int) (revenue.Variant, error) {
+		html, _, err := md.Render(body)
+		return revenue.Variant{Slot: slot, Title: title, Body: body, BodyHTML: html, Button: button, Snooze: snooze, Weight: weight}, err
+	}
+	type spec struct {
+		p        revenue.Prompt
+		variants [][4]string
+	}
+	specs := []spec{
+		{revenue.Prompt{Name: "Top banner", Placement: revenue.TopBanner, Amounts: []int64{5, 10, 20}, Frequency: revenue.Monthly,
+			Audience: revenue.NonSupporters, Cap: revenue.OnceADay, Priority: 10,
+			ThankYou: "Thank you for supporting us: you keep this newsroom free of ads and owners."},
+			[][4]string{
+				{"Enjoying ad-free journalism?", "We turned the ads off. Running without them costs us **10,000 a month**, and readers like you fill the gap.", "Support us", "Remind me later"},
+				{"No ads. No trackers. No owner.", "Our reporting is paid for by readers, not advertisers. Can you chip in?", "Chip in", "Remind me later"},
+			}},
+		{revenue.Prompt{Name: "End-of-article appeal", Placement: revenue.EndOfArticle, Amounts: []int64{2, 5, 10}, Frequency: revenue.Monthly,
+			Audience: revenue.NonSupporters, Cap: revenue.EveryPage, Priority: 10, ShowMeter: true},
+			[][4]string{
+				{"Help us fill the gap", "Running ad-free costs us 10,000 a month. If everyone who read this article gave a little, we would be covered for a year.\n\nSupport us monthly from just 2. It takes a minute, and you can cancel at any time.", "Support us monthly from 2", "Not ready to support today? Remind me later"},
+			}},
+	}
+	for _, s := range specs {
+		p := s.p
+		p.CampaignID = c.ID
+		for i, v := range s.variants {
+			vv, err := variant(i, v[0], v[1], v[2], v[3], 1)
+			if err != nil {
+				return false, err
+			}
+			p.Variants = append(p.Variants, vv)
+		}
+		if errs := p.Validate(); len(errs) > 0 {
+			return false, fmt.Errorf("demo prompt %q: %v", p.Name, errs)
+		}
+		if err := st.SavePrompt(ctx, &p); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
