@@ -26,6 +26,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/site"
@@ -43,6 +44,8 @@ type Server struct {
 	Media   *media.Dir
 	Admin   *admin.Admin
 	Keys    *secret.Keys // derives every signing and sealing key
+	// Mail sends the outbox; nil when no SMTP server is configured.
+	Mail    *mail.Worker
 	handler http.Handler
 	metrics *httpx.Metrics
 }
@@ -68,6 +71,9 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Keys = keys
+	if err := srv.buildMail(); err != nil {
+		return err
+	}
 	md, err := media.NewDir(srv.cfg.Media)
 	if err != nil {
 		return err
@@ -232,6 +238,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(listenDone)
 		srv.Listen(jobs)
 	}()
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		srv.RunMail(jobs)
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	var serveErr error
 	select {
@@ -241,6 +252,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopJobs()
 	<-jobsDone
 	<-listenDone
+	<-mailDone
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}

@@ -39,6 +39,9 @@ var copyTables = []struct {
 	{"invites", []string{"token_hash"}},
 	{"auth_throttle", []string{"key"}},
 	{"article_revisions", []string{"id"}},
+	{"mail_outbox", []string{"id"}},
+	{"newsletter_subscribers", []string{"id"}},
+	{"newsletter_sends", []string{"id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone.
