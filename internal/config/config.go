@@ -43,6 +43,12 @@ type Config struct {
 	OnionHost   string
 	MirrorKey   string
 	Export      bool // building a static copy (samizdat export), not serving
+	// SMTPURL is where mail goes: smtp[s]://user:password@host:port?tls=…
+	// (see mail.ParseSMTPURL). Empty: mail waits in the outbox. Holds a
+	// password: never log it (mail.SMTP.String redacts).
+	SMTPURL  string
+	MailFrom string  // From address; default: newsroom@ the base URL's host
+	MailRate float64 // messages per second each node sends
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -69,6 +75,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.CacheMB, "cache-mb", 64, "page cache size in MB; 0 turns the cache off")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.DurationVar(&c.JobsEvery, "jobs-every", 5*time.Second, "how often background jobs (scheduled publishing) run")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:password@host:587, smtps://… or smtp://host:1025?tls=none (default: mail waits in the outbox)")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of outgoing mail (default: newsroom@ the base URL's host)")
+	fs.Float64Var(&c.MailRate, "mail-rate", 10, "messages per second each node sends")
 }
 
 // Parse parses args, then fills flags not given on the command line from
@@ -175,7 +184,7 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
 	}
-	return nil
+	return c.validateMail(u.Hostname())
 }
 
 // Keys returns the site's key material: the --data-key if given, else the

@@ -26,6 +26,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/secret"
@@ -51,8 +52,10 @@ type Server struct {
 	Conversions revenue.ConversionSource
 	Prompts     *revenue.Catalog  // the running donation prompts
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
-	handler     http.Handler
-	metrics     *httpx.Metrics
+	// Mail sends the outbox; nil when no SMTP server is configured.
+	Mail    *mail.Worker
+	handler http.Handler
+	metrics *httpx.Metrics
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -76,6 +79,9 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Keys = keys
+	if err := srv.buildMail(); err != nil {
+		return err
+	}
 	md, err := media.NewDir(srv.cfg.Media)
 	if err != nil {
 		return err
@@ -253,6 +259,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(listenDone)
 		srv.Listen(jobs)
 	}()
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		srv.RunMail(jobs)
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	var serveErr error
 	select {
@@ -262,6 +273,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopJobs()
 	<-jobsDone
 	<-listenDone
+	<-mailDone
 	if serveErr != nil {
 		srv.flushPromptCounts(context.Background())
 		return fmt.Errorf("serve: %w", serveErr)

@@ -44,6 +44,9 @@ var copyTables = []struct {
 	{"prompts", []string{"id"}},
 	{"prompt_variants", []string{"id"}},
 	{"prompt_counts", []string{"day", "variant_id"}},
+	{"mail_outbox", []string{"id"}},
+	{"newsletter_subscribers", []string{"id"}},
+	{"newsletter_sends", []string{"id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone.

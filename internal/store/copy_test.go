@@ -85,6 +85,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 		CreatedBy: editor.ID, CreatedAt: copyNow, ExpiresAt: copyNow.Add(account.InviteLifetime)}))
 	must("throttle", st.RecordFailure(ctx, copyNow, "account:editor@example.org", "ip:192.0.2.1"))
 	fillPromptTables(t, st)
+	fillMailTables(t, st, flood.ID, editor.ID)
 	return site
 }
 
