@@ -39,6 +39,13 @@ var copyTables = []struct {
 	{"invites", []string{"token_hash"}},
 	{"auth_throttle", []string{"key"}},
 	{"article_revisions", []string{"id"}},
+	{"supporters", []string{"id"}},
+	{"supporter_tokens", []string{"token_hash"}},
+	{"checkouts", []string{"id"}},
+	{"pledges", []string{"id"}},
+	{"subscriptions", []string{"id"}},
+	{"ledger_entries", []string{"id"}},
+	{"webhook_inbox", []string{"provider", "event_id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone.
