@@ -37,6 +37,17 @@ type Config struct {
 	// needs the same key.
 	DataKey     string
 	DataKeyFile string // default: samizdat.key beside a SQLite file, or in the working directory
+	Revenue     Revenue
+}
+
+// Revenue configures reader revenue: payment providers and amounts.
+type Revenue struct {
+	StripeSecretKey     string // empty: card payments off
+	StripeWebhookSecret string
+	StripeAPIURL        string // stripe-mock's address in tests; empty: Stripe's
+	Currencies          string // comma-separated ISO codes, the first is the site's
+	MinAmount           int    // smallest gift, in major units
+	PledgeDays          int    // days a bank transfer pledge stays open
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -62,6 +73,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.CacheMB, "cache-mb", 64, "page cache size in MB; 0 turns the cache off")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.DurationVar(&c.JobsEvery, "jobs-every", 5*time.Second, "how often background jobs (scheduled publishing) run")
+	c.revenueFlags(fs)
 }
 
 // Parse parses args, then fills flags not given on the command line from
@@ -168,7 +180,7 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
 	}
-	return nil
+	return c.Revenue.validate()
 }
 
 // Keys returns the site's key material: the --data-key if given, else the

@@ -43,6 +43,7 @@ type Server struct {
 	Media   *media.Dir
 	Admin   *admin.Admin
 	Keys    *secret.Keys // derives every signing and sealing key
+	Support *site.Support
 	handler http.Handler
 	metrics *httpx.Metrics
 }
@@ -122,6 +123,8 @@ func (srv *Server) build(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	srv.Support = site.NewSupport(st, srv.supportConfig())
+	srv.Support.Routes(mux)
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -275,6 +278,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
+		srv.expirePledges(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -636,3 +636,16 @@ func (s *Store) MonthlyReport(ctx context.Context, from, to time.Time) ([]revenu
 	sortReports(out)
 	return out, nil
 }
+
+// CheckoutReceipt reports whether the checkout's donor asked for a receipt.
+func (s *Store) CheckoutReceipt(ctx context.Context, id string) (bool, error) {
+	var r int
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT receipt FROM checkouts WHERE id = ?`), id).Scan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("checkout receipt: %w", err)
+	}
+	return r == 1, nil
+}
