@@ -502,9 +502,9 @@ func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
 
 type messageData struct {
 	layout
-	Heading string
-	Text    string
-	Link    string
+	Heading  string
+	Text     string
+	Link     string
 	LinkText string
 }
 
