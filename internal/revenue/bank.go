@@ -50,8 +50,19 @@ func NewReference() string {
 	return sb.String()
 }
 
-// NormalizeReference makes a typed reference comparable: upper case, no
-// spaces.
+// NormalizeReference makes a typed reference comparable: upper case, and
+// the dashes where NewReference puts them, however it was typed or
+// copied from a bank statement ("sz acde fghj", "SZACDEFGHJ").
 func NormalizeReference(s string) string {
-	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	k := b.String()
+	if len(k) == 10 && strings.HasPrefix(k, "SZ") {
+		return "SZ-" + k[2:6] + "-" + k[6:]
+	}
+	return k
 }
