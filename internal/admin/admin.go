@@ -92,7 +92,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.revenueRoutes()} {
+	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.revenueRoutes(), a.paymentsRoutes()} {
 		all = append(all, area...)
 	}
 	return all
@@ -144,6 +144,7 @@ func (a *Admin) funcs() template.FuncMap {
 		"roles":    func() []account.Role { return account.Roles },
 		"statuses": func() []content.Status { return content.Statuses },
 		"asset":    func(name string) string { return a.assetURL(name) },
+		"money":    money,
 	}
 }
 

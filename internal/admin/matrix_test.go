@@ -35,6 +35,7 @@ var (
 	matrixWriters  = []matrixRole{account.RoleAdmin, account.RoleEditor, account.RoleAuthor}
 	matrixEditors  = []matrixRole{account.RoleAdmin, account.RoleEditor}
 	matrixAdmins   = []matrixRole{account.RoleAdmin}
+	matrixRevenue  = []matrixRole{account.RoleAdmin, account.RoleRevenue}
 	matrixExpected = map[string]matrixExpect{
 		"GET /admin/signin":          {public: true},
 		"POST /admin/signin":         {public: true},
@@ -70,6 +71,12 @@ var (
 
 		"GET /admin/settings":  {allowed: matrixAdmins, parallel: true},
 		"POST /admin/settings": {allowed: matrixAdmins, parallel: true},
+
+		"GET /admin/payments":                   {allowed: matrixRevenue, parallel: true},
+		"GET /admin/payments/report.csv":        {allowed: matrixRevenue, parallel: true},
+		"POST /admin/payments/pledges/received": {allowed: matrixRevenue, parallel: true},
+		"GET /admin/payments/settings":          {allowed: matrixRevenue, parallel: true},
+		"POST /admin/payments/settings":         {allowed: matrixRevenue, parallel: true},
 	}
 )
 

@@ -49,6 +49,17 @@ type Config struct {
 	SMTPURL  string
 	MailFrom string  // From address; default: newsroom@ the base URL's host
 	MailRate float64 // messages per second each node sends
+	Revenue  Revenue
+}
+
+// Revenue configures reader revenue: payment providers and amounts.
+type Revenue struct {
+	StripeSecretKey     string // empty: card payments off
+	StripeWebhookSecret string
+	StripeAPIURL        string // stripe-mock's address in tests; empty: Stripe's
+	Currencies          string // comma-separated ISO codes, the first is the site's
+	MinAmount           int    // smallest gift, in major units
+	PledgeDays          int    // days a bank transfer pledge stays open
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
@@ -78,6 +89,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:password@host:587, smtps://… or smtp://host:1025?tls=none (default: mail waits in the outbox)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of outgoing mail (default: newsroom@ the base URL's host)")
 	fs.Float64Var(&c.MailRate, "mail-rate", 10, "messages per second each node sends")
+	c.revenueFlags(fs)
 }
 
 // Parse parses args, then fills flags not given on the command line from
@@ -184,7 +196,10 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
 	}
-	return c.validateMail(u.Hostname())
+	if err := c.validateMail(u.Hostname()); err != nil {
+		return err
+	}
+	return c.Revenue.validate()
 }
 
 // Keys returns the site's key material: the --data-key if given, else the

@@ -33,3 +33,19 @@ func TestSupporterMarks(t *testing.T) {
 		}
 	}
 }
+
+func TestReferences(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		r := NewReference()
+		if len(r) != 12 || NormalizeReference(r) != r || seen[r] {
+			t.Fatalf("reference %q: bad shape, not normal, or repeated", r)
+		}
+		seen[r] = true
+	}
+	for in, want := range map[string]string{"sz acde fghj": "SZ-ACDE-FGHJ", "SZACDEFGHJ": "SZ-ACDE-FGHJ", " SZ-ACDE-FGHJ.": "SZ-ACDE-FGHJ", "x": "X"} {
+		if got := NormalizeReference(in); got != want {
+			t.Errorf("NormalizeReference(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -26,7 +26,9 @@ func (srv *Server) buildPrompts(ctx context.Context) error {
 			srv.log.Info("demo funding goal and campaign loaded")
 		}
 	}
-	srv.Funding = append(srv.Funding, srv.Store.ManualFunding())
+	// Manual entries (offline gifts, grants) and the payments ledger.
+	srv.Funding = append(srv.Funding, srv.Store.ManualFunding(), srv.Store)
+	srv.Conversions = srv.Store
 	srv.Prompts = revenue.NewCatalog(srv.Store)
 	srv.Counters = revenue.NewCounters()
 	if _, err := srv.Prompts.Reload(ctx, time.Now()); err != nil {

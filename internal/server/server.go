@@ -54,6 +54,7 @@ type Server struct {
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
 	// Mail sends the outbox; nil when no SMTP server is configured.
 	Mail    *mail.Worker
+	Support *site.Support
 	handler http.Handler
 	metrics *httpx.Metrics
 }
@@ -146,6 +147,8 @@ func (srv *Server) build(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	srv.Support = site.NewSupport(st, srv.supportConfig())
+	srv.Support.Routes(mux)
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	if err := srv.reachRoutes(mux); err != nil {
@@ -313,6 +316,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
 		srv.promptJobs(ctx)
+		srv.expirePledges(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -47,6 +47,13 @@ var copyTables = []struct {
 	{"mail_outbox", []string{"id"}},
 	{"newsletter_subscribers", []string{"id"}},
 	{"newsletter_sends", []string{"id"}},
+	{"supporters", []string{"id"}},
+	{"supporter_tokens", []string{"token_hash"}},
+	{"checkouts", []string{"id"}},
+	{"pledges", []string{"id"}},
+	{"subscriptions", []string{"id"}},
+	{"ledger_entries", []string{"id"}},
+	{"webhook_inbox", []string{"provider", "event_id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone.

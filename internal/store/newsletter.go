@@ -114,8 +114,8 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, now time.Time) (strin
 	return list, nil
 }
 
-// Subscription returns one subscription with its address opened.
-func (s *Store) Subscription(ctx context.Context, id int64) (mail.Subscriber, error) {
+// NewsletterSubscription returns one subscription with its address opened.
+func (s *Store) NewsletterSubscription(ctx context.Context, id int64) (mail.Subscriber, error) {
 	if s.sealer == nil {
 		return mail.Subscriber{}, errNoSealer
 	}

@@ -1,0 +1,556 @@
+package site
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	smail "github.com/samizdat-press/samizdat/internal/mail"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/secret"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// SupportStore is what the support pages read and write.
+type SupportStore interface {
+	CreateCheckout(ctx context.Context, c revenue.Checkout, supporter *store.SupporterKey) error
+	SetCheckoutRef(ctx context.Context, id, ref string) error
+	CheckoutByRef(ctx context.Context, provider, ref string) (revenue.Checkout, error)
+	CheckoutReceipt(ctx context.Context, id string) (bool, error)
+	CreatePledge(ctx context.Context, p revenue.Pledge, supporter *store.SupporterKey) (int64, error)
+	PledgeByReference(ctx context.Context, ref string) (revenue.Pledge, error)
+	ApplyEvent(ctx context.Context, ev revenue.Event, sealedPayload []byte, supporter *store.SupporterKey) (bool, error)
+	SupporterByLookup(ctx context.Context, lookup []byte) (int64, error)
+	SupporterEmail(ctx context.Context, id int64) ([]byte, error)
+	CreateSupporterToken(ctx context.Context, supporterID int64, tokenHash string, expires time.Time) error
+	UseSupporterToken(ctx context.Context, tokenHash string) (int64, error)
+	Entries(ctx context.Context, q store.LedgerQuery) ([]revenue.Entry, error)
+	Subscriptions(ctx context.Context, supporterID int64) ([]revenue.Subscription, error)
+	Pledges(ctx context.Context, q store.PledgeQuery) ([]revenue.Pledge, error)
+	SupporterCustomer(ctx context.Context, supporterID int64, provider string) (string, error)
+}
+
+// MailQueue takes mails to send; the mail outbox implements it.
+type MailQueue interface {
+	EnqueueMail(ctx context.Context, msgs ...smail.Message) error
+}
+
+// SupportConfig is what NewSupport needs.
+type SupportConfig struct {
+	Store SupportStore
+	Keys  *secret.Keys
+	// Providers are the enabled payment methods, in the order offered.
+	Providers []revenue.Provider
+	// Currencies are lower-case ISO codes; the first is the site's.
+	Currencies []string
+	MinAmount  int64         // major units; default 2
+	PledgeTTL  time.Duration // how long a bank pledge stays open; default 14 days
+	Mail       MailQueue     // nil: sign-in links and receipts cannot be sent
+	Now        func() time.Time
+}
+
+// Support serves /support, the checkout, the supporter pages and the
+// payment webhooks.
+type Support struct {
+	site      *Site
+	db        SupportStore
+	box       *secret.Box
+	marks     *revenue.SupporterMarks
+	sessions  *secret.Signer
+	providers []revenue.Provider
+	curr      []string
+	min       int64
+	pledgeTTL time.Duration
+	mail      MailQueue
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// NewSupport builds the support pages on the site's templates.
+func NewSupport(s *Site, cfg SupportConfig) *Support {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MinAmount <= 0 {
+		cfg.MinAmount = 2
+	}
+	if cfg.PledgeTTL <= 0 {
+		cfg.PledgeTTL = 14 * 24 * time.Hour
+	}
+	if len(cfg.Currencies) == 0 {
+		cfg.Currencies = []string{"eur"}
+	}
+	return &Support{
+		site: s, db: cfg.Store, box: secret.NewBox(cfg.Keys), marks: revenue.NewSupporterMarks(cfg.Keys),
+		sessions: secret.NewSigner(cfg.Keys, "supporter session"), providers: cfg.Providers,
+		curr: cfg.Currencies, min: cfg.MinAmount, pledgeTTL: cfg.PledgeTTL, mail: cfg.Mail, now: cfg.Now, log: s.log,
+	}
+}
+
+// Routes registers the support URLs. Public forms cannot carry a per-reader
+// CSRF token (the pages may be cached and readers have no session), so
+// POSTs are refused when the browser says they come from another site.
+func (sp *Support) Routes(mux *http.ServeMux) {
+	h := sp.site.adapter.Handle
+	cop := http.NewCrossOriginProtection()
+	post := func(f httpx.HandlerFunc) http.Handler { return cop.Handler(h(limitForm(f))) }
+	mux.Handle("GET /support", h(sp.supportPage))
+	mux.Handle("POST /support", post(sp.checkout))
+	mux.Handle("GET /support/thanks", h(sp.thanks))
+	mux.Handle("GET /support/cancelled", h(sp.cancelled))
+	mux.Handle("GET /support/pledge/{ref}", h(sp.pledgePage))
+	mux.Handle("GET /support/signin", h(sp.signinForm))
+	mux.Handle("POST /support/signin", post(sp.signinSend))
+	mux.Handle("GET /support/signin/{token}", h(sp.signinConfirm))
+	mux.Handle("POST /support/signin/{token}", post(sp.signinUse))
+	mux.Handle("GET /support/me", h(sp.me))
+	mux.Handle("POST /support/me/manage", post(sp.manage))
+	mux.Handle("POST /support/signout", post(sp.signout))
+	// Webhooks come from providers' servers, not browsers: the signature
+	// is their protection.
+	mux.Handle("POST /webhooks/{provider}", h(sp.webhook))
+}
+
+// limitForm bounds public form bodies.
+func limitForm(next httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return httpx.BadRequest("That form could not be read.")
+		}
+		return next(w, r)
+	}
+}
+
+func (sp *Support) provider(name string) revenue.Provider {
+	for _, p := range sp.providers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Limits of amounts, in major units.
+const (
+	maxAmount  = 100_000 // larger gifts are arranged in person
+	maxPresets = 6
+)
+
+var defaultPresets = map[revenue.Frequency][]int64{
+	revenue.OneTime: {10, 25, 50},
+	revenue.Monthly: {5, 10, 20},
+	revenue.Annual:  {50, 100, 200},
+}
+
+// supportForm is the support page's form, as typed.
+type supportForm struct {
+	Frequency revenue.Frequency
+	Amount    string // a preset in major units, or "custom"
+	Custom    string
+	Currency  string
+	Method    string
+	Email     string
+	Receipt   bool
+	Presets   []int64
+	Campaign  int64
+	Prompt    int64
+	Variant   int64
+}
+
+func (f supportForm) attribution() revenue.Attribution {
+	return revenue.Attribution{Campaign: f.Campaign, Prompt: f.Prompt, Variant: f.Variant}
+}
+
+// MeterSlot is where the goal meter goes on the support page: the prompts
+// code fills it and defines the "support-meter" template that renders it.
+type supportData struct {
+	layout
+	Form        supportForm
+	Frequencies []revenue.Frequency
+	Currencies  []string
+	Methods     []method
+	Min         int64
+	Errors      map[string]string
+	// Meter is rendered by the "support-meter" template (empty until the
+	// goal meter is wired in).
+	Meter any
+}
+
+type method struct{ Name, Label string }
+
+func methodLabel(name string) string {
+	switch name {
+	case "stripe":
+		return "Card (Stripe)"
+	case "bank":
+		return "Bank transfer"
+	}
+	return name
+}
+
+// id parses a decimal ID from a link; anything else is no attribution.
+func id(v string) int64 {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > 1<<53 {
+		return 0
+	}
+	return n
+}
+
+// presets reads the prompt's amounts (major units, comma-separated),
+// falling back to the defaults on anything odd.
+func presets(v string, f revenue.Frequency) []int64 {
+	if v == "" {
+		return defaultPresets[f]
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) > maxPresets {
+		return defaultPresets[f]
+	}
+	var out []int64
+	for _, p := range parts {
+		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || n < 1 || n > maxAmount {
+			return defaultPresets[f]
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (sp *Support) formFrom(get func(string) string) supportForm {
+	f := supportForm{
+		Frequency: revenue.Frequency(get("frequency")),
+		Currency:  strings.ToLower(get("currency")),
+		Method:    get("method"),
+		Campaign:  id(get("campaign")), Prompt: id(get("prompt")), Variant: id(get("variant")),
+	}
+	if !f.Frequency.Valid() {
+		f.Frequency = revenue.Monthly
+	}
+	if !slices.Contains(sp.curr, f.Currency) {
+		f.Currency = sp.curr[0]
+	}
+	if sp.provider(f.Method) == nil && len(sp.providers) > 0 {
+		f.Method = sp.providers[0].Name()
+	}
+	f.Presets = presets(get("amounts"), f.Frequency)
+	return f
+}
+
+func (sp *Support) page(r *http.Request, f supportForm, errs map[string]string) (*supportData, error) {
+	l, err := sp.site.newLayout(r, "Support us", "Independent journalism, paid for by its readers.")
+	if err != nil {
+		return nil, err
+	}
+	l.Canonical = sp.site.conf().BaseURL + "/support"
+	d := &supportData{layout: l, Form: f, Frequencies: []revenue.Frequency{revenue.OneTime, revenue.Monthly, revenue.Annual},
+		Currencies: sp.curr, Min: sp.min, Errors: errs}
+	for _, p := range sp.providers {
+		d.Methods = append(d.Methods, method{p.Name(), methodLabel(p.Name())})
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	return d, nil
+}
+
+func (sp *Support) render(w http.ResponseWriter, status int, name string, data any) error {
+	b, err := sp.site.views.Render(name, data)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Personal pages and forms with typed values are never cached.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(b)
+	return err
+}
+
+// supportPage shows the form, preset by the link that led here.
+func (sp *Support) supportPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := sp.formFrom(q.Get)
+	if len(f.Presets) > 1 {
+		f.Amount = strconv.FormatInt(f.Presets[1], 10)
+	} else if len(f.Presets) == 1 {
+		f.Amount = strconv.FormatInt(f.Presets[0], 10)
+	}
+	d, err := sp.page(r, f, nil)
+	if err != nil {
+		return err
+	}
+	return sp.render(w, http.StatusOK, "support", d)
+}
+
+// parseAmount reads an amount in major units ("5", "5.50", "5,50") into
+// minor units.
+func parseAmount(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	whole, frac, hasFrac := strings.Cut(strings.ReplaceAll(s, ",", "."), ".")
+	if whole == "" || len(whole) > 9 || (hasFrac && (len(frac) < 1 || len(frac) > 2)) {
+		return 0, false
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	var m int64
+	if hasFrac {
+		m, _ = strconv.ParseInt(frac, 10, 64)
+		if len(frac) == 1 {
+			m *= 10
+		}
+	}
+	return w*100 + m, true
+}
+
+// formatAmount shows minor units as "EUR 5.00".
+func formatAmount(minor int64, currency string) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "−", -minor
+	}
+	return fmt.Sprintf("%s%s %d.%02d", sign, strings.ToUpper(currency), minor/100, minor%100)
+}
+
+func validEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+}
+
+// checkout validates the form, records the checkout, and sends the reader
+// on to the provider (or to the bank transfer instructions).
+func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
+	f := sp.formFrom(r.PostFormValue)
+	f.Amount = r.PostFormValue("amount")
+	f.Custom = strings.TrimSpace(r.PostFormValue("custom"))
+	f.Email = strings.TrimSpace(r.PostFormValue("email"))
+	f.Receipt = r.PostFormValue("receipt") != ""
+	if m := r.PostFormValue("method"); m != "" && sp.provider(m) == nil {
+		f.Method = m // keep what was sent, to say it is not offered
+	}
+	errs := map[string]string{}
+	raw := f.Custom
+	if raw == "" && f.Amount != "custom" {
+		raw = f.Amount
+	}
+	var minor int64
+	switch a, ok := parseAmount(raw); {
+	case raw == "":
+		errs["amount"] = "Choose an amount or type one."
+	case !ok:
+		errs["amount"] = fmt.Sprintf("“%s” is not an amount. Type a number such as 15 or 7.50.", truncate(raw, 20))
+	case a < sp.min*100:
+		errs["amount"] = fmt.Sprintf("The smallest gift is %d %s.", sp.min, strings.ToUpper(f.Currency))
+	case a > maxAmount*100:
+		errs["amount"] = fmt.Sprintf("That is more than %d %s. For a gift this large, please write to us.", maxAmount, strings.ToUpper(f.Currency))
+	default:
+		minor = a
+	}
+	p := sp.provider(f.Method)
+	if p == nil {
+		errs["method"] = "Choose a payment method from the list."
+	}
+	if f.Email != "" && !validEmail(f.Email) {
+		errs["email"] = "That does not look like an e-mail address."
+	}
+	if f.Receipt && f.Email == "" && (f.Frequency == revenue.OneTime || f.Method == "bank") {
+		errs["email"] = "Give an e-mail address for the receipt, or leave the receipt unticked."
+	}
+	if len(errs) > 0 {
+		return sp.reshow(w, r, http.StatusUnprocessableEntity, f, errs)
+	}
+	var key *store.SupporterKey
+	if f.Email != "" {
+		key = &store.SupporterKey{Lookup: sp.box.Lookup(f.Email), Sealed: sp.box.Seal(f.Email)}
+	}
+	c := revenue.Checkout{
+		ID: newCheckoutID(), Provider: p.Name(), Frequency: f.Frequency, Amount: minor, Currency: f.Currency,
+		Email: f.Email, Receipt: f.Receipt, Attribution: f.attribution(),
+		SuccessURL:  sp.site.conf().BaseURL + "/support/thanks?session={CHECKOUT_SESSION_ID}",
+		CancelURL:   sp.site.conf().BaseURL + "/support/cancelled",
+		Description: frequencyLabel(f.Frequency) + " support for " + sp.site.conf().Name,
+	}
+	ctx := r.Context()
+	if p.Name() == "bank" {
+		return sp.pledge(w, r, p, c, key, f)
+	}
+	if err := sp.db.CreateCheckout(ctx, c, key); err != nil {
+		return err
+	}
+	res, err := p.StartCheckout(ctx, c)
+	if err != nil {
+		sp.log.WarnContext(ctx, "checkout failed", "provider", p.Name(), "checkout", c.ID, "err", err)
+		return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
+			"form": "We could not reach the payment service, so nothing was charged. Please try again in a few minutes" +
+				sp.orOther(p.Name()) + "."})
+	}
+	if err := sp.db.SetCheckoutRef(ctx, c.ID, res.Reference); err != nil {
+		return err
+	}
+	http.Redirect(w, r, res.RedirectURL, http.StatusSeeOther)
+	return nil
+}
+
+func (sp *Support) orOther(name string) string {
+	for _, p := range sp.providers {
+		if p.Name() != name {
+			return ", or choose " + strings.ToLower(methodLabel(p.Name()))
+		}
+	}
+	return ""
+}
+
+func (sp *Support) reshow(w http.ResponseWriter, r *http.Request, status int, f supportForm, errs map[string]string) error {
+	d, err := sp.page(r, f, errs)
+	if err != nil {
+		return err
+	}
+	return sp.render(w, status, "support", d)
+}
+
+func frequencyLabel(f revenue.Frequency) string {
+	switch f {
+	case revenue.Monthly:
+		return "Monthly"
+	case revenue.Annual:
+		return "Annual"
+	}
+	return "One-time"
+}
+
+func newCheckoutID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// pledge records a bank transfer pledge under a fresh reference.
+func (sp *Support) pledge(w http.ResponseWriter, r *http.Request, p revenue.Provider, c revenue.Checkout, key *store.SupporterKey, f supportForm) error {
+	ctx := r.Context()
+	for range 5 {
+		res, err := p.StartCheckout(ctx, c)
+		if err != nil {
+			sp.log.WarnContext(ctx, "bank pledge failed", "err", err)
+			return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
+				"form": "Bank transfer is not available at the moment" + sp.orOther(p.Name()) + "."})
+		}
+		_, err = sp.db.CreatePledge(ctx, revenue.Pledge{Reference: res.Reference, Frequency: c.Frequency, Amount: c.Amount,
+			Currency: c.Currency, Attribution: c.Attribution, ExpiresAt: sp.now().Add(sp.pledgeTTL)}, key)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/support/pledge/"+res.Reference, http.StatusSeeOther)
+		return nil
+	}
+	return errors.New("bank pledge: no free reference after 5 tries")
+}
+
+type pledgeData struct {
+	layout
+	Pledge  revenue.Pledge
+	Amount  string
+	Details string
+}
+
+func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
+	p, err := sp.db.PledgeByReference(r.Context(), revenue.NormalizeReference(r.PathValue("ref")))
+	if errors.Is(err, store.ErrNotFound) {
+		return httpx.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	bank := sp.provider("bank")
+	details := ""
+	if bank != nil {
+		if res, err := bank.StartCheckout(r.Context(), revenue.Checkout{}); err == nil {
+			details = res.Instructions
+		}
+	}
+	l, err := sp.site.newLayout(r, "Your bank transfer", "")
+	if err != nil {
+		return err
+	}
+	l.NoIndex = true
+	return sp.render(w, http.StatusOK, "support-pledge", pledgeData{layout: l, Pledge: p, Amount: formatAmount(p.Amount, p.Currency), Details: details})
+}
+
+type messageData struct {
+	layout
+	Heading  string
+	Text     string
+	Link     string
+	LinkText string
+}
+
+// thanks is where the provider sends the reader after paying. The gift is
+// recorded by the webhook, not here: this page only marks the reader as a
+// supporter so the prompts stop.
+func (sp *Support) thanks(w http.ResponseWriter, r *http.Request) error {
+	c, err := sp.db.CheckoutByRef(r.Context(), "stripe", r.URL.Query().Get("session"))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		until := sp.now().AddDate(0, 3, 0)
+		if c.Frequency != revenue.OneTime {
+			until = sp.now().AddDate(1, 0, 0)
+		}
+		sp.setSupporter(w, r, until)
+	}
+	l, err := sp.site.newLayout(r, "Thank you", "")
+	if err != nil {
+		return err
+	}
+	l.NoIndex = true
+	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "Thank you",
+		Text: "Your support keeps this newsroom independent. If you asked for a receipt, it is on its way by e-mail.",
+		Link: "/", LinkText: "Back to the news"})
+}
+
+func (sp *Support) cancelled(w http.ResponseWriter, r *http.Request) error {
+	l, err := sp.site.newLayout(r, "No payment made", "")
+	if err != nil {
+		return err
+	}
+	l.NoIndex = true
+	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "No payment was made",
+		Text: "You left the payment page, so nothing was charged.", Link: "/support", LinkText: "Choose another way to give"})
+}
+
+// setSupporter sets the cookie the prompts read.
+func (sp *Support) setSupporter(w http.ResponseWriter, r *http.Request, until time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: revenue.SupporterCookie, Value: sp.marks.Value(until), Path: "/", Expires: until,
+		HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (sp *Support) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(sp.site.conf().BaseURL, "https://")
+}

@@ -1,0 +1,354 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stripe/stripe-go/v82/webhook"
+
+	smail "github.com/samizdat-press/samizdat/internal/mail"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/revenue/banktransfer"
+	"github.com/samizdat-press/samizdat/internal/revenue/stripe"
+	"github.com/samizdat-press/samizdat/internal/secret"
+	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/testpeer"
+	"github.com/samizdat-press/samizdat/web"
+)
+
+const whsec = "whsec_support_test"
+
+// mailbox stands in for the mail outbox, which another package owns: it
+// records the mails the support pages queue.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []smail.Message
+}
+
+func (m *mailbox) EnqueueMail(_ context.Context, msgs ...smail.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, msgs...)
+	return nil
+}
+
+type supportFixture struct {
+	st   *store.Store
+	h    http.Handler
+	mail *mailbox
+	logs *bytes.Buffer
+}
+
+// newSupportFixture serves the support pages on a real SQLite store, with
+// Stripe at apiURL (stripe-mock, or a closed port) and bank transfer.
+func newSupportFixture(t *testing.T, apiURL string) *supportFixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	s, err := New(Config{Settings: Settings{Name: "Test", BaseURL: "http://127.0.0.1"}, Reader: st, Web: web.FS, Log: log, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := secret.NewKeys(bytes.Repeat([]byte{7}, 32))
+	mb := &mailbox{}
+	sp := NewSupport(s, SupportConfig{
+		Store: st, Keys: keys, Currencies: []string{"eur", "usd"}, Mail: mb,
+		Providers: []revenue.Provider{
+			stripe.New(stripe.Config{SecretKey: "sk_test_1", WebhookSecret: whsec, APIURL: apiURL}),
+			&banktransfer.Provider{Details: func(ctx context.Context) (string, error) { return st.Setting(ctx, "bank.details", "") }},
+		},
+	})
+	mux := http.NewServeMux()
+	sp.Routes(mux)
+	return &supportFixture{st: st, h: mux, mail: mb, logs: logs}
+}
+
+func (f *supportFixture) do(t *testing.T, method, path string, body string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if method == http.MethodPost {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Add(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	return w
+}
+
+func signed(payload []byte) string {
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: whsec}).Header
+}
+
+func stripeEvent(id, typ, obj string) []byte {
+	return []byte(`{"id":"` + id + `","object":"event","created":` + strconv.FormatInt(time.Now().Unix(), 10) +
+		`,"type":"` + typ + `","data":{"object":` + obj + `}}`)
+}
+
+func (f *supportFixture) deliver(t *testing.T, body []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/stripe", bytes.NewReader(body))
+	r.Header.Set("Stripe-Signature", signed(body))
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	return w
+}
+
+func (f *supportFixture) nothingStored(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if n, _ := f.st.WebhookCount(ctx, "stripe"); n != 0 {
+		t.Errorf("inbox holds %d events, want 0", n)
+	}
+	if _, n, _ := f.st.LedgerTotals(ctx); n != 0 {
+		t.Errorf("ledger holds %d entries, want 0", n)
+	}
+}
+
+func TestWebhookRefusals(t *testing.T) {
+	f := newSupportFixture(t, "")
+	body := stripeEvent("evt_1", "charge.refunded", `{"id":"ch_1","amount_refunded":100,"currency":"eur"}`)
+	big := stripeEvent("evt_2", "customer.created", `{"id":"cus_1","pad":"`+strings.Repeat("x", 1<<20)+`"}`)
+	tests := []struct {
+		name   string
+		body   []byte
+		sig    string
+		path   string
+		status int
+	}{
+		{"no signature", body, "", "/webhooks/stripe", http.StatusBadRequest},
+		{"wrong secret", body, webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: "whsec_x"}).Header, "/webhooks/stripe", http.StatusBadRequest},
+		{"signature of another body", body, signed([]byte(`{}`)), "/webhooks/stripe", http.StatusBadRequest},
+		{"body over 1 MB", big, signed(big), "/webhooks/stripe", http.StatusRequestEntityTooLarge},
+		{"unknown provider", body, signed(body), "/webhooks/paypal", http.StatusNotFound},
+		{"provider without webhooks", body, signed(body), "/webhooks/bank", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, tt.path, bytes.NewReader(tt.body))
+			if tt.sig != "" {
+				r.Header.Set("Stripe-Signature", tt.sig)
+			}
+			w := httptest.NewRecorder()
+			f.h.ServeHTTP(w, r)
+			if w.Code != tt.status {
+				t.Errorf("status = %d, want %d", w.Code, tt.status)
+			}
+			f.nothingStored(t)
+		})
+	}
+}
+
+func TestWebhookExactlyOnce(t *testing.T) {
+	f := newSupportFixture(t, "")
+	ctx := context.Background()
+	const email = "donor.secret@example.org"
+	body := stripeEvent("evt_once", "checkout.session.completed",
+		`{"id":"cs_1","mode":"payment","payment_status":"paid","payment_intent":"pi_1","amount_total":1500,"currency":"eur","customer_details":{"email":"`+email+`"}}`)
+	for i, want := range []string{"ok", "duplicate", "duplicate"} {
+		w := f.deliver(t, body)
+		if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != want {
+			t.Errorf("delivery %d: %d %q, want 200 %q", i+1, w.Code, w.Body.String(), want)
+		}
+	}
+	totals, n, _ := f.st.LedgerTotals(ctx)
+	if n != 1 || totals["gift eur"] != 1500 {
+		t.Errorf("ledger = %v in %d entries, want one gift of 1500", totals, n)
+	}
+	unknown := stripeEvent("evt_unknown", "customer.created", `{"id":"cus_9"}`)
+	if w := f.deliver(t, unknown); w.Code != http.StatusOK {
+		t.Errorf("unknown event: %d, want 200 (kept, ignored)", w.Code)
+	}
+	if c, _ := f.st.WebhookCount(ctx, "stripe"); c != 2 {
+		t.Errorf("inbox holds %d, want 2", c)
+	}
+	if strings.Contains(f.logs.String(), email) {
+		t.Error("the donor's e-mail appears in the logs")
+	}
+}
+
+func form(v map[string]string) string {
+	u := url.Values{}
+	for k, x := range v {
+		u.Set(k, x)
+	}
+	return u.Encode()
+}
+
+func TestSupportPage(t *testing.T) {
+	f := newSupportFixture(t, "")
+	t.Run("prompt link presets the form", func(t *testing.T) {
+		w := f.do(t, "GET", "/support?frequency=annual&amounts=7,70,700&campaign=3&prompt=4&variant=5", "")
+		b := w.Body.String()
+		for _, want := range []string{`value="annual" checked`, `name="amount" value="70" checked`, `value="700"`,
+			`name="campaign" value="3"`, `name="variant" value="5"`} {
+			if !strings.Contains(b, want) {
+				t.Errorf("page lacks %s", want)
+			}
+		}
+	})
+	t.Run("odd links fall back to defaults", func(t *testing.T) {
+		b := f.do(t, "GET", "/support?frequency=weekly&amounts=5,x&campaign=-1&variant=abc", "").Body.String()
+		if !strings.Contains(b, `value="monthly" checked`) || !strings.Contains(b, `name="amount" value="10" checked`) ||
+			!strings.Contains(b, `name="campaign" value=""`) {
+			t.Error("defaults not used for a bad link")
+		}
+	})
+	bad := []struct {
+		name, custom, want string
+	}{
+		{"under the minimum", "1.50", "The smallest gift is 2 EUR"},
+		{"not a number", "ten", "is not an amount"},
+		{"absurdly large", "99999999", "please write to us"},
+		{"negative", "-5", "is not an amount"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "one-time", "amount": "custom", "custom": tt.custom,
+				"currency": "eur", "method": "stripe", "email": "keep@example.org", "variant": "5"}))
+			b := w.Body.String()
+			if w.Code != http.StatusUnprocessableEntity || !strings.Contains(b, tt.want) {
+				t.Errorf("status %d, want 422 with %q", w.Code, tt.want)
+			}
+			if !strings.Contains(b, `value="`+tt.custom+`"`) || !strings.Contains(b, `value="keep@example.org"`) ||
+				!strings.Contains(b, `value="one-time" checked`) || !strings.Contains(b, `name="variant" value="5"`) {
+				t.Error("the form did not keep what was typed")
+			}
+		})
+	}
+	t.Run("cross-origin POST refused", func(t *testing.T) {
+		w := f.do(t, "POST", "/support", form(map[string]string{"amount": "10", "method": "bank"}), "Sec-Fetch-Site", "cross-site")
+		if w.Code != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", w.Code)
+		}
+	})
+}
+
+// TestProviderUnreachable: Stripe does not answer; the reader gets a
+// friendly error and nothing is recorded as paid.
+func TestSupportProviderUnreachable(t *testing.T) {
+	f := newSupportFixture(t, "http://127.0.0.1:"+strconv.Itoa(testpeer.FreePort(t)))
+	w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "monthly", "amount": "10", "currency": "eur", "method": "stripe"}))
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "nothing was charged") {
+		t.Errorf("status %d, body lacks the friendly error", w.Code)
+	}
+	if _, n, _ := f.st.LedgerTotals(context.Background()); n != 0 {
+		t.Errorf("ledger holds %d entries after a failed checkout", n)
+	}
+}
+
+func TestSupportCheckoutStripeMock(t *testing.T) {
+	sm := testpeer.Stripe(t)
+	f := newSupportFixture(t, sm.URL)
+	w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "monthly", "amount": "5", "currency": "eur", "method": "stripe",
+		"campaign": "1", "prompt": "2", "variant": "3"}))
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "https://") {
+		t.Fatalf("status %d Location %q, want 303 to the Stripe checkout", w.Code, loc)
+	}
+}
+
+func TestBankPledge(t *testing.T) {
+	f := newSupportFixture(t, "")
+	ctx := context.Background()
+	w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "one-time", "amount": "custom", "custom": "12.50", "currency": "eur", "method": "bank"}))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("without bank details: status %d, want 503", w.Code)
+	}
+	if err := f.st.SetSetting(ctx, "bank.details", "Holder: Samizdat e.V.\nIBAN: DE00 1234"); err != nil {
+		t.Fatal(err)
+	}
+	w = f.do(t, "POST", "/support", form(map[string]string{"frequency": "one-time", "amount": "custom", "custom": "12.50", "currency": "eur", "method": "bank", "variant": "8"}))
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/support/pledge/SZ-") {
+		t.Fatalf("status %d Location %q", w.Code, loc)
+	}
+	ref := strings.TrimPrefix(loc, "/support/pledge/")
+	b := f.do(t, "GET", loc, "").Body.String()
+	if !strings.Contains(b, ref) || !strings.Contains(b, "IBAN: DE00 1234") || !strings.Contains(b, "EUR 12.50") {
+		t.Errorf("pledge page lacks the reference, details or amount:\n%s", b)
+	}
+	p, err := f.st.PledgeByReference(ctx, ref)
+	if err != nil || p.Attribution.Variant != 8 || p.Amount != 1250 {
+		t.Fatalf("pledge = %+v, %v", p, err)
+	}
+	if ok, err := f.st.ReceivePledge(ctx, p.ID, 0); !ok || err != nil {
+		t.Fatalf("ReceivePledge = %v, %v", ok, err)
+	}
+	if got, _ := f.st.Funding(ctx, time.Now(), "eur"); got != 1250 {
+		t.Errorf("Funding = %d, want 1250", got)
+	}
+}
+
+func TestSupporterSignin(t *testing.T) {
+	f := newSupportFixture(t, "")
+	const email = "reader@example.org"
+	body := stripeEvent("evt_s", "checkout.session.completed",
+		`{"id":"cs_s","mode":"payment","payment_status":"paid","payment_intent":"pi_s","amount_total":900,"currency":"eur","customer_details":{"email":"`+email+`"}}`)
+	if w := f.deliver(t, body); w.Code != 200 {
+		t.Fatal(w.Code)
+	}
+	// Unknown addresses get the same answer and no mail.
+	for _, addr := range []string{"nobody@example.org", email} {
+		w := f.do(t, "POST", "/support/signin", form(map[string]string{"email": addr}))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "a sign-in link is on its way") {
+			t.Errorf("%s: status %d", addr, w.Code)
+		}
+	}
+	if len(f.mail.msgs) != 1 || f.mail.msgs[0].To != email || f.mail.msgs[0].Kind != "signin" {
+		t.Fatalf("mails = %+v, want one sign-in mail to the supporter", f.mail.msgs)
+	}
+	link := ""
+	for _, l := range strings.Fields(f.mail.msgs[0].Text) {
+		if strings.Contains(l, "/support/signin/") {
+			link = strings.TrimPrefix(l, "http://127.0.0.1")
+		}
+	}
+	if w := f.do(t, "GET", link, ""); w.Code != 200 || !strings.Contains(w.Body.String(), `method="post"`) {
+		t.Errorf("GET of the link must only show a button: %d", w.Code)
+	}
+	w := f.do(t, "POST", link, "")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/support/me" {
+		t.Fatalf("sign-in: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	var cookies []string
+	for _, c := range w.Result().Cookies() {
+		cookies = append(cookies, c.Name+"="+c.Value)
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %s lacks HttpOnly or SameSite=Lax", c.Name)
+		}
+	}
+	if !strings.Contains(strings.Join(cookies, ";"), revenue.SupporterCookie+"=") {
+		t.Errorf("cookies %v lack the supporter cookie", cookies)
+	}
+	if again := f.do(t, "POST", link, ""); again.Code != http.StatusGone {
+		t.Errorf("second use of the link: %d, want 410", again.Code)
+	}
+	me := f.do(t, "GET", "/support/me", "", "Cookie", strings.Join(cookies, "; "))
+	if me.Code != 200 || !strings.Contains(me.Body.String(), "EUR 9.00") || !strings.Contains(me.Body.String(), email) {
+		t.Errorf("supporter page: %d\n%s", me.Code, me.Body.String())
+	}
+	if w := f.do(t, "GET", "/support/me", ""); w.Code != http.StatusSeeOther {
+		t.Errorf("signed out /support/me: %d, want a redirect to sign-in", w.Code)
+	}
+	_ = io.Discard
+}

@@ -1,0 +1,253 @@
+package site
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/account"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	smail "github.com/samizdat-press/samizdat/internal/mail"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// SupporterSessionCookie holds a signed-in supporter's id, signed, for the
+// supporter pages only.
+const SupporterSessionCookie = "sz_supporter_session"
+
+const (
+	signinTTL      = 15 * time.Minute
+	supporterLogin = 30 * 24 * time.Hour
+)
+
+type signinData struct {
+	layout
+	Email  string
+	Sent   bool
+	Errors map[string]string
+	Token  string
+}
+
+func (sp *Support) signinLayout(r *http.Request, title string) (layout, error) {
+	l, err := sp.site.newLayout(r, title, "")
+	l.NoIndex = true
+	return l, err
+}
+
+func (sp *Support) signinForm(w http.ResponseWriter, r *http.Request) error {
+	l, err := sp.signinLayout(r, "Supporter sign-in")
+	if err != nil {
+		return err
+	}
+	return sp.render(w, http.StatusOK, "support-signin", signinData{layout: l, Errors: map[string]string{}})
+}
+
+// signinSend mails a single-use link when the address belongs to a
+// supporter. The answer is the same either way, so the form does not tell
+// who gave.
+func (sp *Support) signinSend(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	l, err := sp.signinLayout(r, "Supporter sign-in")
+	if err != nil {
+		return err
+	}
+	d := signinData{layout: l, Email: email, Errors: map[string]string{}}
+	if !validEmail(email) {
+		d.Errors["email"] = "That does not look like an e-mail address."
+		return sp.render(w, http.StatusUnprocessableEntity, "support-signin", d)
+	}
+	id, err := sp.db.SupporterByLookup(ctx, sp.box.Lookup(email))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if err := sp.sendSignin(r, id, email); err != nil {
+			sp.log.ErrorContext(ctx, "supporter sign-in link not sent", "supporter", id, "err", err)
+		}
+	}
+	d.Sent = true
+	return sp.render(w, http.StatusOK, "support-signin", d)
+}
+
+func (sp *Support) sendSignin(r *http.Request, id int64, email string) error {
+	if sp.mail == nil {
+		return errors.New("no mail queue configured")
+	}
+	raw, hash, err := account.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := sp.db.CreateSupporterToken(r.Context(), id, hash, sp.now().Add(signinTTL)); err != nil {
+		return err
+	}
+	m, err := smail.Signin(email, smail.SigninData{SiteName: sp.site.conf().Name,
+		Link: sp.site.conf().BaseURL + "/support/signin/" + raw, Minutes: int(signinTTL / time.Minute)})
+	if err != nil {
+		return err
+	}
+	return sp.mail.EnqueueMail(r.Context(), m)
+}
+
+// signinConfirm asks for a click before spending the link: mail scanners
+// that fetch links must not use it up.
+func (sp *Support) signinConfirm(w http.ResponseWriter, r *http.Request) error {
+	l, err := sp.signinLayout(r, "Supporter sign-in")
+	if err != nil {
+		return err
+	}
+	return sp.render(w, http.StatusOK, "support-signin", signinData{layout: l, Token: r.PathValue("token"), Errors: map[string]string{}})
+}
+
+func (sp *Support) signinUse(w http.ResponseWriter, r *http.Request) error {
+	id, err := sp.db.UseSupporterToken(r.Context(), account.HashToken(r.PathValue("token")))
+	if errors.Is(err, store.ErrNotFound) {
+		l, err := sp.signinLayout(r, "Link expired")
+		if err != nil {
+			return err
+		}
+		d := signinData{layout: l, Errors: map[string]string{"form": "This sign-in link has expired or was already used. Ask for a new one below."}}
+		return sp.render(w, http.StatusGone, "support-signin", d)
+	}
+	if err != nil {
+		return err
+	}
+	until := sp.now().Add(supporterLogin)
+	http.SetCookie(w, &http.Cookie{
+		Name: SupporterSessionCookie, Value: sp.sessions.Sign(strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(until.Unix(), 10)),
+		Path: "/support", Expires: until, HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode,
+	})
+	sp.setSupporter(w, r, sp.now().AddDate(1, 0, 0))
+	http.Redirect(w, r, "/support/me", http.StatusSeeOther)
+	return nil
+}
+
+// supporterID reads the session cookie; 0 when signed out.
+func (sp *Support) supporterID(r *http.Request) int64 {
+	c, err := r.Cookie(SupporterSessionCookie)
+	if err != nil {
+		return 0
+	}
+	p, ok := sp.sessions.Verify(c.Value)
+	if !ok {
+		return 0
+	}
+	ids, exp, _ := strings.Cut(p, ":")
+	id, err1 := strconv.ParseInt(ids, 10, 64)
+	until, err2 := strconv.ParseInt(exp, 10, 64)
+	if err1 != nil || err2 != nil || sp.now().Unix() >= until {
+		return 0
+	}
+	return id
+}
+
+type giftRow struct {
+	Date, Amount, Kind, Frequency, Method string
+}
+
+type subRow struct {
+	Amount, Frequency, Status, Next, Provider string
+	Manage                                    bool
+}
+
+type meData struct {
+	layout
+	Email   string
+	Gifts   []giftRow
+	Subs    []subRow
+	Pledges []pledgeRow
+	Error   string
+}
+
+type pledgeRow struct {
+	Reference, Amount, Expires string
+}
+
+func (sp *Support) me(w http.ResponseWriter, r *http.Request) error {
+	id := sp.supporterID(r)
+	if id == 0 {
+		http.Redirect(w, r, "/support/signin", http.StatusSeeOther)
+		return nil
+	}
+	return sp.renderMe(w, r, id, http.StatusOK, "")
+}
+
+func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, status int, msg string) error {
+	ctx := r.Context()
+	l, err := sp.signinLayout(r, "Your support")
+	if err != nil {
+		return err
+	}
+	d := meData{layout: l, Error: msg}
+	if sealed, err := sp.db.SupporterEmail(ctx, id); err == nil {
+		d.Email, _ = sp.box.Open(sealed)
+	}
+	entries, err := sp.db.Entries(ctx, store.LedgerQuery{SupporterID: id, Limit: 200})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		d.Gifts = append(d.Gifts, giftRow{Date: e.At.Format("2 January 2006"), Amount: formatAmount(e.Amount, e.Currency),
+			Kind: string(e.Kind), Frequency: string(e.Frequency), Method: methodLabel(e.Provider)})
+	}
+	subs, err := sp.db.Subscriptions(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		row := subRow{Amount: formatAmount(s.Amount, s.Currency), Frequency: string(s.Frequency), Status: s.Status,
+			Provider: s.Provider, Manage: s.CustomerRef != "" && sp.provider(s.Provider) != nil}
+		if !s.NextRenewal.IsZero() {
+			row.Next = s.NextRenewal.Format("2 January 2006")
+		}
+		d.Subs = append(d.Subs, row)
+	}
+	pledges, err := sp.db.Pledges(ctx, store.PledgeQuery{SupporterID: id, Status: revenue.PledgeOpen})
+	if err != nil {
+		return err
+	}
+	for _, p := range pledges {
+		d.Pledges = append(d.Pledges, pledgeRow{Reference: p.Reference, Amount: formatAmount(p.Amount, p.Currency),
+			Expires: p.ExpiresAt.Format("2 January 2006")})
+	}
+	return sp.render(w, status, "support-me", d)
+}
+
+// manage opens the provider's self-service portal, where the supporter
+// changes or cancels a recurring gift.
+func (sp *Support) manage(w http.ResponseWriter, r *http.Request) error {
+	id := sp.supporterID(r)
+	if id == 0 {
+		return &httpx.Error{Status: http.StatusUnauthorized, Message: "Sign in again: your supporter session has ended."}
+	}
+	name := r.PostFormValue("provider")
+	p := sp.provider(name)
+	if p == nil {
+		return httpx.BadRequest("Unknown payment method.")
+	}
+	cust, err := sp.db.SupporterCustomer(r.Context(), id, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return sp.renderMe(w, r, id, http.StatusNotFound, "There is no recurring gift to manage.")
+	}
+	if err != nil {
+		return err
+	}
+	u, err := p.ManageURL(r.Context(), cust, sp.site.conf().BaseURL+"/support/me")
+	if err != nil {
+		sp.log.WarnContext(r.Context(), "portal failed", "provider", name, "err", err)
+		return sp.renderMe(w, r, id, http.StatusServiceUnavailable, "We could not reach the payment service. Please try again in a few minutes.")
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+	return nil
+}
+
+func (sp *Support) signout(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, &http.Cookie{Name: SupporterSessionCookie, Value: "", Path: "/support", MaxAge: -1,
+		HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/support", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,105 @@
+package site
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	smail "github.com/samizdat-press/samizdat/internal/mail"
+	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// maxWebhookBody bounds a webhook delivery; Stripe's are a few kilobytes.
+const maxWebhookBody = 1 << 20
+
+// webhook verifies a provider's delivery and stores it with its ledger
+// effects in one transaction; it answers 2xx only after the commit, so a
+// delivery that failed half-way is retried by the provider and a replay
+// changes nothing.
+func (sp *Support) webhook(w http.ResponseWriter, r *http.Request) error {
+	p := sp.provider(r.PathValue("provider"))
+	if p == nil {
+		return notFoundPlain(w)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		return nil
+	}
+	if err != nil {
+		http.Error(w, "could not read the body", http.StatusBadRequest)
+		return nil
+	}
+	headers := make(map[string]string, len(r.Header))
+	for k, v := range r.Header {
+		if len(v) > 0 {
+			headers[k] = v[0]
+		}
+	}
+	ctx := r.Context()
+	ev, err := p.ParseWebhook(headers, body)
+	switch {
+	case errors.Is(err, revenue.ErrNotSupported):
+		return notFoundPlain(w)
+	case errors.Is(err, revenue.ErrBadSignature):
+		sp.log.WarnContext(ctx, "webhook refused: bad signature", "provider", p.Name())
+		http.Error(w, "bad signature", http.StatusBadRequest)
+		return nil
+	case err != nil:
+		sp.log.WarnContext(ctx, "webhook refused", "provider", p.Name(), "err", err)
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return nil
+	}
+	var key *store.SupporterKey
+	if ev.Email != "" {
+		key = &store.SupporterKey{Lookup: sp.box.Lookup(ev.Email), Sealed: sp.box.Seal(ev.Email)}
+	}
+	// The payload may hold the donor's e-mail: it is kept sealed.
+	applied, err := sp.db.ApplyEvent(ctx, ev, sp.box.Seal(string(body)), key)
+	if err != nil {
+		sp.log.ErrorContext(ctx, "webhook not stored", "provider", p.Name(), "event", ev.ID, "type", ev.Type, "err", err)
+		http.Error(w, "not stored; retry", http.StatusInternalServerError)
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	if applied {
+		io.WriteString(w, "ok\n")
+		sp.receipt(r, ev)
+	} else {
+		io.WriteString(w, "duplicate\n")
+	}
+	return nil
+}
+
+func notFoundPlain(w http.ResponseWriter) error {
+	http.Error(w, "no such provider", http.StatusNotFound)
+	return nil
+}
+
+// receipt queues a receipt for a gift whose donor asked for one. It runs
+// after the commit: a crash in between loses the receipt, never the gift.
+func (sp *Support) receipt(r *http.Request, ev revenue.Event) {
+	if sp.mail == nil || ev.Payment == nil || ev.Email == "" || ev.CheckoutID == "" ||
+		(ev.Kind != revenue.EventCheckoutCompleted && ev.Kind != revenue.EventPaymentSucceeded) {
+		return
+	}
+	ctx := r.Context()
+	want, err := sp.db.CheckoutReceipt(ctx, ev.CheckoutID)
+	if err != nil || !want {
+		return
+	}
+	m, err := smail.Receipt(ev.Email, smail.ReceiptData{
+		SiteName: sp.site.conf().Name, Amount: formatAmount(ev.Payment.Amount, ev.Payment.Currency),
+		Frequency: string(ev.Payment.Frequency), Date: ev.At.Format("2 January 2006"), Reference: ev.Payment.Ref,
+		ManageURL: sp.site.conf().BaseURL + "/support/signin",
+	})
+	if err == nil {
+		err = sp.mail.EnqueueMail(ctx, m)
+	}
+	if err != nil {
+		sp.log.ErrorContext(ctx, "receipt not queued", "event", ev.ID, "err", err)
+	}
+}
