@@ -193,10 +193,20 @@ func (c *crawler) element(page *url.URL, p string, n *html.Node) {
 		}
 	case "form":
 		action, ok := attrOf(n, "action")
-		if !ok || strings.TrimSpace(action) == "" {
+		post := strings.EqualFold(strings.TrimSpace(get("method")), "post")
+		switch {
+		case !ok || strings.TrimSpace(action) == "":
 			c.t.Errorf("%s: <form> without an action", p)
-		} else if _, same := c.add(page, action); !same {
-			c.t.Errorf("%s: <form action=%q> is not on this site", p, action)
+		case post:
+			// A POST target answers only a POST: check where it goes,
+			// do not fetch it.
+			if u, err := page.Parse(strings.TrimSpace(action)); err != nil || !c.sameSite(u) {
+				c.t.Errorf("%s: <form method=post action=%q> is not on this site", p, action)
+			}
+		default:
+			if _, same := c.add(page, action); !same {
+				c.t.Errorf("%s: <form action=%q> is not on this site", p, action)
+			}
 		}
 		if !hasSubmit(n) {
 			c.t.Errorf("%s: <form action=%q> has no submit button: it needs JavaScript", p, action)
@@ -288,10 +298,12 @@ func (c *crawler) fetch(k string) {
 		return
 	}
 	switch {
-	case resp.StatusCode == http.StatusMovedPermanently:
+	case resp.StatusCode == http.StatusMovedPermanently || resp.StatusCode == http.StatusSeeOther:
+		// A permanent move, or a link that counts a click and moves on
+		// (the donation prompts' buttons): follow it on the site.
 		loc := resp.Header.Get("Location")
 		if _, ok := c.add(u, loc); !ok {
-			c.t.Errorf("GET %s (linked from %s): 301 to %q, off the site", u.RequestURI(), c.from[k], loc)
+			c.t.Errorf("GET %s (linked from %s): %d to %q, off the site", u.RequestURI(), c.from[k], resp.StatusCode, loc)
 		}
 		return
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
