@@ -34,7 +34,6 @@ func (a *Admin) paymentsRoutes() []Route {
 	}
 }
 
-
 type paymentsData struct {
 	page
 	Reports   []reportRow

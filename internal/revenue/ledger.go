@@ -39,4 +39,3 @@ type MonthReport struct {
 	New      int   // supporters whose first gift fell in the month
 	Lost     int   // subscriptions that ended in the month
 }
-

@@ -64,7 +64,6 @@ func (s *Store) CheckoutByRef(ctx context.Context, provider, ref string) (revenu
 	return c, nil
 }
 
-
 // supporterID finds or creates the supporter with key; 0 for none.
 func (s *Store) supporterID(ctx context.Context, tx *sql.Tx, k *SupporterKey) (int64, error) {
 	if k == nil || len(k.Lookup) == 0 {
