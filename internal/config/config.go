@@ -42,7 +42,6 @@ type Config struct {
 	MirrorHosts []string
 	OnionHost   string
 	MirrorKey   string
-	Export      bool // building a static copy (samizdat export), not serving
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.
