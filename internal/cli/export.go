@@ -49,8 +49,8 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return usageError{fmt.Sprintf("export: --base-url %q: want the site's public URL, such as https://example.org", cfg.BaseURL)}
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	cfg.Export = true
 	cfg.CacheMB = 0 // every page is rendered once: a cache would only hold memory
+	cfg.Static = true
 	key, err := mirror.LoadOrCreateKey(cfg.MirrorKeyFile())
 	if err != nil {
 		return err

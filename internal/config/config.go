@@ -42,7 +42,9 @@ type Config struct {
 	MirrorHosts []string
 	OnionHost   string
 	MirrorKey   string
-	Export      bool // building a static copy (samizdat export), not serving
+	// Static is set while building a static copy (samizdat export): pages
+	// then leave out what needs this server, such as donation prompts.
+	Static bool
 	// SMTPURL is where mail goes: smtp[s]://user:password@host:port?tls=…
 	// (see mail.ParseSMTPURL). Empty: mail waits in the outbox. Holds a
 	// password: never log it (mail.SMTP.String redacts).

@@ -157,13 +157,14 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 		}
 	}()
 
-	jobs, err := plan(ctx, opt)
+	w := &writer{opt: opt, out: out, staging: staging, prev: prev, done: map[string]bool{}, ctx: ctx}
+	jobs, err := plan(ctx, opt, w)
 	if err != nil {
 		return Result{}, err
 	}
-	w := &writer{opt: opt, out: out, staging: staging, prev: prev, done: map[string]bool{}, ctx: ctx}
-	total := len(jobs) + len(opt.Extra) + 2
-	w.total = total
+	w.mu.Lock()
+	w.total += len(jobs) + len(opt.Extra) + 1
+	w.mu.Unlock()
 	for _, f := range opt.Extra {
 		if err := w.put(f.Path, f.Body); err != nil {
 			return Result{}, err
@@ -257,34 +258,21 @@ func readManifest(dir string) (*Manifest, error) {
 }
 
 // plan lists every public URL: the fixed pages, every list page of every
-// section, topic and author, and every article. Articles are read in
-// batches, without bodies, so a large site costs little memory here.
-func plan(ctx context.Context, opt Options) ([]job, error) {
+// section, topic and author, and every article. Articles come from the
+// sitemap the site renders (which the export writes anyway), not from
+// paging through the articles table: a list query reads each row whole,
+// bodies included, and paging through 100,000 rows that way costs minutes.
+func plan(ctx context.Context, opt Options, w *writer) ([]job, error) {
 	src := opt.Source
-	jobs := []job{{url: "/"}, {url: "/feed.xml"}, {url: "/atom.xml"}, {url: "/feed.json"}, {url: "/sitemap.xml"},
-		{url: "/news-sitemap.xml"}, {url: "/robots.txt"}, {url: "/favicon.ico"}, {url: "/mirrors"}, {url: "/mirrors.txt"}}
-	lists := func(base string, q store.ListQuery, optional bool) error {
-		n, err := src.CountArticles(ctx, q)
-		if err != nil {
-			return fmt.Errorf("export: count articles: %w", err)
-		}
-		if n == 0 && optional {
-			return nil
-		}
-		jobs = append(jobs, job{url: base, optional: optional})
-		for p := 2; p <= (n+opt.PageSize-1)/opt.PageSize; p++ {
-			jobs = append(jobs, job{url: base + "?page=" + strconv.Itoa(p)})
-		}
-		return nil
-	}
+	jobs := []job{{url: "/"}, {url: "/feed.xml"}, {url: "/atom.xml"}, {url: "/feed.json"},
+		{url: "/news-sitemap.xml"}, {url: "/robots.txt"}, {url: "/mirrors"}, {url: "/mirrors.txt"}}
+	lists := map[string]store.ListQuery{}
 	secs, err := src.Sections(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: sections: %w", err)
 	}
 	for _, s := range secs {
-		if err := lists("/"+s.Slug+"/", store.ListQuery{SectionID: s.ID}, false); err != nil {
-			return nil, err
-		}
+		lists["/"+s.Slug+"/"] = store.ListQuery{SectionID: s.ID}
 		jobs = append(jobs, job{url: "/" + s.Slug + "/feed.xml"})
 	}
 	tags, err := src.Tags(ctx)
@@ -292,39 +280,78 @@ func plan(ctx context.Context, opt Options) ([]job, error) {
 		return nil, fmt.Errorf("export: tags: %w", err)
 	}
 	for _, t := range tags {
-		if err := lists("/tag/"+t.Slug+"/", store.ListQuery{TagID: t.ID}, true); err != nil {
-			return nil, err
-		}
+		lists["/tag/"+t.Slug+"/"] = store.ListQuery{TagID: t.ID}
 	}
 	authors, err := src.Authors(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: authors: %w", err)
 	}
 	for _, a := range authors {
-		if err := lists("/author/"+a.Slug+"/", store.ListQuery{AuthorID: a.ID}, false); err != nil {
-			return nil, err
-		}
+		lists["/author/"+a.Slug+"/"] = store.ListQuery{AuthorID: a.ID}
 	}
-	total, err := src.CountArticles(ctx, store.ListQuery{})
+	urls, err := w.sitemap(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("export: count articles: %w", err)
+		return nil, err
 	}
-	const batch = 2000
-	for off := 0; off < total; off += batch {
-		list, err := src.ListArticles(ctx, store.ListQuery{Limit: batch, Offset: off, NoBylines: true})
+	for _, u := range urls {
+		q, isList := lists[u]
+		if u == "/" || !strings.HasPrefix(u, "/") {
+			continue
+		}
+		jobs = append(jobs, job{url: u})
+		if !isList {
+			continue
+		}
+		n, err := src.CountArticles(ctx, q)
 		if err != nil {
-			return nil, fmt.Errorf("export: list articles: %w", err)
+			return nil, fmt.Errorf("export: count articles: %w", err)
 		}
-		for _, a := range list {
-			jobs = append(jobs, job{url: a.Path()})
-		}
-		if len(list) < batch {
-			break
+		for p := 2; p <= (n+opt.PageSize-1)/opt.PageSize; p++ {
+			jobs = append(jobs, job{url: u + "?page=" + strconv.Itoa(p)})
 		}
 	}
-	// Sitemap parts, when the site outgrows one sitemap, are found in the
-	// index as it is rendered.
 	return jobs, nil
+}
+
+var locRE = regexp.MustCompile(`<loc>([^<]+)</loc>`)
+
+// sitemap writes /sitemap.xml and, for a large site, its parts, and returns
+// the paths they list.
+func (w *writer) sitemap(ctx context.Context) ([]string, error) {
+	body, err := w.fetch(ctx, job{url: "/sitemap.xml"})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.put("/sitemap.xml", body); err != nil {
+		return nil, err
+	}
+	docs := [][]byte{body}
+	if bytes.Contains(body, []byte("<sitemapindex")) {
+		docs = nil
+		for _, m := range locRE.FindAllSubmatch(body, -1) {
+			p, ok := strings.CutPrefix(string(m[1]), w.opt.BaseURL)
+			if !ok {
+				return nil, fmt.Errorf("export: sitemap part %s is not under %s", m[1], w.opt.BaseURL)
+			}
+			part, err := w.fetch(ctx, job{url: p})
+			if err != nil {
+				return nil, err
+			}
+			if err := w.put(p, part); err != nil {
+				return nil, err
+			}
+			docs = append(docs, part)
+		}
+	}
+	var urls []string
+	for _, d := range docs {
+		for _, m := range locRE.FindAllSubmatch(d, -1) {
+			if p, ok := strings.CutPrefix(string(m[1]), w.opt.BaseURL); ok {
+				urls = append(urls, p)
+			}
+		}
+	}
+	return urls, nil
 }
 
 // writer renders jobs into the staging directory.
@@ -417,17 +444,31 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (w *writer) render(ctx context.Context, j job) error {
+	body, err := w.fetch(ctx, j)
+	if err != nil || body == nil {
+		return err
+	}
+	return w.put(j.url, body)
+}
+
+// fetch renders one URL through the site, rewrites list-page links and
+// notes the assets the response uses; nil for an optional URL the site
+// does not have.
+func (w *writer) fetch(ctx context.Context, j job) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.opt.BaseURL+j.url, nil)
 	if err != nil {
-		return fmt.Errorf("export %s: %w", j.url, err)
+		return nil, fmt.Errorf("export %s: %w", j.url, err)
 	}
 	rec := &recorder{h: http.Header{}}
 	w.opt.Handler.ServeHTTP(rec, req)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	switch {
 	case rec.status == http.StatusNotFound && j.optional:
-		return nil
+		return nil, nil
 	case rec.status != http.StatusOK:
-		return fmt.Errorf("export %s: the site answered %d", j.url, rec.status)
+		return nil, fmt.Errorf("export %s: the site answered %d", j.url, rec.status)
 	}
 	body := rec.body.Bytes()
 	ctype := rec.h.Get("Content-Type")
@@ -437,33 +478,7 @@ func (w *writer) render(ctx context.Context, j job) error {
 	if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "xml") || strings.Contains(ctype, "json") {
 		w.noteAssets(body)
 	}
-	if j.url == "/sitemap.xml" && bytes.Contains(body, []byte("<sitemapindex")) {
-		if err := w.sitemapParts(ctx, body); err != nil {
-			return err
-		}
-	}
-	return w.put(j.url, body)
-}
-
-var locRE = regexp.MustCompile(`<loc>([^<]+)</loc>`)
-
-// sitemapParts renders the parts a sitemap index names.
-func (w *writer) sitemapParts(ctx context.Context, index []byte) error {
-	var jobs []job
-	for _, m := range locRE.FindAllSubmatch(index, -1) {
-		if p, ok := strings.CutPrefix(string(m[1]), w.opt.BaseURL); ok {
-			jobs = append(jobs, job{url: p})
-		}
-	}
-	w.mu.Lock()
-	w.total += len(jobs)
-	w.mu.Unlock()
-	for _, j := range jobs {
-		if err := w.render(ctx, j); err != nil {
-			return err
-		}
-	}
-	return nil
+	return body, nil
 }
 
 func (w *writer) noteAssets(body []byte) {

@@ -51,7 +51,7 @@ func newExportSite(t *testing.T) exportSite {
 func (s exportSite) open(t *testing.T, demo bool) *server.Server {
 	t.Helper()
 	srv, err := server.New(context.Background(), config.Config{DB: s.db, Media: s.media, BaseURL: exportBase, MirrorKey: s.key,
-		DataKeyFile: filepath.Join(s.dir, "data.key"), Demo: demo, Export: true}, slog.New(slog.DiscardHandler))
+		DataKeyFile: filepath.Join(s.dir, "data.key"), Demo: demo}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestExport(t *testing.T) {
 		// Another base URL, so that every page changes and must be written.
 		const third = "https://third.example"
 		srv, err := server.New(context.Background(), config.Config{DB: s.db, Media: s.media, BaseURL: third, MirrorKey: s.key,
-			DataKeyFile: filepath.Join(s.dir, "data.key"), Export: true}, slog.New(slog.DiscardHandler))
+			DataKeyFile: filepath.Join(s.dir, "data.key")}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,6 +34,11 @@ func (srv *Server) buildPrompts(ctx context.Context) error {
 	if _, err := srv.Prompts.Reload(ctx, time.Now()); err != nil {
 		return err
 	}
+	if srv.cfg.Static {
+		// A static copy has no server to count a click or keep a snooze;
+		// its support page says how to give instead.
+		return nil
+	}
 	return srv.Site.EnablePrompts(site.PromptsConfig{
 		Catalog:  srv.Prompts,
 		State:    revenue.NewStateCodec(srv.Keys),

@@ -117,7 +117,6 @@ func (srv *Server) build(ctx context.Context) error {
 		Registry:   reg,
 		CacheBytes: srv.cfg.CacheMB << 20,
 		Hosts:      hosts,
-		Export:     srv.cfg.Export,
 	})
 	if err != nil {
 		return err

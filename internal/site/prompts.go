@@ -37,11 +37,6 @@ type prompts struct {
 
 // EnablePrompts turns donation prompts on. Call it before serving.
 func (s *Site) EnablePrompts(cfg PromptsConfig, web fs.FS) error {
-	if s.export {
-		// A static copy has no server to count a click or keep a snooze;
-		// its support page says how to give instead.
-		return nil
-	}
 	t, err := template.New("prompts").Funcs(s.funcs()).ParseFS(web, "templates/partials/prompts.html")
 	if err != nil {
 		return fmt.Errorf("parse prompt templates: %w", err)

@@ -68,7 +68,6 @@ type Config struct {
 	CacheBytes int // 0 disables the page cache
 	Now        func() time.Time
 	Hosts      *Hosts // nil: only the base URL's host and loopback names
-	Export     bool   // rendering a static copy: pages say what needs the live site
 }
 
 // Site serves the public pages.
@@ -88,7 +87,6 @@ type Site struct {
 	adapter  *httpx.Adapter
 	now      func() time.Time
 	hosts    *Hosts
-	export   bool
 	prompts  *prompts // donation prompts; nil when off (EnablePrompts)
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
@@ -117,7 +115,6 @@ func New(cfg Config) (*Site, error) {
 	}
 	s := &Site{
 		hosts:  cfg.Hosts,
-		export: cfg.Export,
 		db:     cfg.Reader,
 		media:  cfg.Media,
 		log:    cfg.Log,
