@@ -176,6 +176,11 @@ func (c *crawler) element(page *url.URL, p string, n *html.Node) {
 		action, ok := attrOf(n, "action")
 		if !ok || strings.TrimSpace(action) == "" {
 			c.t.Errorf("%s: <form> without an action", p)
+		} else if strings.EqualFold(get("method"), "post") {
+			// A POST form (Remind me later) is checked, not fetched with GET.
+			if u, err := page.Parse(action); err != nil || !c.sameSite(u) {
+				c.t.Errorf("%s: <form method=post action=%q> is not on this site", p, action)
+			}
 		} else if _, same := c.add(page, action); !same {
 			c.t.Errorf("%s: <form action=%q> is not on this site", p, action)
 		}
@@ -273,6 +278,15 @@ func (c *crawler) fetch(k string) {
 		loc := resp.Header.Get("Location")
 		if _, ok := c.add(u, loc); !ok {
 			c.t.Errorf("GET %s (linked from %s): 301 to %q, off the site", u.RequestURI(), c.from[k], loc)
+		}
+		return
+	case resp.StatusCode == http.StatusSeeOther:
+		// An action's answer (a prompt's button counts the click and sends
+		// the reader on): it must stay on the site; where it leads is
+		// another step's page.
+		loc, err := u.Parse(resp.Header.Get("Location"))
+		if err != nil || !c.sameSite(loc) {
+			c.t.Errorf("GET %s (linked from %s): 303 to %q, off the site", u.RequestURI(), c.from[k], resp.Header.Get("Location"))
 		}
 		return
 	case resp.StatusCode < 200 || resp.StatusCode > 299:

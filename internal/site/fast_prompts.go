@@ -6,14 +6,14 @@ import (
 	"github.com/samizdat-press/samizdat/internal/revenue"
 )
 
-var (
-	hdrCacheControl = []byte("Cache-Control")
-	hdrVary         = []byte("Vary")
-	valNoCache      = []byte(promptCacheControl[0])
-	valPromptVary   = []byte(promptVary[0])
+const (
 	cookiePrompt    = revenue.PromptCookie
 	cookieSupporter = revenue.SupporterCookie
+	// promptCookieAttrs are the attributes cookie() sets, as header text.
+	promptCookieAttrs = "; Path=/; Max-Age=" + promptCookieMaxAgeText + "; HttpOnly; SameSite=Lax"
 )
+
+var hdrSetCookie = []byte("Set-Cookie")
 
 // servePrompted is the fast path for an article while prompts run: the
 // reader's page variant is computed from the two cookies (one HMAC each,
@@ -32,21 +32,17 @@ func (f *FastPath) servePrompted(ctx *fasthttp.RequestCtx, pr *prompts, path []b
 	if e == nil {
 		return "", 0, false, true
 	}
-	route, status, ok = f.serveEntry(ctx, e)
-	h := &ctx.Response.Header
-	h.SetCanonical(hdrCacheControl, valNoCache)
-	h.SetCanonical(hdrVary, valPromptVary)
+	route, status, ok = f.serveEntryWith(ctx, e, f.promptHeaders)
 	if ctx.IsGet() {
-		c := fasthttp.AcquireCookie()
-		c.SetKey(cookiePrompt)
-		c.SetValue(pr.served(e, rs, now))
-		c.SetPath("/")
-		c.SetMaxAge(promptCookieMaxAge)
-		c.SetHTTPOnly(true)
-		c.SetSecure(pr.Secure)
-		c.SetSameSite(fasthttp.CookieSameSiteLaxMode)
-		h.SetCookie(c)
-		fasthttp.ReleaseCookie(c)
+		var buf [320]byte
+		b := append(buf[:0], cookiePrompt+"="...)
+		if v := pr.served(b, e, rs, now); len(v) > len(b) {
+			v = append(v, promptCookieAttrs...)
+			if pr.Secure {
+				v = append(v, "; Secure"...)
+			}
+			ctx.Response.Header.SetCanonical(hdrSetCookie, v)
+		}
 	}
 	return route, status, ok, true
 }

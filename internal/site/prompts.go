@@ -110,30 +110,79 @@ func (p *prompts) readerFromRequest(r *http.Request, now time.Time) readerState 
 	return p.reader(st, sup, now)
 }
 
-// served counts the impressions of the prompts on e and returns the
-// reader's new state cookie: one more article read this month, and the
-// frequency caps of what was just shown.
-func (p *prompts) served(e *entry, rs readerState, now time.Time) string {
-	st := rs.state
-	if st.Month != revenue.MonthOf(now) {
-		st.Month, st.Read = revenue.MonthOf(now), 0
-	}
-	st.Read = min(st.Read+1, 9999)
-	st.Prune(now)
+// served counts the impressions of the prompts on e, served to a reader
+// in state rs, and returns the reader's new state cookie value, or nil
+// when the cookie need not change. The value is appended to dst: with a
+// buffer on the caller's stack, the fast path does not allocate.
+func (p *prompts) served(dst []byte, e *entry, rs readerState, now time.Time) []byte {
 	for _, sh := range e.shown {
-		if sh.ThankYou {
-			continue
-		}
-		p.Counters.Add(sh.Variant, revenue.Impression, now, 1)
-		if d := sh.Cap.Period(); d > 0 {
-			st.Hold(sh.Placement, sh.Prompt, now.Add(d))
+		if !sh.ThankYou {
+			p.Counters.Add(sh.Variant, revenue.Impression, now, 1)
 		}
 	}
-	return p.State.Encode(st)
+	if rs.state == (revenue.State{}) {
+		// A reader without a (valid) cookie: the new state depends only on
+		// the page and the minute, so it is signed once a minute per page.
+		minute := now.Unix() / 60
+		if m := e.newReader.Load(); m != nil && m.minute == minute && m.snap == rs.snap {
+			return append(dst, m.value...)
+		}
+		st, changed := nextState(e, rs, now)
+		m := &cookieMemo{minute: minute, snap: rs.snap}
+		if changed {
+			m.value = p.State.AppendEncode(nil, &st)
+		}
+		e.newReader.Store(m)
+		return append(dst, m.value...)
+	}
+	st, changed := nextState(e, rs, now)
+	if !changed {
+		return nil
+	}
+	return p.State.AppendEncode(dst, &st)
 }
 
-// promptCookieMaxAge keeps the cookie past the longest snooze.
-const promptCookieMaxAge = int(revenue.MaxSnooze/time.Second) + 31*86400
+// cookieMemo is the cookie value of a reader without a cookie after
+// seeing a page, for one minute (nil: no cookie needed).
+type cookieMemo struct {
+	minute int64
+	snap   *revenue.Snapshot
+	value  []byte
+}
+
+// nextState is the reader's state after seeing e: the frequency caps of
+// what was shown, and the articles read this month. The count is kept
+// only as far as the running prompts' thresholds need it ("at least 3"),
+// and not at all when no prompt targets by it: the cookie holds no more
+// reading history than the prompts use, and needs no rewriting on every
+// view. Hold expiries are rounded up to the minute.
+func nextState(e *entry, rs readerState, now time.Time) (revenue.State, bool) {
+	old := rs.state
+	old.Prune(now)
+	st := old
+	if top := rs.snap.MaxThreshold(); top > 0 {
+		if m := revenue.MonthOf(now); st.Month != m {
+			st.Month, st.Read = m, 0
+		}
+		if st.Read < top {
+			st.Read++
+		}
+	}
+	for _, sh := range e.shown {
+		if d := sh.Cap.Period(); d > 0 && !sh.ThankYou {
+			until := now.Add(d).Add(time.Minute - 1).Truncate(time.Minute)
+			st.Hold(sh.Placement, sh.Prompt, until)
+		}
+	}
+	return st, st != old
+}
+
+// promptCookieMaxAge keeps the cookie past the longest snooze (and
+// promptCookieMaxAgeText is the same number, for the fast path's header).
+const (
+	promptCookieMaxAge     = int(revenue.MaxSnooze/time.Second) + 31*86400
+	promptCookieMaxAgeText = "10454400"
+)
 
 func (p *prompts) cookie(value string) *http.Cookie {
 	return &http.Cookie{Name: revenue.PromptCookie, Value: value, Path: "/", MaxAge: promptCookieMaxAge,

@@ -204,7 +204,10 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 		}
 		if withPrompts {
 			if r.Method == http.MethodGet {
-				http.SetCookie(w, s.prompts.cookie(s.prompts.served(e, rs, s.now())))
+				var buf [160]byte
+				if v := s.prompts.served(buf[:0], e, rs, s.now()); v != nil {
+					http.SetCookie(w, s.prompts.cookie(string(v)))
+				}
 			}
 			serveEntryVary(w, r, e, promptCacheControl, promptVary)
 			return nil
