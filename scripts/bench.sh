@@ -210,3 +210,6 @@ $(grep -E '^Benchmark' "$PGBENCH")
 MD
 } > docs/benchmarks.md
 echo "wrote docs/benchmarks.md" >&2
+
+# The donation prompts' figure (reader revenue I), appended as its own section.
+bash scripts/bench-prompts.sh
