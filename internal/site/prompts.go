@@ -421,3 +421,18 @@ func (s *Site) promptGo(w http.ResponseWriter, r *http.Request) error {
 // SetClock replaces the site's clock. Call it before serving: tests pass a
 // clock they move themselves.
 func (s *Site) SetClock(now func() time.Time) { s.now = now }
+
+// GoalMeter is what readers may see of the funding goal this month, for
+// the support page, which renders it with {{template "goal-meter" .}}
+// (web/templates/partials/prompts.html). Without a goal it is hidden.
+func (s *Site) GoalMeter(ctx context.Context) (revenue.Meter, error) {
+	if s.prompts == nil || s.prompts.Goal == nil {
+		return revenue.Meter{Mode: revenue.ShowHidden}, nil
+	}
+	g, err := s.prompts.Goal(ctx)
+	if err != nil {
+		return revenue.Meter{}, err
+	}
+	g.Now = s.now
+	return g.Meter(ctx)
+}
