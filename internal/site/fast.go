@@ -56,8 +56,8 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
-	if pr := f.site.prompts; pr != nil && isArticlePath(uri.Path()) {
-		if route, status, ok, handled := f.servePrompted(ctx, pr, uri.Path()); handled {
+	if pr := f.site.prompts; pr != nil && isPromptPath(uri.Path()) {
+		if route, status, ok, handled := f.servePrompted(ctx, pr, uri); handled {
 			return route, status, ok
 		}
 	}

@@ -20,14 +20,22 @@ var hdrSetCookie = []byte("Set-Cookie")
 // only when present), the page is looked up under its variant's key, as
 // cached() stores it, and the reader's state cookie is renewed. handled is
 // false when no prompt runs (the page has no variants).
-func (f *FastPath) servePrompted(ctx *fasthttp.RequestCtx, pr *prompts, path []byte) (route string, status int, ok, handled bool) {
+func (f *FastPath) servePrompted(ctx *fasthttp.RequestCtx, pr *prompts, uri *fasthttp.URI) (route string, status int, ok, handled bool) {
 	now := f.site.now()
 	rs := pr.reader(ctx.Request.Header.Cookie(cookiePrompt), ctx.Request.Header.Cookie(cookieSupporter), now)
 	if !rs.snap.Active() {
 		return "", 0, false, false
 	}
+	// The key as cacheKey makes it: the path, "?page=N" on later pages of
+	// a list, then the variant.
 	var buf [256]byte
-	key := append(append(buf[:0], path...), variantSuffix[rs.code]...)
+	key := append(buf[:0], uri.Path()...)
+	if len(uri.QueryString()) > 0 {
+		if page := uri.QueryArgs().Peek("page"); len(page) > 0 && string(page) != "1" {
+			key = append(append(key, "?page="...), page...)
+		}
+	}
+	key = append(key, variantSuffix[rs.code]...)
 	e := f.site.cache.peekBytes(key)
 	if e == nil {
 		return "", 0, false, true

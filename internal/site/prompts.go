@@ -81,6 +81,39 @@ type readerState struct {
 	snap  *revenue.Snapshot
 	state revenue.State
 	code  int
+	// shown collects the prompts a page shows while it renders, for the
+	// cache entry (set by cached).
+	shown *[]revenue.Shown
+}
+
+// promptPatterns are the routes whose pages carry prompts (articles all
+// placements, the fronts the top banner), and so vary by reader state.
+// The fast path recognizes their paths by shape: see isPromptPath.
+var promptPatterns = map[string]bool{
+	articlePattern:           true,
+	"GET /{$}":               true,
+	"GET /{section}/{$}":     true,
+	"GET /tag/{slug}/{$}":    true,
+	"GET /author/{slug}/{$}": true,
+}
+
+// isPromptPath reports whether p may be a page of promptPatterns: an
+// article's shape, or a front's (ending in "/"). Other paths ending in "/"
+// are not cached under a variant key, so looking them up only misses.
+func isPromptPath(p []byte) bool {
+	return isArticlePath(p) || len(p) > 0 && p[len(p)-1] == '/'
+}
+
+// setPrompts puts the prompts on the page, and the script that makes
+// "Remind me later" work without a reload when there is one to snooze.
+func (l *layout) setPrompts(pb *promptBlocks, script string) {
+	if pb == nil {
+		return
+	}
+	l.Prompts = pb
+	if pb.Top != nil && pb.Top.Snooze != "" || pb.End != nil && pb.End.Snooze != "" || pb.inlineSnooze {
+		l.Script = script
+	}
 }
 
 type readerKey struct{}
@@ -160,7 +193,7 @@ func nextState(e *entry, rs readerState, now time.Time) (revenue.State, bool) {
 	old := rs.state
 	old.Prune(now)
 	st := old
-	if top := rs.snap.MaxThreshold(); top > 0 {
+	if top := rs.snap.MaxThreshold(); top > 0 && e.route == articlePattern { // articles read, not fronts
 		if m := revenue.MonthOf(now); st.Month != m {
 			st.Month, st.Read = m, 0
 		}
@@ -202,7 +235,8 @@ var (
 type promptBlocks struct {
 	Top, End *promptView
 	Body     template.HTML // the article body with the inline prompt in it; empty: no inline prompt
-	shown    []revenue.Shown
+	// inlineSnooze says the inline prompt has a snooze button.
+	inlineSnooze bool
 }
 
 // promptView is one prompt on a page, for the "prompt" template. It holds
@@ -221,15 +255,21 @@ type promptView struct {
 	Meter     *revenue.Meter
 }
 
-// articlePrompts chooses the prompts of an article page for the reader's
-// page variant (from the request's context, set by cached).
+// articlePrompts chooses the prompts of an article page.
 func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlocks, error) {
+	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
+	return s.choosePrompts(r, page, a.BodyHTML)
+}
+
+// choosePrompts chooses a page's prompts for the reader's page variant
+// (from the request's context, set by cached) and records them as shown.
+// body is the article's sanitized body, for the inline placement.
+func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string) (*promptBlocks, error) {
 	rs, ok := r.Context().Value(readerKey{}).(readerState)
 	if s.prompts == nil || !ok || !rs.snap.Active() {
 		return nil, nil
 	}
 	view := rs.snap.ViewOf(rs.code)
-	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
 	chosen := revenue.Choose(rs.snap.Prompts, page, view)
 	if len(chosen) == 0 {
 		return &promptBlocks{}, nil
@@ -241,7 +281,7 @@ func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlock
 		if !ok {
 			continue
 		}
-		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: a.Path()}
+		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path}
 		if c.ThankYou {
 			v.ThankYou = c.Prompt.ThankYou
 		} else {
@@ -271,16 +311,18 @@ func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlock
 		case revenue.EndOfArticle:
 			b.End = v
 		case revenue.Inline:
-			body, ok, err := s.insertInline(a.BodyHTML, c.Prompt.Paragraph, v)
+			withPrompt, ok, err := s.insertInline(body, c.Prompt.Paragraph, v)
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
 				continue // a body shorter than the paragraph: no inline prompt, nothing counted
 			}
-			b.Body = body
+			b.Body, b.inlineSnooze = withPrompt, v.Snooze != ""
 		}
-		b.shown = append(b.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
+		if rs.shown != nil {
+			*rs.shown = append(*rs.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
+		}
 	}
 	return b, nil
 }

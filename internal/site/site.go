@@ -19,6 +19,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
@@ -180,16 +181,21 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 		key := cacheKey(r)
 		var rs readerState
 		withPrompts := false
-		if s.prompts != nil && r.Pattern == articlePattern {
+		if s.prompts != nil && promptPatterns[r.Pattern] {
 			if rs = s.prompts.readerFromRequest(r, s.now()); rs.snap.Active() {
 				withPrompts = true
 				key += variantSuffix[rs.code]
+				rs.shown = &[]revenue.Shown{}
 				r = r.WithContext(context.WithValue(r.Context(), readerKey{}, rs))
 			}
 		}
 		e := s.cache.get(key)
 		if e == nil {
 			p, err := render(r)
+			if err == nil && withPrompts {
+				p.deps = append(p.deps, depPrompts)
+				p.shown = *rs.shown
+			}
 			var rd *redirect
 			if errors.As(err, &rd) {
 				http.Redirect(w, r, rd.to, http.StatusMovedPermanently)
