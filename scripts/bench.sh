@@ -214,3 +214,5 @@ echo "wrote docs/benchmarks.md" >&2
 
 # The static export against Hugo: appends its section to docs/benchmarks.md.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-export.sh
+# The donation prompts' figure (reader revenue I), appended as its own section.
+bash scripts/bench-prompts.sh

@@ -1,17 +1,15 @@
 package revenue
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"hash"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,7 +50,10 @@ type Hold struct {
 type State struct {
 	Month int // yyyymm the count is for
 	Read  int // articles read in Month
-	Holds []Hold
+	// Holds are indexed by placement (as in Placements); a zero Until is
+	// no hold. A fixed array, not a slice: reading and renewing the cookie
+	// on the fast path then allocates nothing.
+	Holds [3]Hold
 }
 
 func yyyymm(t time.Time) int { t = t.UTC(); return t.Year()*100 + int(t.Month()) }
@@ -69,81 +70,107 @@ func (s State) ReadThisMonth(now time.Time) int {
 // current hold (for the same prompt) and until; one hold per placement.
 func (s *State) Hold(pl Placement, prompt int64, until time.Time) {
 	u := until.Unix()
-	for i := range s.Holds {
-		if s.Holds[i].Placement == pl {
-			if s.Holds[i].Prompt == prompt && s.Holds[i].Until > u {
-				return
-			}
-			s.Holds[i] = Hold{pl, prompt, u}
-			return
-		}
+	i := pl.Index()
+	if i < 0 {
+		return
 	}
-	s.Holds = append(s.Holds, Hold{pl, prompt, u})
+	if h := s.Holds[i]; h.Until != 0 && h.Prompt == prompt && h.Until > u {
+		return
+	}
+	s.Holds[i] = Hold{pl, prompt, u}
 }
 
 // Prune drops expired holds.
 func (s *State) Prune(now time.Time) {
 	n := now.Unix()
-	s.Holds = slices.DeleteFunc(s.Holds, func(h Hold) bool { return h.Until <= n })
+	for i, h := range s.Holds {
+		if h.Until != 0 && h.Until <= n {
+			s.Holds[i] = Hold{}
+		}
+	}
 }
 
 // StateCodec signs and reads PromptCookie values. The payload uses only
-// cookie-safe characters ("1:202611:7:t-12-1735000000_e-15-1735000000"), never quoted
-// and ends in "." and an HMAC-SHA256, as secret.Signer makes them; the
-// hashes are pooled because the fast path signs a value per article view.
+// cookie-safe characters ("1:202611:7:t-12-1735000000_e-15-1735000000"),
+// never quoted, and ends in "." and an HMAC-SHA256, exactly as
+// secret.Signer makes them. The HMAC is computed here with sha256.Sum256
+// on stack buffers rather than with crypto/hmac, whose hash.Hash interface
+// makes every buffer escape to the heap: the fast path signs a value per
+// article view and must not allocate.
 type StateCodec struct {
-	macs sync.Pool
+	ipad, opad [sha256.BlockSize]byte
 }
+
+// maxPayload bounds what the codec signs and reads.
+const maxPayload = 256
 
 // NewStateCodec derives the signing key from k, for the purpose
 // "prompt state" (the same key secret.NewSigner(k, "prompt state") uses).
 func NewStateCodec(k *secret.Keys) *StateCodec {
-	key := k.Derive("signing prompt state")
-	return &StateCodec{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	key := k.Derive("signing prompt state") // 32 bytes: shorter than a block, used as is
+	c := &StateCodec{}
+	for i := range c.ipad {
+		var b byte
+		if i < len(key) {
+			b = key[i]
+		}
+		c.ipad[i], c.opad[i] = b^0x36, b^0x5c
+	}
+	return c
 }
 
-func (c *StateCodec) mac(dst []byte, payload []byte) []byte {
-	m := c.macs.Get().(hash.Hash)
-	m.Reset()
-	m.Write(payload)
-	dst = m.Sum(dst)
-	c.macs.Put(m)
-	return dst
+// mac is HMAC-SHA256(key, payload) (RFC 2104) for payloads up to maxPayload.
+func (c *StateCodec) mac(payload []byte) [sha256.Size]byte {
+	var in [sha256.BlockSize + maxPayload]byte
+	n := copy(in[:], c.ipad[:])
+	n += copy(in[n:], payload)
+	inner := sha256.Sum256(in[:n])
+	var out [sha256.BlockSize + sha256.Size]byte
+	copy(out[:], c.opad[:])
+	copy(out[sha256.BlockSize:], inner[:])
+	return sha256.Sum256(out[:])
 }
 
 // Encode returns the signed cookie value of s.
 func (c *StateCodec) Encode(s State) string {
-	b := make([]byte, 0, 128)
+	var buf [160]byte
+	return string(c.AppendEncode(buf[:0], &s))
+}
+
+// AppendEncode appends the signed cookie value of s to b: with a buffer on
+// the caller's stack, the fast path signs without allocating.
+func (c *StateCodec) AppendEncode(b []byte, s *State) []byte {
+	start := len(b)
 	b = append(b, "1:"...)
 	b = strconv.AppendInt(b, int64(s.Month), 10)
 	b = append(b, ':')
 	b = strconv.AppendInt(b, int64(s.Read), 10)
 	b = append(b, ':')
-	for i, h := range s.Holds {
-		if i > 0 {
+	first := true
+	for _, h := range s.Holds {
+		if h.Until == 0 {
+			continue
+		}
+		if !first {
 			b = append(b, '_') // not ",": net/http would quote the value
 		}
+		first = false
 		b = append(b, h.Placement[0])
 		b = append(b, '-')
 		b = strconv.AppendInt(b, h.Prompt, 10)
 		b = append(b, '-')
 		b = strconv.AppendInt(b, h.Until, 10)
 	}
-	var sum [sha256.Size]byte
-	mac := c.mac(sum[:0], b)
+	mac := c.mac(b[start:])
 	b = append(b, '.')
-	b = base64.RawURLEncoding.AppendEncode(b, mac)
-	return string(b)
+	return base64.RawURLEncoding.AppendEncode(b, mac[:])
 }
 
 // Decode reads a cookie value; ok is false for anything tampered,
 // truncated or malformed, which callers treat as no cookie at all.
 func (c *StateCodec) Decode(v []byte) (s State, ok bool) {
-	if len(v) > 512 {
-		return State{}, false
-	}
 	i := lastDot(v)
-	if i < 0 {
+	if i < 0 || i > maxPayload || len(v)-i-1 != base64.RawURLEncoding.EncodedLen(sha256.Size) {
 		return State{}, false
 	}
 	var got [sha256.Size + 2]byte
@@ -151,11 +178,11 @@ func (c *StateCodec) Decode(v []byte) (s State, ok bool) {
 	if err != nil || n != sha256.Size {
 		return State{}, false
 	}
-	var sum [sha256.Size]byte
-	if subtle.ConstantTimeCompare(got[:n], c.mac(sum[:0], v[:i])) != 1 {
+	sum := c.mac(v[:i])
+	if subtle.ConstantTimeCompare(got[:n], sum[:]) != 1 {
 		return State{}, false
 	}
-	return parseState(string(v[:i]))
+	return parseState(v[:i])
 }
 
 func lastDot(v []byte) int {
@@ -167,41 +194,67 @@ func lastDot(v []byte) int {
 	return -1
 }
 
-func parseState(p string) (State, bool) {
-	parts := strings.Split(p, ":")
-	if len(parts) != 4 || parts[0] != "1" {
-		return State{}, false
-	}
+// parseState reads "1:month:read:holds" without allocating but for the
+// holds: it runs on every article view of a returning reader.
+func parseState(p []byte) (State, bool) {
 	var s State
-	var err error
-	if s.Month, err = strconv.Atoi(parts[1]); err != nil {
+	rest, ok := bytes.CutPrefix(p, []byte("1:"))
+	if !ok {
 		return State{}, false
 	}
-	if s.Read, err = strconv.Atoi(parts[2]); err != nil || s.Read < 0 {
+	var month, read int64
+	if month, rest, ok = cutNumber(rest, ':'); !ok {
 		return State{}, false
 	}
-	if parts[3] == "" {
-		return s, true
+	if read, rest, ok = cutNumber(rest, ':'); !ok {
+		return State{}, false
 	}
-	for h := range strings.SplitSeq(parts[3], "_") {
-		f := strings.Split(h, "-")
-		if len(f) != 3 || len(f[0]) != 1 || len(s.Holds) >= len(Placements) {
+	s.Month, s.Read = int(month), int(read)
+	for len(rest) > 0 {
+		if len(rest) < 2 || rest[1] != '-' {
 			return State{}, false
 		}
 		var pl Placement
 		for _, cand := range Placements {
-			if cand[0] == f[0][0] {
+			if cand[0] == rest[0] {
 				pl = cand
 			}
 		}
-		id, err1 := strconv.ParseInt(f[1], 10, 64)
-		until, err2 := strconv.ParseInt(f[2], 10, 64)
-		if pl == "" || err1 != nil || err2 != nil {
+		if pl == "" || s.Holds[pl.Index()].Until != 0 {
+			return State{}, false // unknown or repeated placement
+		}
+		var id, until int64
+		if id, rest, ok = cutNumber(rest[2:], '-'); !ok {
 			return State{}, false
 		}
-		s.Holds = append(s.Holds, Hold{pl, id, until})
+		if until, rest, ok = cutNumber(rest, '_'); !ok || until == 0 {
+			return State{}, false
+		}
+		s.Holds[pl.Index()] = Hold{pl, id, until}
 	}
 	return s, true
+}
+
+// cutNumber reads a non-negative decimal number up to sep (or the end).
+func cutNumber(b []byte, sep byte) (n int64, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(b) && b[i] != sep; i++ {
+		c := b[i]
+		if c < '0' || c > '9' || i >= 18 {
+			return 0, nil, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if i == 0 {
+		return 0, nil, false
+	}
+	if i < len(b) {
+		i++ // the separator
+		if i == len(b) && sep != ':' {
+			return 0, nil, false // a trailing "_" or "-" with nothing after it
+		}
+	}
+	return n, b[i:], true
 }
 
 // PromptSource lists the prompts of the campaigns running at now, with
@@ -273,6 +326,14 @@ func NewSnapshot(ps []*Prompt) *Snapshot {
 	return s
 }
 
+// MaxThreshold is the highest articles-read threshold in use, 0 if none.
+func (s *Snapshot) MaxThreshold() int {
+	if len(s.Thresholds) == 0 {
+		return 0
+	}
+	return s.Thresholds[len(s.Thresholds)-1]
+}
+
 // Active reports whether any prompt runs: without, pages have no variants.
 func (s *Snapshot) Active() bool { return len(s.Prompts) > 0 }
 
@@ -288,9 +349,8 @@ func (s *Snapshot) View(st State, supporter bool, now time.Time) (ReaderView, in
 		code |= 1 << 6
 	}
 	n := now.Unix()
-	for _, h := range st.Holds {
-		i := h.Placement.Index()
-		if i >= 0 && h.Until > n && slices.Contains(s.ids[i], h.Prompt) {
+	for i, h := range st.Holds {
+		if h.Until > n && slices.Contains(s.ids[i], h.Prompt) {
 			v.Hidden[i] = true
 			code |= 1 << (3 + i)
 		}

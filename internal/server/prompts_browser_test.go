@@ -103,7 +103,7 @@ func TestBrowserPromptJourney(t *testing.T) {
 	defer cancelSup()
 	mark := revenue.NewSupporterMarks(ps.srv.Keys).Value(ps.clock.Now().AddDate(1, 0, 0))
 	err = chromedp.Do(sup,
-		chromedp.Navigate(ps.base+"/"),
+		chromedp.Navigate(ps.base+"/robots.txt"), // a page without prompts, to set the cookie on
 		chromedp.Evaluate[chromedp.Void](`document.cookie = "`+revenue.SupporterCookie+`=`+mark+`; path=/"`),
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS(`article.story`)),

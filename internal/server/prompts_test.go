@@ -175,9 +175,15 @@ func TestPromptJourneyJavaScriptOff(t *testing.T) {
 	page := ps.base + ps.article.Path()
 	r := ps.reader(t)
 
+	// The home page carries the top banner (and no appeal: it is no article).
+	_, body := fetch(t, r, ps.base+"/")
+	if !strings.Contains(body, bannerTitle) || strings.Contains(body, appealTitle) {
+		t.Fatalf("home: banner %v (want true), appeal %v (want false)", strings.Contains(body, bannerTitle), strings.Contains(body, appealTitle))
+	}
 	resp, body := fetch(t, r, page)
-	if !strings.Contains(body, appealTitle) || !strings.Contains(body, bannerTitle) {
-		t.Fatalf("first visit: appeal %v, banner %v", strings.Contains(body, appealTitle), strings.Contains(body, bannerTitle))
+	if !strings.Contains(body, appealTitle) || strings.Contains(body, bannerTitle) {
+		t.Fatalf("first article: appeal %v (want true), banner %v (want false: shown on the home page today)",
+			strings.Contains(body, appealTitle), strings.Contains(body, bannerTitle))
 	}
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache" {
 		t.Errorf("Cache-Control of a page with prompts = %q", cc)
@@ -334,13 +340,14 @@ func TestPromptCacheCorrectness(t *testing.T) {
 	type reader struct {
 		name   string
 		client func() *http.Client
-		appeal bool
+		appeal bool // on the article
+		banner bool // on the home page
 		thanks bool
 	}
 	readers := []reader{
-		{"anonymous", func() *http.Client { return ps.reader(t) }, true, false},
-		{"supporter", func() *http.Client { return supporter }, false, true},
-		{"snoozed", func() *http.Client { return snoozed }, false, false},
+		{"anonymous", func() *http.Client { return ps.reader(t) }, true, true, false},
+		{"supporter", func() *http.Client { return supporter }, false, false, true},
+		{"snoozed", func() *http.Client { return snoozed }, false, false, false}, // banner capped: seen today
 	}
 	var wg sync.WaitGroup
 	errs := make(chan string, 1000)
@@ -349,8 +356,12 @@ func TestPromptCacheCorrectness(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for range 25 {
-					resp, err := rd.client().Get(page)
+				for i := range 40 {
+					url, home := page, i%2 == 1
+					if home {
+						url = ps.base + "/"
+					}
+					resp, err := rd.client().Get(url)
 					if err != nil {
 						errs <- err.Error()
 						return
@@ -358,8 +369,11 @@ func TestPromptCacheCorrectness(t *testing.T) {
 					b, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
 					body := string(b)
-					if got := strings.Contains(body, appealTitle); got != rd.appeal {
-						errs <- fmt.Sprintf("%s: appeal shown = %v", rd.name, got)
+					if got := strings.Contains(body, appealTitle); got != (rd.appeal && !home) {
+						errs <- fmt.Sprintf("%s: appeal shown = %v (home page: %v)", rd.name, got, home)
+					}
+					if got := strings.Contains(body, bannerTitle); home && got != rd.banner {
+						errs <- fmt.Sprintf("%s: banner shown on the home page = %v", rd.name, got)
 					}
 					if got := strings.Contains(body, thanksLine); got != rd.thanks {
 						errs <- fmt.Sprintf("%s: thank-you shown = %v", rd.name, got)

@@ -73,12 +73,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pb != nil {
-		l.Prompts = pb
-		if len(pb.shown) > 0 {
-			l.Script = s.assets.url("prompts.js")
-		}
-	}
+	l.setPrompts(pb, s.assets.url("prompts.js"))
 	data := struct {
 		layout
 		Article *content.Article
@@ -88,14 +83,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	for _, t := range a.Tags {
 		deps = append(deps, depTag(t.ID))
 	}
-	if pb != nil {
-		deps = append(deps, depPrompts)
-	}
-	pg, err := s.renderPage("article", data, articleDeps(deps, related))
-	if err == nil && pb != nil {
-		pg.shown = pb.shown
-	}
-	return pg, err
+	return s.renderPage("article", data, articleDeps(deps, related))
 }
 
 // newsArticleLD is the schema.org NewsArticle that search engines read.

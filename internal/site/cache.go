@@ -37,7 +37,8 @@ type entry struct {
 	etagBytes   [2][]byte // etag and etagGz, for the fast path
 	deps        []string
 	shown       []revenue.Shown
-	lastUse     atomic.Int64 // the cache's tick at the last hit
+	newReader   atomic.Pointer[cookieMemo] // the state cookie of a reader without one, this minute
+	lastUse     atomic.Int64               // the cache's tick at the last hit
 }
 
 func (e *entry) size() int { return len(e.raw) + len(e.gz) + len(e.key) + 256 }

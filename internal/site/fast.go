@@ -16,6 +16,8 @@ import (
 type FastPath struct {
 	site    *Site
 	headers [][2][]byte // name and value, the name already canonical
+	// promptHeaders are headers with the caching rules of pages with prompts.
+	promptHeaders [][2][]byte
 }
 
 // FastPath returns the site's fast path.
@@ -25,6 +27,11 @@ func (s *Site) FastPath() *FastPath {
 		[2]string{"Cache-Control", cacheControl[0]}, [2]string{"Vary", "Accept-Encoding"})
 	for _, kv := range pairs {
 		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
+	}
+	pairs = append(httpx.SecurityHeaderPairs(),
+		[2]string{"Cache-Control", promptCacheControl[0]}, [2]string{"Vary", promptVary[0]})
+	for _, kv := range pairs {
+		f.promptHeaders = append(f.promptHeaders, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
 	}
 	return f
 }
@@ -54,8 +61,8 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
-	if pr := f.site.prompts; pr != nil && isArticlePath(uri.Path()) {
-		if route, status, ok, handled := f.servePrompted(ctx, pr, uri.Path()); handled {
+	if pr := f.site.prompts; pr != nil && isPromptPath(uri.Path()) {
+		if route, status, ok, handled := f.servePrompted(ctx, pr, uri); handled {
 			return route, status, ok
 		}
 	}
@@ -75,8 +82,13 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 
 // serveEntry writes a cached entry with the fast path's headers.
 func (f *FastPath) serveEntry(ctx *fasthttp.RequestCtx, e *entry) (route string, status int, ok bool) {
+	return f.serveEntryWith(ctx, e, f.headers)
+}
+
+// serveEntryWith writes a cached entry with the given headers.
+func (f *FastPath) serveEntryWith(ctx *fasthttp.RequestCtx, e *entry, headers [][2][]byte) (route string, status int, ok bool) {
 	h := &ctx.Response.Header
-	for _, kv := range f.headers {
+	for _, kv := range headers {
 		h.SetCanonical(kv[0], kv[1])
 	}
 	if o := f.site.hosts.onion; o != nil {

@@ -81,6 +81,39 @@ type readerState struct {
 	snap  *revenue.Snapshot
 	state revenue.State
 	code  int
+	// shown collects the prompts a page shows while it renders, for the
+	// cache entry (set by cached).
+	shown *[]revenue.Shown
+}
+
+// promptPatterns are the routes whose pages carry prompts (articles all
+// placements, the fronts the top banner), and so vary by reader state.
+// The fast path recognizes their paths by shape: see isPromptPath.
+var promptPatterns = map[string]bool{
+	articlePattern:           true,
+	"GET /{$}":               true,
+	"GET /{section}/{$}":     true,
+	"GET /tag/{slug}/{$}":    true,
+	"GET /author/{slug}/{$}": true,
+}
+
+// isPromptPath reports whether p may be a page of promptPatterns: an
+// article's shape, or a front's (ending in "/"). Other paths ending in "/"
+// are not cached under a variant key, so looking them up only misses.
+func isPromptPath(p []byte) bool {
+	return isArticlePath(p) || len(p) > 0 && p[len(p)-1] == '/'
+}
+
+// setPrompts puts the prompts on the page, and the script that makes
+// "Remind me later" work without a reload when there is one to snooze.
+func (l *layout) setPrompts(pb *promptBlocks, script string) {
+	if pb == nil {
+		return
+	}
+	l.Prompts = pb
+	if pb.Top != nil && pb.Top.Snooze != "" || pb.End != nil && pb.End.Snooze != "" || pb.inlineSnooze {
+		l.Script = script
+	}
 }
 
 type readerKey struct{}
@@ -110,30 +143,79 @@ func (p *prompts) readerFromRequest(r *http.Request, now time.Time) readerState 
 	return p.reader(st, sup, now)
 }
 
-// served counts the impressions of the prompts on e and returns the
-// reader's new state cookie: one more article read this month, and the
-// frequency caps of what was just shown.
-func (p *prompts) served(e *entry, rs readerState, now time.Time) string {
-	st := rs.state
-	if st.Month != revenue.MonthOf(now) {
-		st.Month, st.Read = revenue.MonthOf(now), 0
-	}
-	st.Read = min(st.Read+1, 9999)
-	st.Prune(now)
+// served counts the impressions of the prompts on e, served to a reader
+// in state rs, and returns the reader's new state cookie value, or nil
+// when the cookie need not change. The value is appended to dst: with a
+// buffer on the caller's stack, the fast path does not allocate.
+func (p *prompts) served(dst []byte, e *entry, rs readerState, now time.Time) []byte {
 	for _, sh := range e.shown {
-		if sh.ThankYou {
-			continue
-		}
-		p.Counters.Add(sh.Variant, revenue.Impression, now, 1)
-		if d := sh.Cap.Period(); d > 0 {
-			st.Hold(sh.Placement, sh.Prompt, now.Add(d))
+		if !sh.ThankYou {
+			p.Counters.Add(sh.Variant, revenue.Impression, now, 1)
 		}
 	}
-	return p.State.Encode(st)
+	if rs.state == (revenue.State{}) {
+		// A reader without a (valid) cookie: the new state depends only on
+		// the page and the minute, so it is signed once a minute per page.
+		minute := now.Unix() / 60
+		if m := e.newReader.Load(); m != nil && m.minute == minute && m.snap == rs.snap {
+			return append(dst, m.value...)
+		}
+		st, changed := nextState(e, rs, now)
+		m := &cookieMemo{minute: minute, snap: rs.snap}
+		if changed {
+			m.value = p.State.AppendEncode(nil, &st)
+		}
+		e.newReader.Store(m)
+		return append(dst, m.value...)
+	}
+	st, changed := nextState(e, rs, now)
+	if !changed {
+		return nil
+	}
+	return p.State.AppendEncode(dst, &st)
 }
 
-// promptCookieMaxAge keeps the cookie past the longest snooze.
-const promptCookieMaxAge = int(revenue.MaxSnooze/time.Second) + 31*86400
+// cookieMemo is the cookie value of a reader without a cookie after
+// seeing a page, for one minute (nil: no cookie needed).
+type cookieMemo struct {
+	minute int64
+	snap   *revenue.Snapshot
+	value  []byte
+}
+
+// nextState is the reader's state after seeing e: the frequency caps of
+// what was shown, and the articles read this month. The count is kept
+// only as far as the running prompts' thresholds need it ("at least 3"),
+// and not at all when no prompt targets by it: the cookie holds no more
+// reading history than the prompts use, and needs no rewriting on every
+// view. Hold expiries are rounded up to the minute.
+func nextState(e *entry, rs readerState, now time.Time) (revenue.State, bool) {
+	old := rs.state
+	old.Prune(now)
+	st := old
+	if top := rs.snap.MaxThreshold(); top > 0 && e.route == articlePattern { // articles read, not fronts
+		if m := revenue.MonthOf(now); st.Month != m {
+			st.Month, st.Read = m, 0
+		}
+		if st.Read < top {
+			st.Read++
+		}
+	}
+	for _, sh := range e.shown {
+		if d := sh.Cap.Period(); d > 0 && !sh.ThankYou {
+			until := now.Add(d).Add(time.Minute - 1).Truncate(time.Minute)
+			st.Hold(sh.Placement, sh.Prompt, until)
+		}
+	}
+	return st, st != old
+}
+
+// promptCookieMaxAge keeps the cookie past the longest snooze (and
+// promptCookieMaxAgeText is the same number, for the fast path's header).
+const (
+	promptCookieMaxAge     = int(revenue.MaxSnooze/time.Second) + 31*86400
+	promptCookieMaxAgeText = "10454400"
+)
 
 func (p *prompts) cookie(value string) *http.Cookie {
 	return &http.Cookie{Name: revenue.PromptCookie, Value: value, Path: "/", MaxAge: promptCookieMaxAge,
@@ -153,7 +235,8 @@ var (
 type promptBlocks struct {
 	Top, End *promptView
 	Body     template.HTML // the article body with the inline prompt in it; empty: no inline prompt
-	shown    []revenue.Shown
+	// inlineSnooze says the inline prompt has a snooze button.
+	inlineSnooze bool
 }
 
 // promptView is one prompt on a page, for the "prompt" template. It holds
@@ -172,15 +255,21 @@ type promptView struct {
 	Meter     *revenue.Meter
 }
 
-// articlePrompts chooses the prompts of an article page for the reader's
-// page variant (from the request's context, set by cached).
+// articlePrompts chooses the prompts of an article page.
 func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlocks, error) {
+	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
+	return s.choosePrompts(r, page, a.BodyHTML)
+}
+
+// choosePrompts chooses a page's prompts for the reader's page variant
+// (from the request's context, set by cached) and records them as shown.
+// body is the article's sanitized body, for the inline placement.
+func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string) (*promptBlocks, error) {
 	rs, ok := r.Context().Value(readerKey{}).(readerState)
 	if s.prompts == nil || !ok || !rs.snap.Active() {
 		return nil, nil
 	}
 	view := rs.snap.ViewOf(rs.code)
-	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
 	chosen := revenue.Choose(rs.snap.Prompts, page, view)
 	if len(chosen) == 0 {
 		return &promptBlocks{}, nil
@@ -192,7 +281,7 @@ func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlock
 		if !ok {
 			continue
 		}
-		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: a.Path()}
+		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path}
 		if c.ThankYou {
 			v.ThankYou = c.Prompt.ThankYou
 		} else {
@@ -222,16 +311,18 @@ func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlock
 		case revenue.EndOfArticle:
 			b.End = v
 		case revenue.Inline:
-			body, ok, err := s.insertInline(a.BodyHTML, c.Prompt.Paragraph, v)
+			withPrompt, ok, err := s.insertInline(body, c.Prompt.Paragraph, v)
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
 				continue // a body shorter than the paragraph: no inline prompt, nothing counted
 			}
-			b.Body = body
+			b.Body, b.inlineSnooze = withPrompt, v.Snooze != ""
 		}
-		b.shown = append(b.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
+		if rs.shown != nil {
+			*rs.shown = append(*rs.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
+		}
 	}
 	return b, nil
 }
@@ -372,3 +463,18 @@ func (s *Site) promptGo(w http.ResponseWriter, r *http.Request) error {
 // SetClock replaces the site's clock. Call it before serving: tests pass a
 // clock they move themselves.
 func (s *Site) SetClock(now func() time.Time) { s.now = now }
+
+// GoalMeter is what readers may see of the funding goal this month, for
+// the support page, which renders it with {{template "goal-meter" .}}
+// (web/templates/partials/prompts.html). Without a goal it is hidden.
+func (s *Site) GoalMeter(ctx context.Context) (revenue.Meter, error) {
+	if s.prompts == nil || s.prompts.Goal == nil {
+		return revenue.Meter{Mode: revenue.ShowHidden}, nil
+	}
+	g, err := s.prompts.Goal(ctx)
+	if err != nil {
+		return revenue.Meter{}, err
+	}
+	g.Now = s.now
+	return g.Meter(ctx)
+}

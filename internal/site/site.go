@@ -20,6 +20,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
@@ -198,16 +199,21 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 		key := s.hostKeyPrefix(r) + cacheKey(r)
 		var rs readerState
 		withPrompts := false
-		if s.prompts != nil && r.Pattern == articlePattern {
+		if s.prompts != nil && promptPatterns[r.Pattern] {
 			if rs = s.prompts.readerFromRequest(r, s.now()); rs.snap.Active() {
 				withPrompts = true
 				key += variantSuffix[rs.code]
+				rs.shown = &[]revenue.Shown{}
 				r = r.WithContext(context.WithValue(r.Context(), readerKey{}, rs))
 			}
 		}
 		e := s.cache.get(key)
 		if e == nil {
 			p, err := render(r)
+			if err == nil && withPrompts {
+				p.deps = append(p.deps, depPrompts)
+				p.shown = *rs.shown
+			}
 			var rd *redirect
 			if errors.As(err, &rd) {
 				http.Redirect(w, r, rd.to, http.StatusMovedPermanently)
@@ -222,7 +228,10 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 		}
 		if withPrompts {
 			if r.Method == http.MethodGet {
-				http.SetCookie(w, s.prompts.cookie(s.prompts.served(e, rs, s.now())))
+				var buf [160]byte
+				if v := s.prompts.served(buf[:0], e, rs, s.now()); v != nil {
+					http.SetCookie(w, s.prompts.cookie(string(v)))
+				}
 			}
 			serveEntryVary(w, r, e, promptCacheControl, promptVary)
 			return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
@@ -59,7 +60,7 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 	if err != nil {
 		return layout{}, err
 	}
-	return layout{
+	l := layout{
 		Site:        s.conf(),
 		Title:       title,
 		Description: desc,
@@ -67,7 +68,15 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 		Lang:        s.conf().Lang,
 		Sections:    secs,
 		CSS:         s.assets.url("style.css"),
-	}, nil
+	}
+	if r.Pattern != articlePattern { // the article page chooses its own, knowing the article
+		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: s.conf().Lang}, "")
+		if err != nil {
+			return layout{}, err
+		}
+		l.setPrompts(pb, s.assets.url("prompts.js"))
+	}
+	return l, nil
 }
 
 func (s *Site) funcs() template.FuncMap {
