@@ -44,10 +44,12 @@ type Server struct {
 	Media   *media.Dir
 	Admin   *admin.Admin
 	Keys    *secret.Keys // derives every signing and sealing key
-	// Mail sends the outbox; nil when no SMTP server is configured.
-	Mail    *mail.Worker
 	handler http.Handler
 	metrics *httpx.Metrics
+
+	// Mail sends the outbox; nil when no SMTP server is configured.
+	Mail        *mail.Worker
+	Newsletters *mail.Newsletters // subscriptions, article sends, the daily digest
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -125,9 +127,13 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Admin = adm
+	if err := srv.buildNewsletters(); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	st.NewsletterRoutes(mux, srv.Newsletters)
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -287,6 +293,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
+		srv.dailyDigest(ctx, time.Now())
 		select {
 		case <-ctx.Done():
 			return
