@@ -51,6 +51,8 @@ type Admin struct {
 	assetURL   func(name string) string
 	uploads    chan struct{} // photos being decoded
 	rev        *revenueAdmin // nil without Config.Revenue
+	// newsletters sends articles as newsletters; see SetNewsletters.
+	newsletters *newsletterAdmin
 }
 
 // New parses the admin templates.
@@ -92,7 +94,8 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.revenueRoutes(), a.paymentsRoutes()} {
+	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
+		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes()} {
 		all = append(all, area...)
 	}
 	return all

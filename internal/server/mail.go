@@ -3,11 +3,14 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/secret"
+	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/web"
 )
 
 // buildMail gives the store the box that seals e-mail addresses, and
@@ -42,4 +45,64 @@ func (srv *Server) RunMail(ctx context.Context) {
 		return
 	}
 	srv.Mail.Run(ctx, time.Second)
+}
+
+// buildNewsletters wires the newsletters to the store, the site's settings
+// and the admin. The mirror list in each newsletter's footer is the base
+// URL alone until mirror and onion hosts are configurable.
+func (srv *Server) buildNewsletters() error {
+	n, err := mail.NewNewsletters(mail.NewslettersConfig{
+		Store:    srv.Store,
+		Keys:     srv.Keys,
+		Web:      web.FS,
+		BaseURL:  srv.cfg.BaseURL,
+		SiteName: func() string { return srv.Site.Settings().Name },
+		Lang:     func() string { return srv.Site.Settings().Lang },
+		Mirrors:  func() []string { return []string{srv.cfg.BaseURL + "/"} },
+	})
+	if err != nil {
+		return err
+	}
+	srv.Newsletters = n
+	return srv.Admin.SetNewsletters(n, web.FS)
+}
+
+// DigestHour is the hour (UTC) after which the day's digest goes out.
+const DigestHour = 18
+
+// SendDailyDigest sends the digest of now's day (UTC) if it is past
+// DigestHour: the articles published since yesterday's digest hour, to
+// the daily list. The send is
+// claimed in the database, so however many nodes and restarts run this,
+// the digest goes out once; later calls return store.ErrAlreadySent.
+func (srv *Server) SendDailyDigest(ctx context.Context, now time.Time) (int, error) {
+	now = now.UTC()
+	if now.Hour() < DigestHour {
+		return 0, nil
+	}
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if sent, err := srv.Store.NewsletterSent(ctx, "daily", mail.DigestKey(day)); err != nil || sent {
+		return 0, err
+	}
+	// The 24 hours up to today's digest hour, so that what is published
+	// in the evening goes into tomorrow's digest instead of none.
+	since := day.Add(DigestHour*time.Hour - 24*time.Hour)
+	arts, err := srv.Store.ListArticles(ctx, store.ListQuery{Since: since, Limit: 50})
+	if err != nil {
+		return 0, err
+	}
+	return srv.Newsletters.SendDigest(ctx, day, arts)
+}
+
+// dailyDigest is SendDailyDigest as a background job.
+func (srv *Server) dailyDigest(ctx context.Context, now time.Time) {
+	n, err := srv.SendDailyDigest(ctx, now)
+	switch {
+	case errors.Is(err, store.ErrAlreadySent):
+		// another node sent it a moment ago
+	case err != nil && ctx.Err() == nil:
+		srv.log.Error("daily digest", "err", err)
+	case n > 0:
+		srv.log.Info("daily digest queued", "recipients", n)
+	}
 }

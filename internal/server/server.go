@@ -52,11 +52,13 @@ type Server struct {
 	Conversions revenue.ConversionSource
 	Prompts     *revenue.Catalog  // the running donation prompts
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
+	Support     *site.Support
+	handler     http.Handler
+	metrics     *httpx.Metrics
+
 	// Mail sends the outbox; nil when no SMTP server is configured.
-	Mail    *mail.Worker
-	Support *site.Support
-	handler http.Handler
-	metrics *httpx.Metrics
+	Mail        *mail.Worker
+	Newsletters *mail.Newsletters // subscriptions, article sends, the daily digest
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -143,11 +145,15 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Admin = adm
+	if err := srv.buildNewsletters(); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
 	srv.Support = site.NewSupport(st, srv.supportConfig())
 	srv.Support.Routes(mux)
+	st.NewsletterRoutes(mux, srv.Newsletters)
 	adm.Register(mux)
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	if err := srv.reachRoutes(mux); err != nil {
@@ -316,6 +322,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		}
 		srv.promptJobs(ctx)
 		srv.expirePledges(ctx)
+		srv.dailyDigest(ctx, time.Now())
 		select {
 		case <-ctx.Done():
 			return
