@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -181,6 +182,7 @@ func TestLedgerCrashSafety(t *testing.T) {
 			req.Header.Set("Stripe-Signature", sig)
 			resp, err := client.Do(req)
 			if err == nil {
+				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					return

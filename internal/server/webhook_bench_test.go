@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,6 +60,7 @@ func BenchmarkWebhookIngest(b *testing.B) {
 				b.Error(err)
 				return
 			}
+			io.Copy(io.Discard, resp.Body) // so the connection is kept alive
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Errorf("status %d", resp.StatusCode)
