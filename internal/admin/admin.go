@@ -48,6 +48,8 @@ type Admin struct {
 	onSettings func(ctx context.Context)
 	assetURL   func(name string) string
 	uploads    chan struct{} // photos being decoded
+	// newsletters sends articles as newsletters; see SetNewsletters.
+	newsletters *newsletterAdmin
 }
 
 // New parses the admin templates.
@@ -84,7 +86,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.paymentsRoutes()} {
+	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(), a.newsletterRoutes(), a.paymentsRoutes()} {
 		all = append(all, area...)
 	}
 	return all

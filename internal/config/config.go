@@ -37,7 +37,13 @@ type Config struct {
 	// needs the same key.
 	DataKey     string
 	DataKeyFile string // default: samizdat.key beside a SQLite file, or in the working directory
-	Revenue     Revenue
+	// SMTPURL is where mail goes: smtp[s]://user:password@host:port?tls=…
+	// (see mail.ParseSMTPURL). Empty: mail waits in the outbox. Holds a
+	// password: never log it (mail.SMTP.String redacts).
+	SMTPURL  string
+	MailFrom string  // From address; default: newsroom@ the base URL's host
+	MailRate float64 // messages per second each node sends
+	Revenue  Revenue
 }
 
 // Revenue configures reader revenue: payment providers and amounts.
@@ -73,6 +79,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.CacheMB, "cache-mb", 64, "page cache size in MB; 0 turns the cache off")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.DurationVar(&c.JobsEvery, "jobs-every", 5*time.Second, "how often background jobs (scheduled publishing) run")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:password@host:587, smtps://… or smtp://host:1025?tls=none (default: mail waits in the outbox)")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of outgoing mail (default: newsroom@ the base URL's host)")
+	fs.Float64Var(&c.MailRate, "mail-rate", 10, "messages per second each node sends")
 	c.revenueFlags(fs)
 }
 
@@ -179,6 +188,9 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	}
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
+	}
+	if err := c.validateMail(u.Hostname()); err != nil {
+		return err
 	}
 	return c.Revenue.validate()
 }

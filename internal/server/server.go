@@ -26,6 +26,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/demo"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/site"
@@ -46,6 +47,10 @@ type Server struct {
 	Support *site.Support
 	handler http.Handler
 	metrics *httpx.Metrics
+
+	// Mail sends the outbox; nil when no SMTP server is configured.
+	Mail        *mail.Worker
+	Newsletters *mail.Newsletters // subscriptions, article sends, the daily digest
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -69,6 +74,9 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Keys = keys
+	if err := srv.buildMail(); err != nil {
+		return err
+	}
 	md, err := media.NewDir(srv.cfg.Media)
 	if err != nil {
 		return err
@@ -120,9 +128,13 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Admin = adm
+	if err := srv.buildNewsletters(); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	st.NewsletterRoutes(mux, srv.Newsletters)
 	srv.Support = site.NewSupport(st, srv.supportConfig())
 	srv.Support.Routes(mux)
 	adm.Register(mux)
@@ -235,6 +247,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(listenDone)
 		srv.Listen(jobs)
 	}()
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		srv.RunMail(jobs)
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	var serveErr error
 	select {
@@ -244,6 +261,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stopJobs()
 	<-jobsDone
 	<-listenDone
+	<-mailDone
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
@@ -278,6 +296,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
+		srv.dailyDigest(ctx, time.Now())
 		srv.expirePledges(ctx)
 		select {
 		case <-ctx.Done():

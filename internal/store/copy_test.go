@@ -84,6 +84,8 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	must("invite", st.CreateInvite(ctx, account.Invite{TokenHash: site.invite, Email: "new@example.org", Role: account.RoleAuthor,
 		CreatedBy: editor.ID, CreatedAt: copyNow, ExpiresAt: copyNow.Add(account.InviteLifetime)}))
 	must("throttle", st.RecordFailure(ctx, copyNow, "account:editor@example.org", "ip:192.0.2.1"))
+	fillMailTables(t, st, flood.ID, editor.ID)
+	fillLedgerTables(t, st)
 	return site
 }
 

@@ -471,8 +471,8 @@ func (s *Store) Subscriptions(ctx context.Context, supporterID int64) ([]revenue
 	return out, rows.Err()
 }
 
-// Subscription returns one subscription.
-func (s *Store) Subscription(ctx context.Context, provider, ref string) (revenue.Subscription, error) {
+// RecurringGift returns one subscription (a recurring gift).
+func (s *Store) RecurringGift(ctx context.Context, provider, ref string) (revenue.Subscription, error) {
 	sub, err := scanSubscription(s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriptionColumns+
 		` FROM subscriptions WHERE provider = ? AND ref = ?`), provider, ref))
 	if errors.Is(err, sql.ErrNoRows) {

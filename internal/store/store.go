@@ -31,6 +31,8 @@ type Store struct {
 	// nodes' announcements (PostgreSQL only; nil for SQLite).
 	listenConfig *pgx.ConnConfig
 	retries      int // of transactions that lost a serialization conflict
+	// sealer seals personal data (e-mail addresses) at rest; see SetSealer.
+	sealer Sealer
 }
 
 // dialect holds what differs between engines, chosen once at Open.
