@@ -649,3 +649,16 @@ func (s *Store) CheckoutReceipt(ctx context.Context, id string) (bool, error) {
 	}
 	return r == 1, nil
 }
+
+// LatestCheckout returns the newest checkout's id and provider reference:
+// tests and support staff tracing a reader's report use it.
+func (s *Store) LatestCheckout(ctx context.Context) (id, ref string, err error) {
+	err = s.read.QueryRowContext(ctx, `SELECT id, provider_ref FROM checkouts ORDER BY created_at DESC, id LIMIT 1`).Scan(&id, &ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("latest checkout: %w", err)
+	}
+	return id, ref, nil
+}
