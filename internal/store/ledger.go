@@ -114,34 +114,6 @@ func (s *Store) checkoutTx(ctx context.Context, tx *sql.Tx, id string) (checkout
 	return c, nil
 }
 
-// ApplyEvent stores a verified webhook event in the inbox and applies its
-// ledger effects in the same transaction. It reports false, and changes
-// nothing, when the event was already stored: a provider's retry or
-// replay. The caller answers the provider only after it returns.
-func (s *Store) ApplyEvent(ctx context.Context, ev revenue.Event, sealedPayload []byte, supporter *SupporterKey) (bool, error) {
-	var applied bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		applied = false
-		handled := boolInt(ev.Kind != revenue.EventIgnored)
-		res, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO webhook_inbox
-			(provider, event_id, type, received_at, handled, payload_sealed) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (provider, event_id) DO NOTHING`),
-			ev.Provider, ev.ID, ev.Type, s.now().Unix(), handled, sealedPayload)
-		if err != nil {
-			return fmt.Errorf("store webhook %s: %w", ev.Type, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		applied = true
-		if handled == 0 {
-			return nil
-		}
-		return s.applyTx(ctx, tx, ev, supporter)
-	})
-	return applied, err
-}
-
 func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, supporter *SupporterKey) error {
 	sid, err := s.supporterID(ctx, tx, supporter)
 	if err != nil {
