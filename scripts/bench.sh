@@ -169,6 +169,7 @@ HOME_P50=$(metric BenchmarkHomeUncached p50-µs)
 RSS_P50=$(metric BenchmarkRSSUncached p50-µs)
 SEC_P50=$(metric BenchmarkSectionPageUncached p50-µs)
 SEARCH_P50=$(metric BenchmarkSearch p50-µs)
+WEBHOOK_RATE=$(metric BenchmarkWebhookIngest events/s)
 verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "<") ? (v < t) : (v >= t); print ok ? "met" : "MISSED" }'; }
 
 REPORT=$(cat <<MD
@@ -182,6 +183,7 @@ REPORT=$(cat <<MD
 | uncached RSS (20 full-text items), median | ${RSS_P50} µs | | — | |
 | uncached section page, median | ${SEC_P50} µs | | — | |
 | publish on one node → visible on another, 100 publishes | | median ${PROP_MED} ms, worst ${PROP_WORST} ms | within 1 s | $(verdict "$PROP_WORST" 1000 "<") |
+| signed Stripe webhook ingest on loopback, exactly-once (inbox + ledger in one transaction) | ${WEBHOOK_RATE} events/s | | ≥ 2000 events/s | $(verdict "$WEBHOOK_RATE" 2000 ">=") |
 | start-up on the database, median of 5 | ${STARTUP} ms | | < 1000 ms | $(verdict "$STARTUP" 1000 "<") |
 | resident memory after the load (VmHWM) | ${RSS_MB} MB | | < 150 MB | $(verdict "$RSS_MB" 150 "<") |
 

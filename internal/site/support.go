@@ -74,7 +74,12 @@ type Support struct {
 	mail      MailQueue
 	now       func() time.Time
 	log       *slog.Logger
+	csp       string   // the site's policy, with the providers in form-action
+	origins   []string // the providers' origins in form-action
 }
+
+// redirector is a provider whose pages readers are sent to after a form.
+type redirector interface{ RedirectOrigins() []string }
 
 // NewSupport builds the support pages on the site's templates.
 func NewSupport(s *Site, cfg SupportConfig) *Support {
@@ -90,8 +95,20 @@ func NewSupport(s *Site, cfg SupportConfig) *Support {
 	if len(cfg.Currencies) == 0 {
 		cfg.Currencies = []string{"eur"}
 	}
+	var origins []string
+	for _, p := range cfg.Providers {
+		if r, ok := p.(redirector); ok {
+			origins = append(origins, r.RedirectOrigins()...)
+		}
+	}
+	csp := ""
+	for _, kv := range httpx.SecurityHeaderPairs() {
+		if kv[0] == "Content-Security-Policy" && len(origins) > 0 {
+			csp = strings.Replace(kv[1], "form-action 'self'", "form-action 'self' "+strings.Join(origins, " "), 1)
+		}
+	}
 	return &Support{
-		site: s, db: cfg.Store, box: secret.NewBox(cfg.Keys), marks: revenue.NewSupporterMarks(cfg.Keys),
+		csp: csp, origins: origins, site: s, db: cfg.Store, box: secret.NewBox(cfg.Keys), marks: revenue.NewSupporterMarks(cfg.Keys),
 		sessions: secret.NewSigner(cfg.Keys, "supporter session"), providers: cfg.Providers,
 		curr: cfg.Currencies, min: cfg.MinAmount, pledgeTTL: cfg.PledgeTTL, mail: cfg.Mail, now: cfg.Now, log: s.log,
 	}
@@ -277,6 +294,9 @@ func (sp *Support) render(w http.ResponseWriter, status int, name string, data a
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	// Personal pages and forms with typed values are never cached.
 	h.Set("Cache-Control", "no-store")
+	if sp.csp != "" {
+		h.Set("Content-Security-Policy", sp.csp)
+	}
 	w.WriteHeader(status)
 	_, err = w.Write(b)
 	return err

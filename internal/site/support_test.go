@@ -352,3 +352,26 @@ func TestSupporterSignin(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// TestReceiptOptIn: a receipt goes out only when the donor ticked the box.
+func TestReceiptOptIn(t *testing.T) {
+	f := newSupportFixture(t, "")
+	ctx := context.Background()
+	for _, c := range []revenue.Checkout{
+		{ID: "co-receipt", Provider: "stripe", Frequency: revenue.OneTime, Amount: 700, Currency: "eur", Receipt: true},
+		{ID: "co-none", Provider: "stripe", Frequency: revenue.OneTime, Amount: 700, Currency: "eur"},
+	} {
+		if err := f.st.CreateCheckout(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		body := stripeEvent("evt_"+c.ID, "checkout.session.completed", `{"id":"cs_`+c.ID+`","mode":"payment","payment_status":"paid","client_reference_id":"`+c.ID+
+			`","payment_intent":"pi_`+c.ID+`","amount_total":700,"currency":"eur","customer_details":{"email":"`+c.ID+`@example.org"}}`)
+		if w := f.deliver(t, body); w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", c.ID, w.Code)
+		}
+	}
+	if len(f.mail.msgs) != 1 || f.mail.msgs[0].To != "co-receipt@example.org" || f.mail.msgs[0].Kind != "receipt" ||
+		!strings.Contains(f.mail.msgs[0].Text, "EUR 7.00") {
+		t.Errorf("mails = %+v, want one receipt to the donor who asked", f.mail.msgs)
+	}
+}

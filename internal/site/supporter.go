@@ -241,8 +241,29 @@ func (sp *Support) manage(w http.ResponseWriter, r *http.Request) error {
 		sp.log.WarnContext(r.Context(), "portal failed", "provider", name, "err", err)
 		return sp.renderMe(w, r, id, http.StatusServiceUnavailable, "We could not reach the payment service. Please try again in a few minutes.")
 	}
+	if !sp.allowedRedirect(u) {
+		// The browser would refuse a redirect the page's form-action does
+		// not allow: offer the address as a link instead.
+		l, err := sp.signinLayout(r, "Manage your gifts")
+		if err != nil {
+			return err
+		}
+		return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "Manage your gifts",
+			Text: "Your gifts are managed on the payment provider's page.", Link: u, LinkText: "Continue to the payment provider"})
+	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil
+}
+
+// allowedRedirect reports whether the support pages' form-action allows
+// sending the browser to u after a POST.
+func (sp *Support) allowedRedirect(u string) bool {
+	for _, o := range sp.origins {
+		if u == o || strings.HasPrefix(u, o+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func (sp *Support) signout(w http.ResponseWriter, r *http.Request) error {

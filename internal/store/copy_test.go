@@ -86,6 +86,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	must("throttle", st.RecordFailure(ctx, copyNow, "account:editor@example.org", "ip:192.0.2.1"))
 	fillPromptTables(t, st)
 	fillMailTables(t, st, flood.ID, editor.ID)
+	fillLedgerTables(t, st)
 	return site
 }
 

@@ -107,34 +107,6 @@ func (s *Store) checkoutTx(ctx context.Context, tx *sql.Tx, id string) (checkout
 	return c, nil
 }
 
-// ApplyEvent stores a verified webhook event in the inbox and applies its
-// ledger effects in the same transaction. It reports false, and changes
-// nothing, when the event was already stored: a provider's retry or
-// replay. The caller answers the provider only after it returns.
-func (s *Store) ApplyEvent(ctx context.Context, ev revenue.Event, sealedPayload []byte, supporter *SupporterKey) (bool, error) {
-	var applied bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		applied = false
-		handled := boolInt(ev.Kind != revenue.EventIgnored)
-		res, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO webhook_inbox
-			(provider, event_id, type, received_at, handled, payload_sealed) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (provider, event_id) DO NOTHING`),
-			ev.Provider, ev.ID, ev.Type, s.now().Unix(), handled, sealedPayload)
-		if err != nil {
-			return fmt.Errorf("store webhook %s: %w", ev.Type, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		applied = true
-		if handled == 0 {
-			return nil
-		}
-		return s.applyTx(ctx, tx, ev, supporter)
-	})
-	return applied, err
-}
-
 func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, supporter *SupporterKey) error {
 	sid, err := s.supporterID(ctx, tx, supporter)
 	if err != nil {
@@ -464,8 +436,8 @@ func (s *Store) Subscriptions(ctx context.Context, supporterID int64) ([]revenue
 	return out, rows.Err()
 }
 
-// Subscription returns one subscription.
-func (s *Store) Subscription(ctx context.Context, provider, ref string) (revenue.Subscription, error) {
+// RecurringGift returns one subscription (a recurring gift).
+func (s *Store) RecurringGift(ctx context.Context, provider, ref string) (revenue.Subscription, error) {
 	sub, err := scanSubscription(s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+subscriptionColumns+
 		` FROM subscriptions WHERE provider = ? AND ref = ?`), provider, ref))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -641,4 +613,17 @@ func (s *Store) CheckoutReceipt(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("checkout receipt: %w", err)
 	}
 	return r == 1, nil
+}
+
+// LatestCheckout returns the newest checkout's id and provider reference:
+// tests and support staff tracing a reader's report use it.
+func (s *Store) LatestCheckout(ctx context.Context) (id, ref string, err error) {
+	err = s.read.QueryRowContext(ctx, `SELECT id, provider_ref FROM checkouts ORDER BY created_at DESC, id LIMIT 1`).Scan(&id, &ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("latest checkout: %w", err)
+	}
+	return id, ref, nil
 }

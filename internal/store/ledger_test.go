@@ -87,7 +87,7 @@ func testLedgerEvents(t *testing.T, st *store.Store) {
 	if c, _ := st.WebhookCount(ctx, "stripe"); c != len(events) {
 		t.Errorf("inbox holds %d events, want %d", c, len(events))
 	}
-	sub, err := st.Subscription(ctx, "stripe", "sub_1")
+	sub, err := st.RecurringGift(ctx, "stripe", "sub_1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func testLedgerEvents(t *testing.T, st *store.Store) {
 			t.Fatal(err)
 		}
 	}
-	sub, _ = st.Subscription(ctx, "stripe", "sub_1")
+	sub, _ = st.RecurringGift(ctx, "stripe", "sub_1")
 	if sub.Status != revenue.StatusCanceled {
 		t.Errorf("status = %q, want canceled", sub.Status)
 	}

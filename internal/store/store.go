@@ -30,7 +30,8 @@ type Store struct {
 	// listenConfig opens the dedicated connection that waits for other
 	// nodes' announcements (PostgreSQL only; nil for SQLite).
 	listenConfig *pgx.ConnConfig
-	retries      int // of transactions that lost a serialization conflict
+	retries      int          // of transactions that lost a serialization conflict
+	webhooks     webhookQueue // webhook events waiting for a shared transaction (ledger_batch.go)
 	// sealer seals personal data (e-mail addresses) at rest; see SetSealer.
 	sealer Sealer
 }

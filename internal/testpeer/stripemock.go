@@ -1,7 +1,7 @@
-// Package testpeer starts real peer services for tests (stripe-mock,
-// mailpit) on free loopback ports, and stops them when the test ends.
-// A test whose peer cannot start is skipped with a message naming it.
 package testpeer
+
+// stripe-mock: Stripe's official mock of its API, checking every request
+// against Stripe's OpenAPI description.
 
 import (
 	"bytes"

@@ -70,6 +70,14 @@ func New(cfg Config) *Provider {
 // Name implements revenue.Provider.
 func (p *Provider) Name() string { return Name }
 
+// RedirectOrigins are where the support forms send readers: the checkout
+// and the customer portal. Pages with those forms allow them in their
+// Content-Security-Policy's form-action, which browsers also apply to the
+// redirect after the POST.
+func (p *Provider) RedirectOrigins() []string {
+	return []string{"https://checkout.stripe.com", "https://billing.stripe.com"}
+}
+
 // Metadata keys set on every checkout, read back from webhooks.
 const (
 	metaCheckout  = "checkout"
