@@ -66,7 +66,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	var extra []mirror.File
-	for _, p := range []string{"/support", "/search"} {
+	for _, p := range []string{"/support", "/search", "/newsletter"} {
 		b, err := srv.Site.StaticPage(ctx, p, site.StaticExtra{BankDetails: bank})
 		if err != nil {
 			return err

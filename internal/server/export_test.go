@@ -147,7 +147,7 @@ func TestExport(t *testing.T) {
 
 	t.Run("served by a static file server", func(t *testing.T) {
 		pages, seen := server.CrawlStatic(t, static.URL, exportBase, "/", "/feed.xml", "/atom.xml", "/feed.json", "/sitemap.xml",
-			"/news-sitemap.xml", "/robots.txt", "/mirrors", "/mirrors.txt", "/support", "/search", mirror.PubKeyPath)
+			"/news-sitemap.xml", "/robots.txt", "/mirrors", "/mirrors.txt", "/support", "/search", "/newsletter", mirror.PubKeyPath)
 		if pages < 100 {
 			t.Errorf("crawled %d HTML pages of the copy, want at least 100", pages)
 		}

@@ -28,6 +28,8 @@ func (s *Site) StaticPage(ctx context.Context, path string, extra StaticExtra) (
 		title, desc, name = "Support us", "How to support "+s.conf().Name+" from this copy of the site.", "static_support"
 	case "/search":
 		title, desc, name = "Search", "", "static_search"
+	case "/newsletter":
+		title, desc, name = "Newsletters", "", "static_newsletter"
 	default:
 		return nil, fmt.Errorf("no static page %s", path)
 	}
