@@ -189,8 +189,6 @@ func (f supportForm) attribution() revenue.Attribution {
 	return revenue.Attribution{Campaign: f.Campaign, Prompt: f.Prompt, Variant: f.Variant}
 }
 
-// MeterSlot is where the goal meter goes on the support page: the prompts
-// code fills it and defines the "support-meter" template that renders it.
 type supportData struct {
 	layout
 	Form        supportForm
@@ -199,8 +197,8 @@ type supportData struct {
 	Methods     []method
 	Min         int64
 	Errors      map[string]string
-	// Meter is rendered by the "support-meter" template (empty until the
-	// goal meter is wired in).
+	// Meter is the funding goal as readers may see it (revenue.Meter),
+	// rendered by the "support-meter" template.
 	Meter any
 }
 
@@ -282,6 +280,11 @@ func (sp *Support) page(r *http.Request, f supportForm, errs map[string]string) 
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	meter, err := sp.site.GoalMeter(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	d.Meter = meter
 	return d, nil
 }
 
