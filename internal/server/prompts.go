@@ -63,7 +63,34 @@ func (srv *Server) promptJobs(ctx context.Context) {
 	} else if changed {
 		srv.Site.InvalidatePrompts()
 	}
+	srv.refreshMeter(ctx)
 	srv.flushPromptCounts(ctx)
+}
+
+// refreshMeter drops the pages showing the goal meter when what it shows
+// has moved: gifts arrive through webhooks, bank transfers and manual
+// entries on any node, and each node notices on its own next tick.
+func (srv *Server) refreshMeter(ctx context.Context) {
+	g, err := srv.Goal(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			srv.log.Error("read funding goal", "err", err)
+		}
+		return
+	}
+	m, err := g.Meter(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			srv.log.Error("read funding goal", "err", err)
+		}
+		return
+	}
+	if m != srv.lastMeter {
+		if srv.lastMeter != (revenue.Meter{}) {
+			srv.Site.InvalidatePrompts()
+		}
+		srv.lastMeter = m
+	}
 }
 
 func (srv *Server) flushPromptCounts(ctx context.Context) {

@@ -52,6 +52,7 @@ type Server struct {
 	Conversions revenue.ConversionSource
 	Prompts     *revenue.Catalog  // the running donation prompts
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
+	lastMeter   revenue.Meter     // the goal meter as the jobs last saw it
 	Support     *site.Support
 	handler     http.Handler
 	metrics     *httpx.Metrics

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samizdat-press/samizdat/internal/revenue"
 )
@@ -44,5 +45,38 @@ func TestSupportPageShowsGoalMeter(t *testing.T) {
 				t.Errorf("%s: support page shows %q", tc.mode, w)
 			}
 		}
+	}
+}
+
+// TestMeterFollowsGifts: a gift recorded anywhere (here a manual entry, as
+// another node or the ledger would write it) reaches the meter on cached
+// pages at the next jobs tick.
+func TestMeterFollowsGifts(t *testing.T) {
+	ps := startPromptSite(t)
+	ctx := context.Background()
+	st := ps.srv.Store
+	for k, v := range map[string]string{revenue.SettingGoalTarget: "100000", revenue.SettingGoalCurrency: "EUR",
+		revenue.SettingGoalMode: string(revenue.ShowPercent)} {
+		if err := st.SetSetting(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps.appeal.ShowMeter = true
+	if err := st.SavePrompt(ctx, ps.appeal); err != nil {
+		t.Fatal(err)
+	}
+	ps.srv.promptsChanged(ctx)
+	ps.srv.promptJobs(ctx)
+	page := ps.base + ps.article.Path()
+	if _, body := fetch(t, ps.reader(t), page); !strings.Contains(body, "0%</progress>") {
+		t.Fatalf("article does not show the meter at 0%%:\n%s", body)
+	}
+	entry := &revenue.ManualEntry{Month: revenue.MonthStart(time.Now()), Amount: 25000, Currency: "EUR", Note: "a grant"}
+	if err := st.AddManualEntry(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	ps.srv.promptJobs(ctx)
+	if _, body := fetch(t, ps.reader(t), page); !strings.Contains(body, "25%</progress>") {
+		t.Errorf("after a gift and a jobs tick, the article's meter does not show 25%%")
 	}
 }
