@@ -24,21 +24,21 @@ type engine struct {
 	name string
 	// open returns a function opening one more store (node) on the same
 	// database, and the raw database to read rows behind the store's back.
-	open func(t *testing.T) (node func() *store.Store, raw *sql.DB)
+	open func(t testing.TB) (node func() *store.Store, raw *sql.DB)
 }
 
 var engines = []engine{
-	{"sqlite", func(t *testing.T) (func() *store.Store, *sql.DB) {
+	{"sqlite", func(t testing.TB) (func() *store.Store, *sql.DB) {
 		path := filepath.Join(t.TempDir(), "samizdat.db")
 		return nodeOpener(t, path), rawDB(t, "sqlite", "file:"+path)
 	}},
-	{"postgres", func(t *testing.T) (func() *store.Store, *sql.DB) {
+	{"postgres", func(t testing.TB) (func() *store.Store, *sql.DB) {
 		dsn := pgtest.Database(t)
 		return nodeOpener(t, dsn), nil
 	}},
 }
 
-func nodeOpener(t *testing.T, dsn string) func() *store.Store {
+func nodeOpener(t testing.TB, dsn string) func() *store.Store {
 	return func() *store.Store {
 		t.Helper()
 		st, err := store.Open(context.Background(), dsn)
@@ -51,7 +51,7 @@ func nodeOpener(t *testing.T, dsn string) func() *store.Store {
 	}
 }
 
-func rawDB(t *testing.T, driver, dsn string) *sql.DB {
+func rawDB(t testing.TB, driver, dsn string) *sql.DB {
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func rawDB(t *testing.T, driver, dsn string) *sql.DB {
 	return db
 }
 
-func testKeys(t *testing.T) *secret.Keys {
+func testKeys(t testing.TB) *secret.Keys {
 	k, err := secret.NewKeys(bytes.Repeat([]byte{42}, secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newWorker(t *testing.T, st *store.Store, smtpURL string, rate float64, c *clock) *mail.Worker {
+func newWorker(t testing.TB, st *store.Store, smtpURL string, rate float64, c *clock) *mail.Worker {
 	t.Helper()
 	cfg, err := mail.ParseSMTPURL(smtpURL)
 	if err != nil {
@@ -391,5 +391,31 @@ func TestParseSMTPURL(t *testing.T) {
 	c, _ := mail.ParseSMTPURL("smtp://u:hunter2@h")
 	if strings.Contains(c.String(), "hunter2") {
 		t.Errorf("String() shows the password: %s", c)
+	}
+}
+
+func TestOutboxGivesUpOnPermanentRefusal(t *testing.T) {
+	ctx := context.Background()
+	node, _ := engines[0].open(t)
+	st := node()
+	pit := testpeer.NewMailpit(t)
+	// mailpit answers 5xx for recipients outside this pattern.
+	pit.Args = []string{"--smtp-allowed-recipients", `^good@example\.org$`}
+	pit.Start(t)
+	w := newWorker(t, st, pit.SMTPURL(), 10, newClock())
+	if err := st.EnqueueMail(ctx,
+		mail.Message{To: "good@example.org", Subject: "Good", Text: "Hi", Kind: "test"},
+		mail.Message{To: "refused@example.org", Subject: "Refused", Text: "Hi", Kind: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("sent %d, err %v; want 1", n, err)
+	}
+	if s := stats(t, st); s.Sent != 1 || s.Failed != 1 || s.Pending != 0 {
+		t.Fatalf("stats %+v: want the refused message given up at once, not retried", s)
+	}
+	got := pit.Messages(t)
+	if len(got) != 1 || got[0].Subject != "Good" {
+		t.Fatalf("mailpit got %+v", got)
 	}
 }

@@ -71,7 +71,8 @@ func (srv *Server) buildNewsletters() error {
 const DigestHour = 18
 
 // SendDailyDigest sends the digest of now's day (UTC) if it is past
-// DigestHour: the day's published articles to the daily list. The send is
+// DigestHour: the articles published since yesterday's digest hour, to
+// the daily list. The send is
 // claimed in the database, so however many nodes and restarts run this,
 // the digest goes out once; later calls return store.ErrAlreadySent.
 func (srv *Server) SendDailyDigest(ctx context.Context, now time.Time) (int, error) {
@@ -83,7 +84,10 @@ func (srv *Server) SendDailyDigest(ctx context.Context, now time.Time) (int, err
 	if sent, err := srv.Store.NewsletterSent(ctx, "daily", mail.DigestKey(day)); err != nil || sent {
 		return 0, err
 	}
-	arts, err := srv.Store.ListArticles(ctx, store.ListQuery{Since: day, Limit: 50})
+	// The 24 hours up to today's digest hour, so that what is published
+	// in the evening goes into tomorrow's digest instead of none.
+	since := day.Add(DigestHour*time.Hour - 24*time.Hour)
+	arts, err := srv.Store.ListArticles(ctx, store.ListQuery{Since: since, Limit: 50})
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/mail"
@@ -54,25 +55,34 @@ func (s *Store) EnqueueMail(ctx context.Context, msgs ...mail.Message) error {
 }
 
 // enqueueTx inserts validated messages inside a caller's transaction, so
-// a newsletter send and its mails commit together.
+// a newsletter send and its mails commit together. Rows go in by the
+// hundred: one round trip per row would make a large list slow on a
+// database server.
 func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, msgs []mail.Message) error {
-	stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`INSERT INTO mail_outbox
-		(kind, recipient, subject, body_text, body_html, headers, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	const chunk = 100
 	now := s.now().Unix()
-	for _, m := range msgs {
-		headers, err := json.Marshal(m.Headers)
-		if err != nil {
-			return err
+	for len(msgs) > 0 {
+		part := msgs[:min(chunk, len(msgs))]
+		msgs = msgs[len(part):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO mail_outbox
+			(kind, recipient, subject, body_text, body_html, headers, created_at, next_attempt_at) VALUES `)
+		args := make([]any, 0, 8*len(part))
+		for i, m := range part {
+			headers := []byte("{}")
+			if m.Headers != nil {
+				var err error
+				if headers, err = json.Marshal(m.Headers); err != nil {
+					return err
+				}
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, m.Kind, s.sealer.Seal(m.To), m.Subject, m.Text, m.HTML, string(headers), now, now)
 		}
-		if m.Headers == nil {
-			headers = []byte("{}")
-		}
-		if _, err := stmt.ExecContext(ctx, m.Kind, s.sealer.Seal(m.To), m.Subject, m.Text, m.HTML, string(headers), now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(q.String()), args...); err != nil {
 			return err
 		}
 	}

@@ -22,8 +22,11 @@ import (
 type Mailpit struct {
 	SMTPAddr string // host:port of the SMTP server
 	APIAddr  string // host:port of the HTTP API
-	cmd      *exec.Cmd
-	dir      string
+	// Args are extra mailpit flags, set before Start, such as
+	// --smtp-allowed-recipients to make it refuse some addresses.
+	Args []string
+	cmd  *exec.Cmd
+	dir  string
 }
 
 // MailpitSkip is the message of tests skipped for want of mailpit.
@@ -86,7 +89,7 @@ func (m *Mailpit) Start(t testing.TB) {
 	if err != nil {
 		t.Skip(MailpitSkip + err.Error())
 	}
-	cmd := exec.Command(bin,
+	args := append([]string{
 		"--listen", m.APIAddr,
 		"--smtp", m.SMTPAddr,
 		"--database", filepath.Join(m.dir, "mailpit.db"),
@@ -98,7 +101,8 @@ func (m *Mailpit) Start(t testing.TB) {
 		"--smtp-auth-allow-insecure",
 		"--disable-version-check",
 		"--quiet",
-	)
+	}, m.Args...)
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Skip(MailpitSkip + err.Error())
 	}
