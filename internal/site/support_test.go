@@ -271,8 +271,11 @@ func TestBankPledge(t *testing.T) {
 	f := newSupportFixture(t, "")
 	ctx := context.Background()
 	w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "one-time", "amount": "custom", "custom": "12.50", "currency": "eur", "method": "bank"}))
-	if w.Code != http.StatusServiceUnavailable {
-		t.Errorf("without bank details: status %d, want 503", w.Code)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Choose a payment method") {
+		t.Errorf("without bank details: status %d, want 422: bank transfer is not offered", w.Code)
+	}
+	if strings.Contains(f.do(t, "GET", "/support", "").Body.String(), `value="bank"`) {
+		t.Error("bank transfer offered without account details")
 	}
 	if err := f.st.SetSetting(ctx, "bank.details", "Holder: Samizdat e.V.\nIBAN: DE00 1234"); err != nil {
 		t.Fatal(err)
