@@ -33,6 +33,7 @@ type SupportStore interface {
 	SupporterByLookup(ctx context.Context, lookup []byte) (int64, error)
 	SupporterEmail(ctx context.Context, id int64) ([]byte, error)
 	CreateSupporterToken(ctx context.Context, supporterID int64, tokenHash string, expires time.Time) error
+	SupporterTokensSince(ctx context.Context, supporterID int64, since time.Time) (int, error)
 	UseSupporterToken(ctx context.Context, tokenHash string) (int64, error)
 	Entries(ctx context.Context, q store.LedgerQuery) ([]revenue.Entry, error)
 	Subscriptions(ctx context.Context, supporterID int64) ([]revenue.Subscription, error)
@@ -149,6 +150,24 @@ func limitForm(next httpx.HandlerFunc) httpx.HandlerFunc {
 	}
 }
 
+// enabler is a provider that can be switched off by settings (bank
+// transfer without account details).
+type enabler interface {
+	Enabled(ctx context.Context) bool
+}
+
+// offered are the providers readers may choose now.
+func (sp *Support) offered(ctx context.Context) []revenue.Provider {
+	var out []revenue.Provider
+	for _, p := range sp.providers {
+		if e, ok := p.(enabler); ok && !e.Enabled(ctx) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func (sp *Support) provider(name string) revenue.Provider {
 	for _, p := range sp.providers {
 		if p.Name() == name {
@@ -246,7 +265,7 @@ func presets(v string, f revenue.Frequency) []int64 {
 	return out
 }
 
-func (sp *Support) formFrom(get func(string) string) supportForm {
+func (sp *Support) formFrom(ctx context.Context, get func(string) string) supportForm {
 	f := supportForm{
 		Frequency: revenue.Frequency(get("frequency")),
 		Currency:  strings.ToLower(get("currency")),
@@ -259,8 +278,8 @@ func (sp *Support) formFrom(get func(string) string) supportForm {
 	if !slices.Contains(sp.curr, f.Currency) {
 		f.Currency = sp.curr[0]
 	}
-	if sp.provider(f.Method) == nil && len(sp.providers) > 0 {
-		f.Method = sp.providers[0].Name()
+	if offered := sp.offered(ctx); len(offered) > 0 && !slices.ContainsFunc(offered, func(p revenue.Provider) bool { return p.Name() == f.Method }) {
+		f.Method = offered[0].Name()
 	}
 	f.Presets = presets(get("amounts"), f.Frequency)
 	return f
@@ -274,7 +293,7 @@ func (sp *Support) page(r *http.Request, f supportForm, errs map[string]string) 
 	l.Canonical = sp.site.conf().BaseURL + "/support"
 	d := &supportData{layout: l, Form: f, Frequencies: []revenue.Frequency{revenue.OneTime, revenue.Monthly, revenue.Annual},
 		Currencies: sp.curr, Min: sp.min, Errors: errs}
-	for _, p := range sp.providers {
+	for _, p := range sp.offered(r.Context()) {
 		d.Methods = append(d.Methods, method{p.Name(), methodLabel(p.Name())})
 	}
 	if d.Errors == nil {
@@ -308,7 +327,7 @@ func (sp *Support) render(w http.ResponseWriter, status int, name string, data a
 // supportPage shows the form, preset by the link that led here.
 func (sp *Support) supportPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := sp.formFrom(q.Get)
+	f := sp.formFrom(r.Context(), q.Get)
 	if len(f.Presets) > 1 {
 		f.Amount = strconv.FormatInt(f.Presets[1], 10)
 	} else if len(f.Presets) == 1 {
@@ -365,13 +384,13 @@ func validEmail(s string) bool {
 // checkout validates the form, records the checkout, and sends the reader
 // on to the provider (or to the bank transfer instructions).
 func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
-	f := sp.formFrom(r.PostFormValue)
+	f := sp.formFrom(r.Context(), r.PostFormValue)
 	f.Amount = r.PostFormValue("amount")
 	f.Custom = strings.TrimSpace(r.PostFormValue("custom"))
 	f.Email = strings.TrimSpace(r.PostFormValue("email"))
 	f.Receipt = r.PostFormValue("receipt") != ""
-	if m := r.PostFormValue("method"); m != "" && sp.provider(m) == nil {
-		f.Method = m // keep what was sent, to say it is not offered
+	if m := r.PostFormValue("method"); m != "" {
+		f.Method = m // what was sent, to say so if it is not offered
 	}
 	errs := map[string]string{}
 	raw := f.Custom
@@ -391,7 +410,12 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	default:
 		minor = a
 	}
-	p := sp.provider(f.Method)
+	var p revenue.Provider
+	for _, o := range sp.offered(r.Context()) {
+		if o.Name() == f.Method {
+			p = o
+		}
+	}
 	if p == nil {
 		errs["method"] = "Choose a payment method from the list."
 	}
@@ -437,7 +461,7 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (sp *Support) orOther(name string) string {
-	for _, p := range sp.providers {
+	for _, p := range sp.offered(context.Background()) {
 		if p.Name() != name {
 			return ", or choose " + strings.ToLower(methodLabel(p.Name()))
 		}

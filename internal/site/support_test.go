@@ -271,8 +271,11 @@ func TestBankPledge(t *testing.T) {
 	f := newSupportFixture(t, "")
 	ctx := context.Background()
 	w := f.do(t, "POST", "/support", form(map[string]string{"frequency": "one-time", "amount": "custom", "custom": "12.50", "currency": "eur", "method": "bank"}))
-	if w.Code != http.StatusServiceUnavailable {
-		t.Errorf("without bank details: status %d, want 503", w.Code)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Choose a payment method") {
+		t.Errorf("without bank details: status %d, want 422: bank transfer is not offered", w.Code)
+	}
+	if strings.Contains(f.do(t, "GET", "/support", "").Body.String(), `value="bank"`) {
+		t.Error("bank transfer offered without account details")
 	}
 	if err := f.st.SetSetting(ctx, "bank.details", "Holder: Samizdat e.V.\nIBAN: DE00 1234"); err != nil {
 		t.Fatal(err)
@@ -314,7 +317,13 @@ func TestSupporterSignin(t *testing.T) {
 			t.Errorf("%s: status %d", addr, w.Code)
 		}
 	}
-	if len(f.mail.msgs) != 1 || f.mail.msgs[0].To != email || f.mail.msgs[0].Kind != "signin" {
+	for range 5 { // a flood of requests: at most 3 links in 15 minutes
+		f.do(t, "POST", "/support/signin", form(map[string]string{"email": email}))
+	}
+	if len(f.mail.msgs) != 3 {
+		t.Errorf("%d sign-in mails after 6 requests, want 3", len(f.mail.msgs))
+	}
+	if len(f.mail.msgs) == 0 || f.mail.msgs[0].To != email || f.mail.msgs[0].Kind != "signin" {
 		t.Fatalf("mails = %+v, want one sign-in mail to the supporter", f.mail.msgs)
 	}
 	link := ""

@@ -19,6 +19,7 @@ import (
 const SupporterSessionCookie = "sz_supporter_session"
 
 const (
+	maxSigninLinks = 3 // per supporter per signinTTL
 	signinTTL      = 15 * time.Minute
 	supporterLogin = 30 * 24 * time.Hour
 )
@@ -77,6 +78,15 @@ func (sp *Support) signinSend(w http.ResponseWriter, r *http.Request) error {
 func (sp *Support) sendSignin(r *http.Request, id int64, email string) error {
 	if sp.mail == nil {
 		return errors.New("no mail queue configured")
+	}
+	// At most a few links per quarter hour: the form answers the same
+	// either way, so a flood of requests sends no flood of mail.
+	n, err := sp.db.SupporterTokensSince(r.Context(), id, sp.now().Add(-signinTTL))
+	if err != nil {
+		return err
+	}
+	if n >= maxSigninLinks {
+		return nil
 	}
 	raw, hash, err := account.NewToken()
 	if err != nil {

@@ -96,3 +96,16 @@ func sortReports(rs []revenue.MonthReport) {
 		}
 	}
 }
+
+// SupporterTokensSince counts the sign-in links made for a supporter since
+// a time: the sign-in form uses it so that nobody can flood a supporter's
+// mailbox with links.
+func (s *Store) SupporterTokensSince(ctx context.Context, supporterID int64, since time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM supporter_tokens WHERE supporter_id = ? AND created_at >= ?`),
+		supporterID, since.Unix()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sign-in links: %w", err)
+	}
+	return n, nil
+}

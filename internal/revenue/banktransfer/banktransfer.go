@@ -42,6 +42,13 @@ func (p *Provider) StartCheckout(ctx context.Context, c revenue.Checkout) (reven
 	return revenue.CheckoutResult{Reference: ref, Instructions: details}, nil
 }
 
+// Enabled reports whether readers may choose bank transfer: only once
+// account details are configured.
+func (p *Provider) Enabled(ctx context.Context) bool {
+	d, err := p.Details(ctx)
+	return err == nil && strings.TrimSpace(d) != ""
+}
+
 // ParseWebhook implements revenue.Provider: banks send none.
 func (p *Provider) ParseWebhook(map[string]string, []byte) (revenue.Event, error) {
 	return revenue.Event{}, revenue.ErrNotSupported
