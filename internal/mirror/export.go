@@ -161,6 +161,13 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The caller's files replace the site's pages at the same place (the
+	// live /support needs the server; the copy's does not).
+	extra := map[string]bool{}
+	for _, f := range opt.Extra {
+		extra[filePath(f.Path)] = true
+	}
+	jobs = slices.DeleteFunc(jobs, func(j job) bool { return extra[filePath(j.url)] })
 	w.mu.Lock()
 	w.total += len(jobs) + len(opt.Extra) + 1
 	w.mu.Unlock()
