@@ -111,7 +111,6 @@ type job struct {
 }
 
 var (
-	assetRE = regexp.MustCompile(`/(?:static/[0-9a-f]+|media/[A-Za-z0-9_-]+)/[A-Za-z0-9._-]+`)
 	// pageLinkRE finds links to later pages of a list, which in the copy
 	// are directories: /news/?page=2 becomes /news/page/2/.
 	pageLinkRE = regexp.MustCompile(`href="(/(?:[^"?#]*/)?)\?page=(\d+)"`)
@@ -162,6 +161,13 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The caller's files replace the site's pages at the same place (the
+	// live /support needs the server; the copy's does not).
+	extra := map[string]bool{}
+	for _, f := range opt.Extra {
+		extra[filePath(f.Path)] = true
+	}
+	jobs = slices.DeleteFunc(jobs, func(j job) bool { return extra[filePath(j.url)] })
 	w.mu.Lock()
 	w.total += len(jobs) + len(opt.Extra) + 1
 	w.mu.Unlock()
@@ -472,7 +478,7 @@ func (w *writer) fetch(ctx context.Context, j job) ([]byte, error) {
 	}
 	body := rec.body.Bytes()
 	ctype := rec.h.Get("Content-Type")
-	if strings.HasPrefix(ctype, "text/html") {
+	if strings.HasPrefix(ctype, "text/html") && bytes.Contains(body, []byte("?page=")) {
 		body = pageLinkRE.ReplaceAll(body, []byte(`href="${1}page/${2}/"`))
 	}
 	if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "xml") || strings.Contains(ctype, "json") {
@@ -482,7 +488,7 @@ func (w *writer) fetch(ctx context.Context, j job) ([]byte, error) {
 }
 
 func (w *writer) noteAssets(body []byte) {
-	found := assetRE.FindAll(body, -1)
+	found := findAssets(body)
 	if len(found) == 0 {
 		return
 	}
@@ -509,6 +515,50 @@ func (w *writer) assetJobs() []job {
 	slices.SortFunc(jobs, func(a, b job) int { return strings.Compare(a.url, b.url) })
 	w.total += len(jobs)
 	return jobs
+}
+
+// findAssets returns the /static/DIR/FILE and /media/DIR/FILE paths in
+// body. It scans by hand: a regular expression over every page cost a
+// tenth of the export's time.
+func findAssets(body []byte) [][]byte {
+	var out [][]byte
+	for _, prefix := range [][]byte{[]byte("/static/"), []byte("/media/")} {
+		rest := body
+		for {
+			i := bytes.Index(rest, prefix)
+			if i < 0 {
+				break
+			}
+			start := i
+			j := i + len(prefix)
+			dir := segment(rest[j:])
+			if dir > 0 && j+dir < len(rest) && rest[j+dir] == '/' {
+				if file := segment(rest[j+dir+1:]); file > 0 {
+					end := j + dir + 1 + file
+					out = append(out, rest[start:end])
+					rest = rest[end:]
+					continue
+				}
+			}
+			rest = rest[j:]
+		}
+	}
+	return out
+}
+
+// segment is the length of the path segment at the start of b: letters,
+// digits, '.', '_' and '-'.
+func segment(b []byte) int {
+	n := 0
+	for n < len(b) {
+		c := b[n]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' {
+			n++
+			continue
+		}
+		break
+	}
+	return n
 }
 
 // put stores one file: a hard link to the previous export's copy when

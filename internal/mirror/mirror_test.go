@@ -60,3 +60,21 @@ func TestKey(t *testing.T) {
 		t.Error("a damaged key file was accepted")
 	}
 }
+
+func TestFindAssets(t *testing.T) {
+	body := []byte(`<link href="/static/0a1b/style.css"><img src="/media/k3y_x/960.jpg" srcset="/media/k3y_x/480.jpg 480w, /media/k3y_x/960.jpg 960w">` +
+		`<a href="/static/">no file</a> https://news.example/media/abc/1200.jpg /media/onlydir`)
+	var got []string
+	for _, a := range findAssets(body) {
+		got = append(got, string(a))
+	}
+	want := []string{"/static/0a1b/style.css", "/media/k3y_x/960.jpg", "/media/k3y_x/480.jpg", "/media/k3y_x/960.jpg", "/media/abc/1200.jpg"}
+	if len(got) != len(want) {
+		t.Fatalf("findAssets = %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("findAssets[%d] = %q, want %q", i, got[i], want[i])
+		}
+	}
+}

@@ -41,7 +41,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	server.RemoveDemoTemplate()
+	os.Exit(code)
 }
 
 // node is a `samizdat serve` process.

@@ -66,10 +66,11 @@ func TestCrawlEveryHost(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
+	db, media := DemoCopy(t)
 	const primary, mirrorHost, onionHost = "https://news.example", "mirror.example", "samizdatdemo2345.onion"
 	srv, err := New(ctx, config.Config{
-		DB: filepath.Join(dir, "db"), Media: filepath.Join(dir, "media"), MirrorKey: filepath.Join(dir, "mirror.key"),
-		BaseURL: primary, MirrorHosts: []string{mirrorHost}, OnionHost: onionHost, Demo: true, CacheMB: 16,
+		DB: db, Media: media, MirrorKey: filepath.Join(dir, "mirror.key"), DataKeyFile: filepath.Join(dir, "data.key"),
+		BaseURL: primary, MirrorHosts: []string{mirrorHost}, OnionHost: onionHost, CacheMB: 16,
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("server.New with demo content: %v", err)

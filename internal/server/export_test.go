@@ -36,8 +36,9 @@ type exportSite struct {
 func newExportSite(t *testing.T) exportSite {
 	t.Helper()
 	dir := t.TempDir()
-	s := exportSite{dir: dir, db: filepath.Join(dir, "site.db"), media: filepath.Join(dir, "media"), key: filepath.Join(dir, "mirror.key")}
-	srv := s.open(t, true)
+	db, media := server.DemoCopy(t)
+	s := exportSite{dir: dir, db: db, media: media, key: filepath.Join(dir, "mirror.key")}
+	srv := s.open(t, false)
 	if err := srv.Store.SetSetting(context.Background(), "bank.details", "IBAN LT12 1000 0111 0100 1000\nBIC TESTLT21"); err != nil {
 		t.Fatal(err)
 	}
