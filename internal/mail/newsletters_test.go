@@ -78,3 +78,27 @@ func TestConfirmationLink(t *testing.T) {
 		})
 	}
 }
+
+// Asking again for the same address sends no new confirmation at once:
+// the form cannot be used to flood someone's inbox.
+func TestSubscribeResendsAfterAWhile(t *testing.T) {
+	ctx := context.Background()
+	node, _ := engines[0].open(t)
+	st := node()
+	now := time.Now()
+	for _, tc := range []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, true},
+		{time.Minute, false},
+		{store.ResendAfter - time.Second, false},
+		{store.ResendAfter + time.Second, true},
+		{store.ResendAfter + 2*time.Second, false},
+	} {
+		need, err := st.Subscribe(ctx, "a@example.org", []string{"daily"}, "h", now.Add(tc.at))
+		if err != nil || need != tc.want {
+			t.Errorf("Subscribe at +%s: need confirmation %v, %v; want %v", tc.at, need, err, tc.want)
+		}
+	}
+}
