@@ -170,22 +170,65 @@ func TestOutboxKeepsMailWhileSMTPIsDown(t *testing.T) {
 }
 
 func TestOutboxGivesUpAfterMaxAttempts(t *testing.T) {
-	ctx := context.Background()
-	node, _ := engines[0].open(t)
-	st := node()
-	pit := testpeer.NewMailpit(t) // never started
-	c := newClock()
-	w := newWorker(t, st, pit.SMTPURL(), 10, c)
-	w.MaxAttempts = 3
-	if err := st.EnqueueMail(ctx, msgs(1, "Doomed")...); err != nil {
-		t.Fatal(err)
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			node, _ := e.open(t)
+			st := node()
+			pit := testpeer.NewMailpit(t) // never started
+			c := newClock()
+			w := newWorker(t, st, pit.SMTPURL(), 10, c)
+			w.MaxAttempts = 3
+			if err := st.EnqueueMail(ctx, msgs(1, "Doomed")...); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				if s := stats(t, st); s.Pending != 1 {
+					t.Fatalf("before attempt %d: %+v, want it still pending", i+1, s)
+				}
+				w.RunOnce(ctx)
+				c.Add(mail.Backoff(i + 1))
+			}
+			if s := stats(t, st); s.Failed != 1 || s.Pending != 0 {
+				t.Fatalf("after 3 failed attempts: %+v, want 1 given up", s)
+			}
+		})
 	}
-	for i := range 3 {
-		w.RunOnce(ctx)
-		c.Add(mail.Backoff(i + 1))
-	}
-	if s := stats(t, st); s.Failed != 1 || s.Pending != 0 {
-		t.Fatalf("after 3 failed attempts: %+v, want 1 given up", s)
+}
+
+// A node that claimed mail and died: its claim holds until the lease ends,
+// then another node takes the mail; the dead node's late report is ignored.
+func TestOutboxLeaseExpires(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			node, _ := e.open(t)
+			a, b := node(), node()
+			if err := a.EnqueueMail(ctx, msgs(1, "Leased")...); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			first, err := a.ClaimMail(ctx, now, 2*time.Minute, 10)
+			if err != nil || len(first) != 1 {
+				t.Fatalf("first claim: %d, %v", len(first), err)
+			}
+			if got, _ := b.ClaimMail(ctx, now.Add(time.Minute), 2*time.Minute, 10); len(got) != 0 {
+				t.Fatalf("claimed %d messages under another node's lease", len(got))
+			}
+			second, err := b.ClaimMail(ctx, now.Add(3*time.Minute), 2*time.Minute, 10)
+			if err != nil || len(second) != 1 || second[0].Attempts != 2 || second[0].To != "reader0@example.org" {
+				t.Fatalf("claim after the lease: %+v, %v", second, err)
+			}
+			if ok, err := a.MarkMailSent(ctx, first[0], now.Add(4*time.Minute)); ok || err != nil {
+				t.Fatalf("stale claim marked sent: %v, %v", ok, err)
+			}
+			if ok, err := b.MarkMailSent(ctx, second[0], now.Add(4*time.Minute)); !ok || err != nil {
+				t.Fatalf("current claim not marked sent: %v, %v", ok, err)
+			}
+			if s := stats(t, a); s.Sent != 1 || s.Pending != 0 {
+				t.Fatalf("stats %+v", s)
+			}
+		})
 	}
 }
 

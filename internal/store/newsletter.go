@@ -10,11 +10,17 @@ import (
 	"github.com/samizdat-press/samizdat/internal/mail"
 )
 
+// ResendAfter is how long a pending subscription waits before another
+// request for it sends another confirmation mail.
+const ResendAfter = 15 * time.Minute
+
 // Subscribe records email as pending on each of lists, all under one
 // confirmation (confirmHash: the SHA-256 of the token mailed to it), and
 // reports whether a confirmation mail is needed: false when the address is
-// already confirmed on every list. Lists already confirmed stay as they
-// are; pending ones get the new confirmation, replacing older links.
+// already confirmed on every list, or asked for within ResendAfter. Lists
+// already confirmed stay as they are; pending ones asked for longer ago
+// get the new confirmation, replacing older links. A pending row's
+// created_at is the time of its latest confirmation mail.
 func (s *Store) Subscribe(ctx context.Context, email string, lists []string, confirmHash string, now time.Time) (bool, error) {
 	if s.sealer == nil {
 		return false, errNoSealer
@@ -24,10 +30,10 @@ func (s *Store) Subscribe(ctx context.Context, email string, lists []string, con
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		need = false
 		for _, list := range lists {
-			var id int64
+			var id, requested int64
 			var status string
-			err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, status FROM newsletter_subscribers
-				WHERE list = ? AND email_lookup = ?`), list, lookup).Scan(&id, &status)
+			err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, status, created_at FROM newsletter_subscribers
+				WHERE list = ? AND email_lookup = ?`), list, lookup).Scan(&id, &status, &requested)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO newsletter_subscribers
@@ -36,10 +42,15 @@ func (s *Store) Subscribe(ctx context.Context, email string, lists []string, con
 			case err != nil:
 			case status == mail.StatusConfirmed:
 				continue
+			case status == mail.StatusPending && now.Unix()-requested < int64(ResendAfter/time.Second):
+				// The form must not become a way to flood someone's
+				// inbox: one confirmation per address and list per
+				// ResendAfter.
+				continue
 			default:
 				_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_subscribers
-					SET status = ?, confirm_hash = ?, email = ? WHERE id = ?`),
-					mail.StatusPending, confirmHash, s.sealer.Seal(email), id)
+					SET status = ?, confirm_hash = ?, email = ?, created_at = ? WHERE id = ?`),
+					mail.StatusPending, confirmHash, s.sealer.Seal(email), now.Unix(), id)
 			}
 			if err != nil {
 				return err

@@ -42,7 +42,11 @@ var mailpitBin = struct {
 // mailpit binary, run directly so stopping it stops the server itself.
 func mailpitPath() (string, error) {
 	mailpitBin.once.Do(func() {
-		out, err := exec.Command("go", "tool", "-n", "github.com/axllent/mailpit").Output()
+		// Bounded: a go command that waits on something (a build lock, the
+		// network for a toolchain) must skip the tests, not hang them.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "go", "tool", "-n", "github.com/axllent/mailpit").Output()
 		if err != nil {
 			mailpitBin.err = fmt.Errorf("go tool -n mailpit: %w", err)
 			return
