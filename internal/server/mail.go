@@ -48,8 +48,8 @@ func (srv *Server) RunMail(ctx context.Context) {
 }
 
 // buildNewsletters wires the newsletters to the store, the site's settings
-// and the admin. The mirror list in each newsletter's footer is the base
-// URL alone until mirror and onion hosts are configurable.
+// and the admin. Each newsletter's footer lists the site's addresses
+// (primary, mirrors, onion), which readers need when one is blocked.
 func (srv *Server) buildNewsletters() error {
 	n, err := mail.NewNewsletters(mail.NewslettersConfig{
 		Store:    srv.Store,
@@ -58,7 +58,7 @@ func (srv *Server) buildNewsletters() error {
 		BaseURL:  srv.cfg.BaseURL,
 		SiteName: func() string { return srv.Site.Settings().Name },
 		Lang:     func() string { return srv.Site.Settings().Lang },
-		Mirrors:  func() []string { return []string{srv.cfg.BaseURL + "/"} },
+		Mirrors:  srv.Site.Hosts().MirrorList,
 	})
 	if err != nil {
 		return err

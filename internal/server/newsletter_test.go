@@ -41,7 +41,8 @@ func startNewsNode(t *testing.T, db, smtpURL string) *newsNode {
 	}
 	base := "http://" + ln.Addr().String()
 	srv, err := New(context.Background(), config.Config{DB: db, Media: filepath.Join(t.TempDir(), "media"), BaseURL: base,
-		CacheMB: 8, JobsEvery: time.Hour, SMTPURL: smtpURL, MailFrom: "desk@example.org", MailRate: 100, DataKey: testDataKey},
+		CacheMB: 8, JobsEvery: time.Hour, SMTPURL: smtpURL, MailFrom: "desk@example.org", MailRate: 100, DataKey: testDataKey,
+		MirrorHosts: []string{"mirror.example"}, OnionHost: "samizdatdemo2345.onion"},
 		slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -245,8 +246,10 @@ func TestNewsletterJourney(t *testing.T) {
 		!strings.Contains(m.HTML, "<h2><a href=\""+n.base+a.Path()+"\">Bridge tender annulled</a></h2>") {
 		t.Fatalf("newsletter parts:\nsubject %q\ntext %q\nhtml %q", m.Subject, m.Text, m.HTML)
 	}
-	if !strings.Contains(m.Text, n.base+"/") || !strings.Contains(m.HTML, n.base+"/") {
-		t.Fatal("no mirror list in the footer")
+	for _, addr := range []string{n.base + "/", "mirror.example/", "samizdatdemo2345.onion/"} {
+		if !strings.Contains(m.Text, addr) || !strings.Contains(m.HTML, addr) {
+			t.Fatalf("the footer's list of addresses lacks %s", addr)
+		}
 	}
 	lu := strings.Join(m.Headers["List-Unsubscribe"], "")
 	if post := strings.Join(m.Headers["List-Unsubscribe-Post"], ""); post != "List-Unsubscribe=One-Click" {
