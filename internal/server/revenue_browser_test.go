@@ -227,6 +227,12 @@ func TestBrowserSupportJourney(t *testing.T) {
 	if funding, _ := srv.Store.Funding(ctx, time.Now(), "eur"); funding != 500 {
 		t.Errorf("goal meter's funding = %d, want 500", funding)
 	}
+	// The goal itself (currency "EUR", every funding source) counts it.
+	if g, err := srv.Goal(ctx); err != nil {
+		t.Errorf("goal: %v", err)
+	} else if covered, err := g.Covered(ctx, revenue.MonthStart(time.Now())); err != nil || covered != 500 {
+		t.Errorf("goal covers %d (%v) of this month, want the 500 just given", covered, err)
+	}
 	if conv, _ := srv.Store.Conversions(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour)); len(conv) != 1 || conv[0].Variant != 3 {
 		t.Errorf("conversions = %+v, want one for variant 3", conv)
 	}

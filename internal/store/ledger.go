@@ -453,6 +453,9 @@ func (s *Store) RecurringGift(ctx context.Context, provider, ref string) (revenu
 // the end of the month (or now, for the current month) normalised to a
 // month, plus one-time gifts received in the month, minus refunds and
 // disputes in the month.
+//
+// Currencies compare without regard to case: providers write "eur", the
+// goal is set as "EUR".
 func (s *Store) Funding(ctx context.Context, month time.Time, currency string) (int64, error) {
 	start := revenue.MonthStart(month)
 	end := start.AddDate(0, 1, 0)
@@ -462,13 +465,13 @@ func (s *Store) Funding(ctx context.Context, month time.Time, currency string) (
 	}
 	var recurring, once int64
 	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COALESCE(SUM(CASE WHEN frequency = 'annual' THEN amount / 12 ELSE amount END), 0)
-		FROM subscriptions WHERE currency = ? AND started_at < ? AND (ended_at IS NULL OR ended_at >= ?)`),
+		FROM subscriptions WHERE LOWER(currency) = LOWER(?) AND started_at < ? AND (ended_at IS NULL OR ended_at >= ?)`),
 		currency, end.Unix(), cut.Unix()).Scan(&recurring)
 	if err != nil {
 		return 0, fmt.Errorf("funding: recurring: %w", err)
 	}
 	err = s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
-		WHERE currency = ? AND at >= ? AND at < ? AND (kind <> 'gift' OR frequency = 'one-time')`),
+		WHERE LOWER(currency) = LOWER(?) AND at >= ? AND at < ? AND (kind <> 'gift' OR frequency = 'one-time')`),
 		currency, start.Unix(), end.Unix()).Scan(&once)
 	if err != nil {
 		return 0, fmt.Errorf("funding: gifts: %w", err)

@@ -21,7 +21,7 @@ type manualFunding struct{ s *Store }
 
 func (m manualFunding) Funding(ctx context.Context, month time.Time, currency string) (int64, error) {
 	var n sql.NullInt64
-	err := m.s.read.QueryRowContext(ctx, m.s.dialect.rebind(`SELECT SUM(amount) FROM funding_entries WHERE month = ? AND currency = ?`),
+	err := m.s.read.QueryRowContext(ctx, m.s.dialect.rebind(`SELECT SUM(amount) FROM funding_entries WHERE month = ? AND LOWER(currency) = LOWER(?)`),
 		month.UTC().Format("2006-01"), currency).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("manual funding for %s: %w", month.Format("2006-01"), err)
