@@ -34,6 +34,7 @@ type Reader interface {
 	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
 	ListArticles(ctx context.Context, q store.ListQuery) ([]*content.Article, error)
 	CountArticles(ctx context.Context, q store.ListQuery) (int, error)
+	ArticleLocs(ctx context.Context, offset, limit int) ([]store.ArticleLoc, error)
 	Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error)
 	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
 }

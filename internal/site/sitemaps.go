@@ -92,7 +92,7 @@ type lister interface {
 }
 
 func (s *Site) articleURLs(ctx context.Context, base string, offset, limit int) ([]sitemapURL, error) {
-	list, err := s.db.ListArticles(ctx, store.ListQuery{Limit: limit, Offset: offset, NoBylines: true})
+	list, err := s.db.ArticleLocs(ctx, offset, limit)
 	if err != nil {
 		return nil, err
 	}

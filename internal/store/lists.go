@@ -25,9 +25,11 @@ type ListQuery struct {
 	NoBylines bool // skip loading authors, for sitemaps
 }
 
-// listSQL builds the FROM/WHERE part and its arguments. Each filter reads one
-// partial index ordered by live_at, so a page costs the same on any size of site.
-func (s *Store) listSQL(q ListQuery) (from string, args []any) {
+// pageSQL selects the IDs of one page of a list, newest first, from the
+// partial index the filter uses and nothing else: the articles' rows (and
+// their bodies) are read only for the page itself, not for the rows an
+// OFFSET skips, so page 1,000 costs about what page 1 does.
+func (s *Store) pageSQL(q ListQuery) (sql string, args []any) {
 	now := s.now().Unix()
 	since := int64(0)
 	if !q.Since.IsZero() {
@@ -35,26 +37,23 @@ func (s *Store) listSQL(q ListQuery) (from string, args []any) {
 	}
 	switch {
 	case q.SectionID != 0:
-		return ` FROM articles a JOIN sections s ON s.id = a.section_id
-			WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{q.SectionID, now, since}
+		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
+			WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
+			ORDER BY a.live_at DESC, a.id DESC`, []any{q.SectionID, now, since}
 	case q.TagID != 0:
-		return ` FROM article_tags x JOIN articles a ON a.id = x.article_id JOIN sections s ON s.id = a.section_id
-			WHERE x.tag_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`, []any{q.TagID, now, since}
+		sql, args = `SELECT x.article_id AS id, x.live_at AS live_at FROM article_tags x
+			WHERE x.tag_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?
+			ORDER BY x.live_at DESC, x.article_id DESC`, []any{q.TagID, now, since}
 	case q.AuthorID != 0:
-		return ` FROM article_authors x JOIN articles a ON a.id = x.article_id JOIN sections s ON s.id = a.section_id
-			WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`, []any{q.AuthorID, now, since}
+		sql, args = `SELECT x.article_id AS id, x.live_at AS live_at FROM article_authors x
+			WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?
+			ORDER BY x.live_at DESC, x.article_id DESC`, []any{q.AuthorID, now, since}
+	default:
+		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
+			ORDER BY a.live_at DESC, a.id DESC`, []any{now, since}
 	}
-	return ` FROM articles a JOIN sections s ON s.id = a.section_id
-		WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{now, since}
-}
-
-func orderCol(q ListQuery) string {
-	if q.TagID != 0 || q.AuthorID != 0 {
-		if q.SectionID == 0 {
-			return "x.live_at"
-		}
-	}
-	return "a.live_at"
+	return sql + ` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)
 }
 
 // ListArticles returns live articles, newest first.
@@ -62,14 +61,14 @@ func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Artic
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
-	from, args := s.listSQL(q)
+	page, args := s.pageSQL(q)
 	cols := summaryCols
 	if q.Full {
 		cols = fullCols
 	}
-	args = append(args, q.Limit, q.Offset)
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+cols+from+
-		` ORDER BY `+orderCol(q)+` DESC, a.id DESC LIMIT ? OFFSET ?`), args...)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+cols+` FROM (`+page+`) p
+		JOIN articles a ON a.id = p.id JOIN sections s ON s.id = a.section_id
+		ORDER BY p.live_at DESC, p.id DESC`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}
@@ -102,14 +101,74 @@ func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Artic
 	return list, nil
 }
 
-// CountArticles counts what ListArticles would page through.
+// CountArticles counts what ListArticles would page through. It reads
+// only the index the filter uses: joining the articles themselves (for
+// their section) would read every counted row, bodies and all, which on
+// 100,000 articles took seconds.
 func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
-	from, args := s.listSQL(q)
+	now := s.now().Unix()
+	since := int64(0)
+	if !q.Since.IsZero() {
+		since = q.Since.Unix()
+	}
+	from, args := ` FROM articles a WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{now, since}
+	switch {
+	case q.SectionID != 0:
+		from, args = ` FROM articles a WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`,
+			[]any{q.SectionID, now, since}
+	case q.TagID != 0:
+		from, args = ` FROM article_tags x WHERE x.tag_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`,
+			[]any{q.TagID, now, since}
+	case q.AuthorID != 0:
+		from, args = ` FROM article_authors x WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`,
+			[]any{q.AuthorID, now, since}
+	}
 	var n int
 	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*)`+from), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count articles: %w", err)
 	}
 	return n, nil
+}
+
+// ArticleLoc is where a live article is and when it last changed: what a
+// sitemap lists.
+type ArticleLoc struct {
+	Slug        string
+	PublishedAt time.Time
+	UpdatedAt   time.Time
+}
+
+// Path is the article's public path, as content.Article.Path gives it.
+func (l ArticleLoc) Path() string {
+	a := content.Article{Slug: l.Slug, PublishedAt: l.PublishedAt}
+	return a.Path()
+}
+
+// ArticleLocs pages through live articles, newest first, reading only what
+// a sitemap needs, from the articles_sitemap index alone.
+func (s *Store) ArticleLocs(ctx context.Context, offset, limit int) ([]ArticleLoc, error) {
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT a.slug, a.published_at, a.updated_at FROM articles a
+		WHERE a.live_at IS NOT NULL AND a.live_at <= ? ORDER BY a.live_at DESC, a.id DESC LIMIT ? OFFSET ?`),
+		s.now().Unix(), limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("article locations: %w", err)
+	}
+	defer rows.Close()
+	out := make([]ArticleLoc, 0, limit)
+	for rows.Next() {
+		var l ArticleLoc
+		var published sql.NullInt64
+		var updated int64
+		if err := rows.Scan(&l.Slug, &published, &updated); err != nil {
+			return nil, fmt.Errorf("article locations: %w", err)
+		}
+		l.PublishedAt, l.UpdatedAt = fromUnix(published), time.Unix(updated, 0).UTC()
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("article locations: %w", err)
+	}
+	return out, nil
 }
 
 // Related returns up to n live articles for a "Read more" list: those sharing
