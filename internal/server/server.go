@@ -5,6 +5,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -205,7 +206,14 @@ func (srv *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := srv.Store.Ping(ctx); err != nil {
+	err := srv.Store.Ping(ctx)
+	// Pooled connections die with the database and answer only "bad
+	// connection"; each failed ping drops one, and a new connection says
+	// why (refused, timed out).
+	for i := 0; i < 4 && errors.Is(err, driver.ErrBadConn); i++ {
+		err = srv.Store.Ping(ctx)
+	}
+	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		// The innermost cause ("connection refused") says why without
 		// repeating connection details.
