@@ -38,6 +38,9 @@ func LoadRevenue(ctx context.Context, st RevenueStore, md Markdown, now time.Tim
 		{revenue.SettingGoalTarget, strconv.Itoa(10_000_00)},
 		{revenue.SettingGoalCurrency, "EUR"},
 		{revenue.SettingGoalMode, string(revenue.ShowPercent)},
+		// So the demo's support page offers a way to give without a card
+		// network; the key is the one the payments admin edits.
+		{"bank.details", "Account holder: The Northern Ledger Foundation (demo)\nIBAN: LT00 0000 0000 0000 0000 (not a real account)\nBank: Demo Bank, Vilnius\nReference: the pledge reference shown after you choose an amount"},
 	} {
 		if err := st.SetSetting(ctx, kv[0], kv[1]); err != nil {
 			return false, err
