@@ -119,6 +119,7 @@ func BenchmarkFastPathArticle(b *testing.B) {
 					ctx.Response.Reset()
 					ctx.Request.Header.SetMethod("GET")
 					ctx.Request.SetRequestURI(path)
+					ctx.Request.Header.SetHost("127.0.0.1") // the site's own name: others are refused
 					ctx.Request.Header.Set("Accept-Encoding", "gzip")
 					if cookie != "" {
 						ctx.Request.Header.SetCookie(revenue.PromptCookie, cookie)
