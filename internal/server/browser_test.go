@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -28,6 +27,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/server"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/testpeer"
 )
 
 // browserLog collects the server's log, shown when the test fails.
@@ -46,19 +46,6 @@ func (l *browserLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
-}
-
-// browserChromium finds Chromium or skips the test.
-func browserChromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	t.Skip("chromium not installed: apt-get install chromium")
-	return ""
 }
 
 // browserJPEG writes a generated 1200×800 photo and returns its path.
@@ -115,7 +102,7 @@ var browserSavedRe = regexp.MustCompile(`/admin/articles/(\d+)\?done=Saved$`)
 // browser, and it goes live on the home page; an author cannot publish or
 // open the editor's article.
 func TestBrowserJourney(t *testing.T) {
-	chromium := browserChromium(t)
+	testpeer.NeedChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -190,23 +177,7 @@ func TestBrowserJourney(t *testing.T) {
 
 	// One headless Chromium; each person gets a browser context of their
 	// own (separate cookies).
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	browserCtx := testpeer.Chromium(t, ctx)
 	edCtx, cancelEd := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	defer cancelEd()
 	auCtx, cancelAu := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())

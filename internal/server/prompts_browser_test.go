@@ -2,55 +2,24 @@ package server
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/testpeer"
 )
-
-// promptChromium finds Chromium or skips the test (as browser_test.go does).
-func promptChromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	t.Skip("chromium not installed: apt-get install chromium")
-	return ""
-}
 
 // TestBrowserPromptJourney is the snooze journey in headless Chromium with
 // JavaScript on: "Remind me later" hides the appeal without a reload, the
 // appeal stays away for 7 days and comes back; a supporter never sees it.
 func TestBrowserPromptJourney(t *testing.T) {
-	chromium := promptChromium(t)
+	testpeer.NeedChromium(t)
 	ps := startPromptSite(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	browserCtx := testpeer.Chromium(t, ctx)
 	page := ps.base + ps.article.Path()
 	present := func(ctx context.Context, sel string) bool {
 		t.Helper()

@@ -111,7 +111,7 @@ var signinLinkRe = regexp.MustCompile(`http://\S+/support/signin/\S+`)
 // link from the mail (read from mailpit), sees the gift and opens the
 // portal.
 func TestBrowserSupportJourney(t *testing.T) {
-	chromium := browserChromium(t)
+	testpeer.NeedChromium(t)
 	sm := testpeer.Stripe(t)
 	pit := testpeer.StartMailpit(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -148,26 +148,10 @@ func TestBrowserSupportJourney(t *testing.T) {
 		}
 	})
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
+	browserCtx := testpeer.Chromium(t, ctx,
 		// Only the site is reachable: the provider's pages fail to load,
 		// and the test reads where the browser was sent.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.UserDataDir(filepath.Join(dir, "chromium")),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"))
 	readerCtx, cancelReader := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	defer cancelReader()
 	away := &offsite{}
