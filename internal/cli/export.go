@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +41,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	out := fs.String("out", "", "directory to write the static copy into")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the site, for canonical links, feeds and sitemaps in the copy")
 	force := fs.Bool("force", false, "replace the contents of a non-empty directory that holds no export")
+	fullRender := fs.Bool("full", false, "render every page, even when only some changed since the previous export")
 	workers := fs.Int("workers", 0, "pages rendered at once (default: one per CPU)")
 	if err := config.Parse(fs, &cfg, args, getenv); err != nil {
 		return usageErr(err)
@@ -73,9 +77,14 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		}
 		extra = append(extra, mirror.File{Path: p, Body: b})
 	}
+	fingerprint, err := exportFingerprint(ctx, srv)
+	if err != nil {
+		return err
+	}
 	opt := mirror.Options{
 		Handler: srv.Handler(), BaseURL: cfg.BaseURL, Source: srv.Store, Out: *out, Force: *force,
 		Key: key, Extra: extra, Workers: *workers, PageSize: site.PageSize,
+		Inspect: inspectPage, Fingerprint: fingerprint, Full: *fullRender,
 	}
 	if n, _ := strconv.Atoi(getenv(exportStallEnv)); n > 0 {
 		opt.StallAfter = n
@@ -93,9 +102,55 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Fprintf(stdout, "exported %d files (%d written, %d unchanged, %d removed, %.1f MB) to %s in %.1fs, %.0f files/s\n",
-		res.Files, res.Written, res.Linked, res.Removed, float64(res.Bytes)/1e6, *out, secs, float64(res.Files)/secs)
+	how := "rendered every page"
+	if res.Updated {
+		how = fmt.Sprintf("updated: rendered %d files", res.Rendered)
+	}
+	fmt.Fprintf(stdout, "exported %d files (%d written, %d unchanged, %d removed, %.1f MB) to %s in %.1fs, %.0f files/s; %s\n",
+		res.Files, res.Written, res.Linked, res.Removed, float64(res.Bytes)/1e6, *out, secs, float64(res.Files)/secs, how)
 	return nil
+}
+
+// inspectPage lets the site describe each exported page to the export.
+func inspectPage(ctx context.Context) (context.Context, func() mirror.PageInfo) {
+	info := &site.PageInfo{}
+	return site.WithPageInfo(ctx, info), func() mirror.PageInfo { return mirror.PageInfo(*info) }
+}
+
+// exportFingerprint names everything besides the articles that shapes the
+// exported pages: this program, every setting, the sections, topics and
+// authors, and the site's addresses. An export whose fingerprint differs
+// from the previous one's renders every page again.
+func exportFingerprint(ctx context.Context, srv *server.Server) (string, error) {
+	h := sha256.New()
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			fmt.Fprintf(h, "program %s %d %d\n", exe, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	settings, err := srv.Store.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	secs, err := srv.Store.Sections(ctx)
+	if err != nil {
+		return "", err
+	}
+	tags, err := srv.Store.Tags(ctx)
+	if err != nil {
+		return "", err
+	}
+	authors, err := srv.Store.Authors(ctx)
+	if err != nil {
+		return "", err
+	}
+	enc := json.NewEncoder(h)
+	for _, v := range []any{settings, secs, tags, authors, srv.Site.Settings(), srv.Site.Hosts().MirrorList()} {
+		if err := enc.Encode(v); err != nil {
+			return "", fmt.Errorf("export: fingerprint: %w", err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // progressBar draws on a terminal only; logs and pipes get the summary.

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -65,15 +66,41 @@ type Options struct {
 	StallAfter int
 	OnStall    func()
 	PageSize   int // articles per list page; the site's PageSize
+	// Inspect, when set, gives each page's request a context in which the
+	// site describes the page (PageInfo). The export keeps those
+	// descriptions beside the copy, and the next export re-renders only
+	// the pages that show what changed since.
+	Inspect func(ctx context.Context) (context.Context, func() PageInfo)
+	// Fingerprint names everything besides articles that shapes the
+	// pages: the program, the settings, sections, tags and authors. When
+	// it differs from the previous export's, every page is rendered.
+	Fingerprint string
+	// Full renders every page even when the previous export could be
+	// updated.
+	Full bool
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// PageInfo describes a rendered page; see site.PageInfo, whose fields are
+// the same.
+type PageInfo struct {
+	Deps    []string
+	Self    string
+	Summary string
+	Lists   []string
+	Order   int64
 }
 
 // Result counts what an export did.
 type Result struct {
-	Files   int   // in the export
-	Written int   // new or changed, written
-	Linked  int   // unchanged, kept (hard-linked from the previous export)
-	Removed int   // in the previous export, gone from this one
-	Bytes   int64 // size of all files
+	Files    int   // in the export
+	Written  int   // new or changed, written
+	Linked   int   // unchanged, kept (hard-linked from the previous export)
+	Removed  int   // in the previous export, gone from this one
+	Bytes    int64 // size of all files
+	Rendered int   // pages and files rendered through the site
+	Updated  bool  // only what changed since the previous export was rendered
 }
 
 // Manifest is manifest.json: every file of the export with its size and
@@ -108,6 +135,7 @@ var ErrNotExport = errors.New("is not empty and holds no samizdat export; use --
 type job struct {
 	url      string // path and query, as requested from the site
 	optional bool   // a 404 means "not part of the site" rather than an error
+	always   bool   // rendered by every export: home, feeds and the like
 }
 
 var (
@@ -116,10 +144,12 @@ var (
 	pageLinkRE = regexp.MustCompile(`href="(/(?:[^"?#]*/)?)\?page=(\d+)"`)
 )
 
-// Export writes the public site into opt.Out. It builds the new copy
-// beside the old one, hard-linking files whose content has not changed,
-// and swaps the two directories at the end, so a failed or killed export
-// leaves the previous one whole and being served.
+// Export writes the public site into opt.Out, signed. When the previous
+// export left its page descriptions (see Options.Inspect) and nothing but
+// articles changed since, it renders only the pages that show what
+// changed (update); otherwise every page (full). Either way the new copy
+// is assembled away from the one being served and swapped in at the end,
+// so a failed or killed export leaves the previous one whole and served.
 func Export(ctx context.Context, opt Options) (Result, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -130,22 +160,36 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 	if opt.Create == nil {
 		opt.Create = func(name string) (io.WriteCloser, error) { return os.Create(name) }
 	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	out, err := filepath.Abs(opt.Out)
 	if err != nil {
 		return Result{}, err
 	}
+	if err := recoverSwap(out); err != nil {
+		return Result{}, err
+	}
+	// What a killed export left behind is never served: start afresh.
+	if err := os.RemoveAll(sibling(out, "new")); err != nil {
+		return Result{}, fmt.Errorf("export: remove the unfinished export: %w", err)
+	}
+	if !opt.Full && opt.Inspect != nil {
+		if st := loadState(out, opt); st != nil {
+			return update(ctx, opt, out, st)
+		}
+	}
+	return full(ctx, opt, out)
+}
+
+// full renders every page into a new copy beside the old one, hard-linking
+// files whose content has not changed, and swaps the two directories.
+func full(ctx context.Context, opt Options, out string) (Result, error) {
 	prev, err := previous(out, opt.Force)
 	if err != nil {
 		return Result{}, err
 	}
 	staging := sibling(out, "new")
-	if err := recoverSwap(out); err != nil {
-		return Result{}, err
-	}
-	// What a killed export left behind is never served: start afresh.
-	if err := os.RemoveAll(staging); err != nil {
-		return Result{}, fmt.Errorf("export: remove the unfinished export %s: %w", staging, err)
-	}
 	if err := os.MkdirAll(staging, 0o755); err != nil {
 		return Result{}, fmt.Errorf("export: %w", err)
 	}
@@ -155,53 +199,69 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 			os.RemoveAll(staging)
 		}
 	}()
-
-	w := &writer{opt: opt, out: out, staging: staging, prev: prev, done: map[string]bool{}, ctx: ctx}
-	jobs, err := plan(ctx, opt, w)
+	started := opt.Now()
+	w := newWriter(ctx, opt, out, prev, nil)
+	w.staging = staging
+	jobs, err := w.plan(ctx)
 	if err != nil {
-		return Result{}, err
-	}
-	// The caller's files replace the site's pages at the same place (the
-	// live /support needs the server; the copy's does not).
-	extra := map[string]bool{}
-	for _, f := range opt.Extra {
-		extra[filePath(f.Path)] = true
-	}
-	jobs = slices.DeleteFunc(jobs, func(j job) bool { return extra[filePath(j.url)] })
-	w.mu.Lock()
-	w.total += len(jobs) + len(opt.Extra) + 1
-	w.mu.Unlock()
-	for _, f := range opt.Extra {
-		if err := w.put(f.Path, f.Body); err != nil {
-			return Result{}, err
-		}
-	}
-	if err := w.put(PubKeyPath, PublicKeyText(opt.Key.Public().(ed25519.PublicKey))); err != nil {
 		return Result{}, err
 	}
 	if err := w.run(ctx, jobs); err != nil {
 		return Result{}, err
 	}
 	// The assets the pages use, found while writing them.
-	if err := w.run(ctx, w.assetJobs()); err != nil {
+	if err := w.run(ctx, w.assetJobs(nil)); err != nil {
 		return Result{}, err
 	}
-	if err := w.finish(); err != nil {
+	entries := w.sortedEntries()
+	sig, err := w.finish(staging, entries)
+	if err != nil {
 		return Result{}, err
 	}
+	prevSig, _ := os.ReadFile(filepath.Join(out, sigName))
 	if err := swap(staging, out); err != nil {
 		return Result{}, err
 	}
 	ok = true
-	// staging now holds the previous export; its unchanged files live on
-	// as hard links in the new one.
-	if err := os.RemoveAll(staging); err != nil {
-		return w.res, fmt.Errorf("export: remove the previous export: %w", err)
-	}
+	var removed []string
 	for p := range prev {
 		if !w.done[p] {
-			w.res.Removed++
+			removed = append(removed, p)
 		}
+	}
+	w.res.Removed = len(removed)
+	// staging now holds the previous export, whose unchanged files live
+	// on as hard links in the new one. It becomes the standby copy that
+	// the next export brings up to date and swaps in; without a previous
+	// export, the standby is a hard-linked copy of this one.
+	sb := sibling(out, "standby")
+	if err := os.RemoveAll(sb); err != nil {
+		return w.res, fmt.Errorf("export: remove the old standby copy: %w", err)
+	}
+	if opt.Inspect == nil {
+		if err := os.RemoveAll(staging); err != nil {
+			return w.res, fmt.Errorf("export: remove the previous export: %w", err)
+		}
+		return w.res, nil
+	}
+	st := w.state(entries, started, sig)
+	if len(prev) > 0 && len(prevSig) > 0 {
+		if err := os.Rename(staging, sb); err != nil {
+			return w.res, fmt.Errorf("export: keep the previous export as the standby copy: %w", err)
+		}
+		st.Standby = string(prevSig)
+		st.StandbyDiff = append(w.written, removed...)
+	} else {
+		if err := os.RemoveAll(staging); err != nil {
+			return w.res, fmt.Errorf("export: remove the previous export: %w", err)
+		}
+		if err := linkTree(out, sb); err != nil {
+			return w.res, err
+		}
+		st.Standby = sig
+	}
+	if err := saveState(out, st, false); err != nil {
+		return w.res, err
 	}
 	return w.res, nil
 }
@@ -263,12 +323,14 @@ func readManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-// plan lists every public URL: the fixed pages, every list page of every
+// plan writes the sitemaps, the caller's files and the public key, and
+// lists every other public URL: the fixed pages, every list page of every
 // section, topic and author, and every article. Articles come from the
 // sitemap the site renders (which the export writes anyway), not from
 // paging through the articles table: a list query reads each row whole,
 // bodies included, and paging through 100,000 rows that way costs minutes.
-func plan(ctx context.Context, opt Options, w *writer) ([]job, error) {
+func (w *writer) plan(ctx context.Context) ([]job, error) {
+	opt := w.opt
 	src := opt.Source
 	jobs := []job{{url: "/"}, {url: "/feed.xml"}, {url: "/atom.xml"}, {url: "/feed.json"},
 		{url: "/news-sitemap.xml"}, {url: "/robots.txt"}, {url: "/mirrors"}, {url: "/mirrors.txt"}}
@@ -280,6 +342,9 @@ func plan(ctx context.Context, opt Options, w *writer) ([]job, error) {
 	for _, s := range secs {
 		lists["/"+s.Slug+"/"] = store.ListQuery{SectionID: s.ID}
 		jobs = append(jobs, job{url: "/" + s.Slug + "/feed.xml"})
+	}
+	for i := range jobs {
+		jobs[i].always = true
 	}
 	tags, err := src.Tags(ctx)
 	if err != nil {
@@ -316,63 +381,105 @@ func plan(ctx context.Context, opt Options, w *writer) ([]job, error) {
 			jobs = append(jobs, job{url: u + "?page=" + strconv.Itoa(p)})
 		}
 	}
+	// The caller's files replace the site's pages at the same place (the
+	// live /support needs the server; the copy's does not).
+	extra := map[string]bool{}
+	for _, f := range opt.Extra {
+		extra[filePath(f.Path)] = true
+	}
+	jobs = slices.DeleteFunc(jobs, func(j job) bool { return extra[filePath(j.url)] })
+	w.mu.Lock()
+	w.total += len(opt.Extra) + 1
+	w.mu.Unlock()
+	for _, f := range opt.Extra {
+		if err := w.put(f.Path, f.Body); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.put(PubKeyPath, PublicKeyText(opt.Key.Public().(ed25519.PublicKey))); err != nil {
+		return nil, err
+	}
 	return jobs, nil
 }
 
-var locRE = regexp.MustCompile(`<loc>([^<]+)</loc>`)
+// sitemapURLRE finds a sitemap's addresses with their dates of change.
+var sitemapURLRE = regexp.MustCompile(`<loc>([^<]+)</loc>\s*(?:<lastmod>([^<]+)</lastmod>)?`)
 
 // sitemap writes /sitemap.xml and, for a large site, its parts, and returns
-// the paths they list.
+// the paths they list. It notes each one's date of change, by which an
+// update tells the articles edited since the previous export.
 func (w *writer) sitemap(ctx context.Context) ([]string, error) {
-	body, err := w.fetch(ctx, job{url: "/sitemap.xml"})
+	body, err := w.render(ctx, job{url: "/sitemap.xml"})
 	if err != nil {
-		return nil, err
-	}
-	if err := w.put("/sitemap.xml", body); err != nil {
 		return nil, err
 	}
 	docs := [][]byte{body}
 	if bytes.Contains(body, []byte("<sitemapindex")) {
 		docs = nil
-		for _, m := range locRE.FindAllSubmatch(body, -1) {
+		var parts []string
+		for _, m := range sitemapURLRE.FindAllSubmatch(body, -1) {
 			p, ok := strings.CutPrefix(string(m[1]), w.opt.BaseURL)
 			if !ok {
 				return nil, fmt.Errorf("export: sitemap part %s is not under %s", m[1], w.opt.BaseURL)
 			}
-			part, err := w.fetch(ctx, job{url: p})
-			if err != nil {
-				return nil, err
-			}
-			if err := w.put(p, part); err != nil {
-				return nil, err
-			}
-			docs = append(docs, part)
+			parts = append(parts, p)
 		}
+		// The parts of a large site take a while each: render them at once.
+		bodies := make([][]byte, len(parts))
+		var wg sync.WaitGroup
+		errs := make([]error, len(parts))
+		for i, p := range parts {
+			wg.Go(func() { bodies[i], errs[i] = w.render(ctx, job{url: p}) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		docs = bodies
 	}
 	var urls []string
 	for _, d := range docs {
-		for _, m := range locRE.FindAllSubmatch(d, -1) {
+		for _, m := range sitemapURLRE.FindAllSubmatch(d, -1) {
 			if p, ok := strings.CutPrefix(string(m[1]), w.opt.BaseURL); ok {
 				urls = append(urls, p)
+				if len(m[2]) > 0 {
+					w.lastmod[p] = string(m[2])
+				}
 			}
 		}
 	}
 	return urls, nil
 }
 
-// writer renders jobs into the staging directory.
+// writer renders jobs: into the staging directory of a full export, or
+// into the pending directory of an update.
 type writer struct {
-	opt           Options
-	out, staging  string
-	prev          map[string]Entry
+	opt     Options
+	out     string
+	staging string // full: the new copy, built beside out
+	pending string // update: changed files, numbered, until they are moved into the standby copy
+	prev    map[string]Entry
+	ctx     context.Context
+
 	mu            sync.Mutex
 	done          map[string]bool // file paths written
 	entries       []Entry
+	written       []string          // paths whose content is new
+	pendingFiles  map[string]string // update: path -> its file in pending
 	assets        map[string]bool
+	lastmod       map[string]string // article path -> date of change, from the sitemap
+	pages         map[string]*statePage
+	keys          *interner
 	res           Result
 	count, total  int
 	stallNotified bool
-	ctx           context.Context
+	seq           atomic.Int64 // names pending files
+}
+
+func newWriter(ctx context.Context, opt Options, out string, prev map[string]Entry, keys []string) *writer {
+	return &writer{opt: opt, out: out, prev: prev, ctx: ctx, done: map[string]bool{},
+		pendingFiles: map[string]string{}, assets: map[string]bool{}, lastmod: map[string]string{},
+		pages: map[string]*statePage{}, keys: newInterner(keys)}
 }
 
 // filePath maps a URL to the file a static server answers it from:
@@ -396,13 +503,16 @@ func filePath(u string) string {
 func (w *writer) run(ctx context.Context, jobs []job) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	w.mu.Lock()
+	w.total += len(jobs)
+	w.mu.Unlock()
 	ch := make(chan job)
 	errc := make(chan error, w.opt.Workers)
 	var wg sync.WaitGroup
 	for range w.opt.Workers {
 		wg.Go(func() {
 			for j := range ch {
-				if err := w.render(ctx, j); err != nil {
+				if _, err := w.render(ctx, j); err != nil {
 					errc <- err
 					cancel()
 					return
@@ -449,17 +559,24 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-func (w *writer) render(ctx context.Context, j job) error {
-	body, err := w.fetch(ctx, j)
-	if err != nil || body == nil {
-		return err
+// render renders one URL through the site and stores the result,
+// returning the body (nil for an optional URL the site does not have).
+func (w *writer) render(ctx context.Context, j job) ([]byte, error) {
+	get := func() PageInfo { return PageInfo{} }
+	rctx := ctx
+	if w.opt.Inspect != nil {
+		rctx, get = w.opt.Inspect(ctx)
 	}
-	return w.put(j.url, body)
+	body, err := w.fetch(rctx, j)
+	if err != nil || body == nil {
+		return nil, err
+	}
+	w.record(j.url, get(), body)
+	return body, w.put(j.url, body)
 }
 
-// fetch renders one URL through the site, rewrites list-page links and
-// notes the assets the response uses; nil for an optional URL the site
-// does not have.
+// fetch renders one URL through the site and rewrites list-page links;
+// nil for an optional URL the site does not have.
 func (w *writer) fetch(ctx context.Context, j job) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.opt.BaseURL+j.url, nil)
 	if err != nil {
@@ -481,34 +598,51 @@ func (w *writer) fetch(ctx context.Context, j job) ([]byte, error) {
 	if strings.HasPrefix(ctype, "text/html") && bytes.Contains(body, []byte("?page=")) {
 		body = pageLinkRE.ReplaceAll(body, []byte(`href="${1}page/${2}/"`))
 	}
-	if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "xml") || strings.Contains(ctype, "json") {
-		w.noteAssets(body)
-	}
 	return body, nil
 }
 
-func (w *writer) noteAssets(body []byte) {
-	found := findAssets(body)
-	if len(found) == 0 {
-		return
+// record keeps what the next export needs to know of a page: what it
+// shows, and the assets it uses.
+func (w *writer) record(u string, info PageInfo, body []byte) {
+	var found [][]byte
+	if !strings.HasPrefix(u, "/static/") && !strings.HasPrefix(u, "/media/") {
+		found = findAssets(body)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.assets == nil {
-		w.assets = map[string]bool{}
-	}
 	for _, a := range found {
-		if !w.assets[string(a)] {
-			w.assets[string(a)] = true
-		}
+		w.assets[string(a)] = true
 	}
+	if w.opt.Inspect == nil || strings.HasPrefix(u, "/static/") || strings.HasPrefix(u, "/media/") {
+		return
+	}
+	p := &statePage{URL: u, Self: -1, Summary: info.Summary, Order: info.Order, LastMod: w.lastmod[u]}
+	p.Deps = w.keys.all(info.Deps)
+	p.Lists = w.keys.all(info.Lists)
+	if info.Self != "" {
+		p.Self = int32(w.keys.id(info.Self))
+	}
+	if len(found) > 0 {
+		as := make([]string, len(found))
+		for i, a := range found {
+			as[i] = string(a)
+		}
+		slices.Sort(as)
+		p.Assets = w.keys.all(slices.Compact(as))
+	}
+	w.pages[u] = p
 }
 
-func (w *writer) assetJobs() []job {
+// assetJobs lists the assets the rendered pages use, less those keep
+// says are there already.
+func (w *writer) assetJobs(keep func(path string) bool) []job {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	jobs := make([]job, 0, len(w.assets))
 	for a := range w.assets {
+		if keep != nil && keep(a) {
+			continue
+		}
 		// Optional: an address in an article's text may look like one.
 		jobs = append(jobs, job{url: a, optional: true})
 	}
@@ -561,25 +695,38 @@ func segment(b []byte) int {
 	return n
 }
 
-// put stores one file: a hard link to the previous export's copy when
-// the content is the same, else a new file.
+// put stores one file. A full export hard-links the previous export's
+// copy when the content is the same, else writes a new file; an update
+// writes only new content, into the pending directory.
 func (w *writer) put(u string, body []byte) error {
 	rel := filePath(u)
 	sum := sha256.Sum256(body)
 	e := Entry{Path: rel, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}
-	dst := filepath.Join(w.staging, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("export %s: %w", rel, err)
-	}
-	linked := false
-	if old, ok := w.prev[rel]; ok && old == e {
-		if err := os.Link(filepath.Join(w.out, filepath.FromSlash(rel)), dst); err == nil {
-			linked = true
-		}
-	}
-	if !linked {
-		if err := w.write(dst, body); err != nil {
+	old, had := w.prev[rel]
+	same := had && old == e
+	linked, pending := false, ""
+	switch {
+	case w.pending != "" && same:
+		linked = true
+	case w.pending != "":
+		pending = filepath.Join(w.pending, strconv.FormatInt(w.seq.Add(1), 10))
+		if err := w.write(pending, body); err != nil {
 			return fmt.Errorf("export %s: %w", rel, err)
+		}
+	default:
+		dst := filepath.Join(w.staging, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("export %s: %w", rel, err)
+		}
+		if same {
+			if err := os.Link(filepath.Join(w.out, filepath.FromSlash(rel)), dst); err == nil {
+				linked = true
+			}
+		}
+		if !linked {
+			if err := w.write(dst, body); err != nil {
+				return fmt.Errorf("export %s: %w", rel, err)
+			}
 		}
 	}
 	w.mu.Lock()
@@ -590,11 +737,16 @@ func (w *writer) put(u string, body []byte) error {
 	w.done[rel] = true
 	w.entries = append(w.entries, e)
 	w.res.Files++
+	w.res.Rendered++
 	w.res.Bytes += e.Size
 	if linked {
 		w.res.Linked++
 	} else {
 		w.res.Written++
+		w.written = append(w.written, rel)
+		if pending != "" {
+			w.pendingFiles[rel] = pending
+		}
 	}
 	w.count++
 	if w.opt.Progress != nil {
@@ -625,23 +777,29 @@ func (w *writer) write(dst string, body []byte) error {
 	return f.Close()
 }
 
-// finish writes the manifest, sorted so the same site gives the same
-// manifest, and its signature.
-func (w *writer) finish() error {
+// sortedEntries are the files written, sorted so that the same site gives
+// the same manifest.
+func (w *writer) sortedEntries() []Entry {
 	slices.SortFunc(w.entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	return w.entries
+}
+
+// finish writes the manifest of entries and its signature into dir, and
+// returns the signature file's text.
+func (w *writer) finish(dir string, entries []Entry) (string, error) {
 	m := Manifest{Generator: generator, Version: 1, BaseURL: w.opt.BaseURL,
-		Created: time.Now().UTC().Format(time.RFC3339), Files: w.entries}
+		Created: w.opt.Now().UTC().Format(time.RFC3339), Files: entries}
 	b, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
-		return fmt.Errorf("export: manifest: %w", err)
+		return "", fmt.Errorf("export: manifest: %w", err)
 	}
 	b = append(b, '\n')
-	if err := w.write(filepath.Join(w.staging, manifestName), b); err != nil {
-		return fmt.Errorf("export: write %s: %w", manifestName, err)
+	if err := w.write(filepath.Join(dir, manifestName), b); err != nil {
+		return "", fmt.Errorf("export: write %s: %w", manifestName, err)
 	}
 	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(w.opt.Key, b)) + "\n"
-	if err := w.write(filepath.Join(w.staging, sigName), []byte(sig)); err != nil {
-		return fmt.Errorf("export: write %s: %w", sigName, err)
+	if err := w.write(filepath.Join(dir, sigName), []byte(sig)); err != nil {
+		return "", fmt.Errorf("export: write %s: %w", sigName, err)
 	}
-	return nil
+	return sig, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -305,27 +306,7 @@ func TestExport(t *testing.T) {
 		manifest, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
 		// A real export process, killed with SIGKILL once it has written
 		// part of the new copy.
-		args := []string{"export", "--out", out, "--base-url", "https://other.example", "--db", s.db, "--media", s.media,
-			"--mirror-key", s.key, "--data-key-file", filepath.Join(s.dir, "data.key")}
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "SAMIZDAT_TEST_EXEC="+strings.Join(args, "\x1f"), "SAMIZDAT_EXPORT_TEST_STALL_AFTER=40")
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var log bytes.Buffer
-		buf := make([]byte, 4096)
-		for !strings.Contains(log.String(), "export stalled") {
-			n, err := stderr.Read(buf)
-			log.Write(buf[:n])
-			if err != nil {
-				t.Fatalf("the export ended before it could be killed: %v\n%s", err, log.String())
-			}
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		cmd.Wait()
+		killExportMidway(t, s, out, 40, "--base-url", "https://other.example")
 		if now, _ := os.ReadFile(filepath.Join(out, "manifest.json")); !bytes.Equal(now, manifest) {
 			t.Error("the killed export changed the served manifest")
 		}
@@ -410,3 +391,31 @@ func (failingFile) Write([]byte) (int, error) {
 	return 0, &os.PathError{Op: "write", Path: "file", Err: syscall.ENOSPC}
 }
 func (failingFile) Close() error { return nil }
+
+// killExportMidway runs a real export process into out and kills it with
+// SIGKILL once it has written stallAfter files.
+func killExportMidway(t *testing.T, s exportSite, out string, stallAfter int, args ...string) {
+	t.Helper()
+	args = append([]string{"export", "--out", out, "--db", s.db, "--media", s.media,
+		"--mirror-key", s.key, "--data-key-file", filepath.Join(s.dir, "data.key")}, args...)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SAMIZDAT_TEST_EXEC="+strings.Join(args, "\x1f"),
+		"SAMIZDAT_EXPORT_TEST_STALL_AFTER="+strconv.Itoa(stallAfter))
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(log.String(), "export stalled") {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("the export ended before it could be killed: %v\n%s", err, log.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+}

@@ -83,6 +83,11 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	for _, t := range a.Tags {
 		deps = append(deps, depTag(t.ID))
 	}
+	if info := pageInfoFrom(r.Context()); info != nil {
+		if err := s.describeArticle(info, a); err != nil {
+			return nil, err
+		}
+	}
 	return s.renderPage("article", data, articleDeps(deps, related))
 }
 

@@ -208,12 +208,19 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 				r = r.WithContext(context.WithValue(r.Context(), readerKey{}, rs))
 			}
 		}
-		e := s.cache.get(key)
+		info := pageInfoFrom(r.Context())
+		var e *entry
+		if info == nil {
+			e = s.cache.get(key)
+		}
 		if e == nil {
 			p, err := render(r)
 			if err == nil && withPrompts {
 				p.deps = append(p.deps, depPrompts)
 				p.shown = *rs.shown
+			}
+			if err == nil && info != nil {
+				info.Deps = p.deps
 			}
 			var rd *redirect
 			if errors.As(err, &rd) {

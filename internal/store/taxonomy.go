@@ -177,6 +177,27 @@ func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 	return v, nil
 }
 
+// Settings returns every site setting, by key.
+func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
+	if err != nil {
+		return nil, fmt.Errorf("list settings: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("list settings: %w", err)
+		}
+		out[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list settings: %w", err)
+	}
+	return out, nil
+}
+
 // SetSetting stores a site setting.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -52,3 +52,17 @@ func (s *Set) Render(page string, data any) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// RenderTemplate executes the template name, such as a partial, as page
+// defines it.
+func (s *Set) RenderTemplate(page, name string, data any) ([]byte, error) {
+	t := s.pages[page]
+	if t == nil {
+		return nil, fmt.Errorf("no template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("render %s of %s: %w", name, page, err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,226 @@
+package mirror
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// state is what an export leaves beside the copy for the next one: what
+// every page shows, and which files the standby copy may lack. It is kept
+// outside the copy, so mirrors never publish it.
+type state struct {
+	Format      int
+	Fingerprint string
+	BaseURL     string
+	PageSize    int
+	Started     int64  // Unix seconds when the export began
+	Finished    int64  // and when it had rendered everything
+	Live        string // manifest.sig of the copy this describes
+	Standby     string // manifest.sig of the standby copy
+	// StandbyDiff are the paths at which the standby copy may differ from
+	// the live one: what the last export changed or removed.
+	StandbyDiff []string
+	Keys        []string // dependency keys and asset paths, by number
+	Pages       []statePage
+	Files       []Entry // the live copy's manifest entries
+}
+
+// statePage is one rendered page: what it shows, by key numbers.
+type statePage struct {
+	URL     string
+	Deps    []uint32
+	Assets  []uint32
+	Self    int32 // an article's own key; -1 on other pages
+	Summary string
+	Lists   []uint32
+	Order   int64
+	LastMod string // from the sitemap; articles only
+}
+
+const stateFormat = 1
+
+// editedDuring reports whether an article's date of change falls while
+// the export st describes was rendering: pages showing it may have been
+// rendered before the edit and its own page after.
+func (st *state) editedDuring(lastmod string) bool {
+	t, err := time.Parse(time.RFC3339, lastmod)
+	return err != nil || (t.Unix() >= st.Started && t.Unix() <= st.Finished)
+}
+
+// changed reports whether the article p describes may have changed since
+// an export that began at started: its sitemap date differs, or it is so
+// close to that export that an edit in the same second would not show.
+func (p *statePage) changed(lastmod string, started int64) bool {
+	if p.Self < 0 {
+		return false
+	}
+	if lastmod != p.LastMod {
+		return true
+	}
+	t, err := time.Parse(time.RFC3339, lastmod)
+	return err != nil || t.Unix() >= started
+}
+
+// interner numbers strings.
+type interner struct {
+	ids  map[string]uint32
+	list []string
+}
+
+func newInterner(keys []string) *interner {
+	in := &interner{ids: make(map[string]uint32, len(keys)), list: keys}
+	for i, k := range keys {
+		in.ids[k] = uint32(i)
+	}
+	return in
+}
+
+// id numbers k; the caller holds the writer's lock.
+func (in *interner) id(k string) uint32 {
+	if n, ok := in.ids[k]; ok {
+		return n
+	}
+	n := uint32(len(in.list))
+	in.list = append(in.list, k)
+	in.ids[k] = n
+	return n
+}
+
+func (in *interner) all(keys []string) []uint32 {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make([]uint32, len(keys))
+	for i, k := range keys {
+		out[i] = in.id(k)
+	}
+	return out
+}
+
+func statePath(out string) string { return sibling(out, "state") }
+
+// state describes the copy the writer made.
+func (w *writer) state(entries []Entry, started time.Time, sig string) *state {
+	st := &state{Format: stateFormat, Fingerprint: w.opt.Fingerprint, BaseURL: w.opt.BaseURL,
+		PageSize: w.opt.PageSize, Started: started.Unix(), Finished: w.opt.Now().Unix(),
+		Live: sig, Keys: w.keys.list, Files: entries}
+	st.Pages = make([]statePage, 0, len(w.pages))
+	for _, p := range w.pages {
+		st.Pages = append(st.Pages, *p)
+	}
+	return st
+}
+
+// saveState writes st beside out. With next, it writes it under a second
+// name, for an update to rename once its copy is swapped in.
+func saveState(out string, st *state, next bool) error {
+	name := statePath(out)
+	if next {
+		name += "-next"
+	}
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("export: save the page descriptions: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = gob.NewEncoder(bw).Encode(st)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("export: save the page descriptions: %w", err)
+	}
+	return nil
+}
+
+// loadState returns the previous export's state when an update can start
+// from it: it describes the copy being served, with the same settings,
+// and the standby copy is the one it names. Anything else means a full
+// export.
+func loadState(out string, opt Options) *state {
+	live, err := os.ReadFile(filepath.Join(out, sigName))
+	if err != nil {
+		return nil
+	}
+	standby, err := os.ReadFile(filepath.Join(sibling(out, "standby"), sigName))
+	if err != nil {
+		return nil
+	}
+	// An update killed after its swap left its state under the second
+	// name: it describes the copy being served.
+	for _, name := range []string{statePath(out), statePath(out) + "-next"} {
+		st, err := readState(name)
+		if err != nil {
+			continue
+		}
+		if st.Format == stateFormat && st.Fingerprint == opt.Fingerprint && st.BaseURL == opt.BaseURL &&
+			st.PageSize == opt.PageSize && st.Live == string(live) && st.Standby == string(standby) {
+			return st
+		}
+	}
+	return nil
+}
+
+func readState(name string) (*state, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var st state
+	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// linkTree makes dst a copy of src in which every file is a hard link.
+func linkTree(src, dst string) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.Mkdir(to, 0o755)
+		}
+		return os.Link(p, to)
+	})
+	if err != nil {
+		os.RemoveAll(dst)
+		return fmt.Errorf("export: make the standby copy: %w", err)
+	}
+	return nil
+}
+
+// removeFile removes dst and the directories it leaves empty, up to root.
+func removeFile(root, dst string) error {
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for dir := filepath.Dir(dst); strings.HasPrefix(dir, root+string(filepath.Separator)); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break // not empty
+		}
+	}
+	return nil
+}
