@@ -85,6 +85,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		Handler: srv.Handler(), BaseURL: cfg.BaseURL, Source: srv.Store, Out: *out, Force: *force,
 		Key: key, Extra: extra, Workers: *workers, PageSize: site.PageSize,
 		Inspect: inspectPage, Fingerprint: fingerprint, Full: *fullRender,
+		CardStart: site.CardStart, CardEnd: site.CardEnd,
 	}
 	if n, _ := strconv.Atoi(getenv(exportStallEnv)); n > 0 {
 		opt.StallAfter = n
@@ -104,7 +105,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	secs := time.Since(start).Seconds()
 	how := "rendered every page"
 	if res.Updated {
-		how = fmt.Sprintf("updated: rendered %d files", res.Rendered)
+		how = fmt.Sprintf("updated: rendered %d files, %d of them by putting an edited article's card in place", res.Rendered, res.Patched)
 	}
 	fmt.Fprintf(stdout, "exported %d files (%d written, %d unchanged, %d removed, %.1f MB) to %s in %.1fs, %.0f files/s; %s\n",
 		res.Files, res.Written, res.Linked, res.Removed, float64(res.Bytes)/1e6, *out, secs, float64(res.Files)/secs, how)

@@ -1,9 +1,14 @@
 package mirror
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -76,5 +81,67 @@ func TestFindAssets(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("findAssets[%d] = %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+func TestScanSitemap(t *testing.T) {
+	doc := []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.example/</loc></url><url><loc>https://x.example/2026/10/03/a</loc><lastmod>2026-10-03T09:00:00Z</lastmod></url>
+<url>
+  <loc>https://x.example/b</loc>
+  <lastmod>2026-10-04T09:00:00Z</lastmod>
+</url></urlset>`)
+	var got []string
+	scanSitemap(doc, func(loc, mod []byte) { got = append(got, string(loc)+" "+string(mod)) })
+	want := []string{"https://x.example/ ", "https://x.example/2026/10/03/a 2026-10-03T09:00:00Z", "https://x.example/b 2026-10-04T09:00:00Z"}
+	if !slices.Equal(got, want) {
+		t.Errorf("scanSitemap = %q, want %q", got, want)
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	st := &state{Format: stateFormat, Fingerprint: "f", BaseURL: "https://x.example", PageSize: 20,
+		Started: 100, Finished: 160, Live: "sig\n", Standby: "old\n", StandbyDiff: []string{"a/index.html"},
+		Keys: []string{"all", "a:1", "/media/k/960.jpg"},
+		Pages: []statePage{{URL: "/2026/10/03/a", Deps: []uint32{0, 1}, Assets: []uint32{2}, Self: 1, Summary: "s",
+			Lists: []uint32{0}, Order: -5, LastMod: "2026-10-03T09:00:00Z"}, {URL: "/", Self: -1}},
+		Files: []stateFile{{Entry: Entry{Path: "index.html", Size: 12, SHA256: "ab"}, Page: 0, Asset: -1}, {Entry: Entry{Path: "media/k/960.jpg", Size: 1, SHA256: "cd"}, Page: -1, Asset: 2}}}
+	var buf bytes.Buffer
+	if err := encodeState(bufio.NewWriter(&buf), st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeState(bufio.NewReader(bytes.NewReader(buf.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, st) {
+		t.Errorf("decoded state\n%+v\nwant\n%+v", got, st)
+	}
+	// A cut or corrupted file is refused, never half-read.
+	for _, n := range []int{10, buf.Len() / 2, buf.Len() - 1} {
+		if _, err := decodeState(bufio.NewReader(bytes.NewReader(buf.Bytes()[:n]))); err == nil {
+			t.Errorf("a state cut at %d bytes was accepted", n)
+		}
+	}
+	bad := bytes.Clone(buf.Bytes())
+	bad[len(stateMagic)+40] = 0x7f
+	if got, err := decodeState(bufio.NewReader(bytes.NewReader(bad))); err == nil && reflect.DeepEqual(got, st) {
+		t.Error("a corrupted state decoded as the original")
+	}
+}
+
+func TestEncodeManifest(t *testing.T) {
+	m := Manifest{Generator: generator, Version: 1, BaseURL: "https://x.example", Created: "2026-11-29T10:00:00Z",
+		Files: []Entry{{Path: "index.html", Size: 10, SHA256: "00ff"}, {Path: "tag/\"odd\"/<café>\n", Size: 0, SHA256: "ab"}}}
+	b, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Manifest
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("the manifest is not JSON: %v\n%s", err, b)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Errorf("manifest read back as %+v, want %+v", got, m)
 	}
 }

@@ -2,12 +2,14 @@ package mirror
 
 import (
 	"bufio"
-	"encoding/gob"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,7 +31,14 @@ type state struct {
 	StandbyDiff []string
 	Keys        []string // dependency keys and asset paths, by number
 	Pages       []statePage
-	Files       []Entry // the live copy's manifest entries
+	Files       []stateFile // the live copy's manifest entries, by path
+}
+
+// stateFile is a manifest entry and what put it there.
+type stateFile struct {
+	Entry
+	Page  int32 // the page rendered into it, by index in Pages; -1 for none
+	Asset int32 // for an asset, its path's key number; -1 for others
 }
 
 // statePage is one rendered page: what it shows, by key numbers.
@@ -54,18 +63,12 @@ func (st *state) editedDuring(lastmod string) bool {
 	return err != nil || (t.Unix() >= st.Started && t.Unix() <= st.Finished)
 }
 
-// changed reports whether the article p describes may have changed since
-// an export that began at started: its sitemap date differs, or it is so
-// close to that export that an edit in the same second would not show.
-func (p *statePage) changed(lastmod string, started int64) bool {
-	if p.Self < 0 {
-		return false
-	}
-	if lastmod != p.LastMod {
-		return true
-	}
-	t, err := time.Parse(time.RFC3339, lastmod)
-	return err != nil || t.Unix() >= started
+// changed reports whether the article p describes may have changed
+// since an export that began at since (in the sitemap's format, in which
+// later times sort after earlier ones): its date of change moved, or is
+// so close to that export that an edit in the same second would not show.
+func (p *statePage) changed(lastmod, since string) bool {
+	return p.Self >= 0 && (lastmod != p.LastMod || p.LastMod >= since)
 }
 
 // interner numbers strings.
@@ -106,15 +109,36 @@ func (in *interner) all(keys []string) []uint32 {
 
 func statePath(out string) string { return sibling(out, "state") }
 
-// state describes the copy the writer made.
-func (w *writer) state(entries []Entry, started time.Time, sig string) *state {
+// state describes the copy the writer made: kept are the previous
+// export's pages that were not rendered again, and keptFiles their files
+// and the assets kept, with the page numbers of that export; entries are
+// the files written or rendered now.
+func (w *writer) state(started time.Time, sig string, kept []statePage, keptFiles []stateFile, entries []Entry) *state {
 	st := &state{Format: stateFormat, Fingerprint: w.opt.Fingerprint, BaseURL: w.opt.BaseURL,
-		PageSize: w.opt.PageSize, Started: started.Unix(), Finished: w.opt.Now().Unix(),
-		Live: sig, Keys: w.keys.list, Files: entries}
-	st.Pages = make([]statePage, 0, len(w.pages))
-	for _, p := range w.pages {
+		PageSize: w.opt.PageSize, Started: started.Unix(), Finished: w.opt.Now().Unix(), Live: sig}
+	st.Pages = make([]statePage, 0, len(kept)+len(w.pages))
+	for _, p := range kept {
+		st.Pages = append(st.Pages, p)
+	}
+	byURL := make(map[string]int32, len(w.pages))
+	for u, p := range w.pages {
+		byURL[u] = int32(len(st.Pages))
 		st.Pages = append(st.Pages, *p)
 	}
+	files := make([]stateFile, 0, len(keptFiles)+len(entries))
+	files = append(files, keptFiles...)
+	for _, e := range entries {
+		f := stateFile{Entry: e, Page: -1, Asset: -1}
+		if i, ok := byURL[w.urlOf[e.Path]]; ok {
+			f.Page = i
+		} else if strings.HasPrefix(e.Path, "static/") || strings.HasPrefix(e.Path, "media/") {
+			f.Asset = int32(w.keys.id("/" + e.Path))
+		}
+		files = append(files, f)
+	}
+	slices.SortFunc(files, func(a, b stateFile) int { return strings.Compare(a.Path, b.Path) })
+	st.Files = files
+	st.Keys = w.keys.list
 	return st
 }
 
@@ -130,11 +154,7 @@ func saveState(out string, st *state, next bool) error {
 	if err != nil {
 		return fmt.Errorf("export: save the page descriptions: %w", err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = gob.NewEncoder(bw).Encode(st)
-	if err == nil {
-		err = bw.Flush()
-	}
+	err = encodeState(bufio.NewWriterSize(f, 1<<20), st)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -182,11 +202,7 @@ func readState(name string) (*state, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var st state
-	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20)).Decode(&st); err != nil {
-		return nil, err
-	}
-	return &st, nil
+	return decodeState(bufio.NewReaderSize(f, 1<<20))
 }
 
 // linkTree makes dst a copy of src in which every file is a hard link.
@@ -223,4 +239,10 @@ func removeFile(root, dst string) error {
 		}
 	}
 	return nil
+}
+
+// cardSum identifies an article's card.
+func cardSum(card []byte) string {
+	sum := sha256.Sum256(card)
+	return hex.EncodeToString(sum[:16])
 }

@@ -1,21 +1,27 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 )
 
 // update brings the export up to date by rendering only what changed
 // since the previous one:
 //
-//  1. the sitemaps, the fixed pages (home, feeds) and any page that is
-//     new, and every article whose date of change moved;
-//  2. then every page that shows one of those articles, when what it shows
-//     of it (the card) changed; and every page of the lists an article
-//     entered, left or moved in, when it did.
+//  1. the sitemaps, the fixed pages (home, feeds), any new page, and every
+//     article whose date of change moved;
+//  2. then the pages that show one of those articles: when only its card
+//     changed, the new card is put in place of the old one in each; when
+//     it entered, left or moved in a list (or was edited while the
+//     previous export ran), every page of those lists is rendered again.
 //
 // Changed files go to a pending directory. The standby copy (the export
 // before the previous one, sharing unchanged files with it by hard link)
@@ -24,10 +30,6 @@ import (
 // served copy as it was.
 func update(ctx context.Context, opt Options, out string, st *state) (Result, error) {
 	started := opt.Now()
-	prev := make(map[string]Entry, len(st.Files))
-	for _, e := range st.Files {
-		prev[e.Path] = e
-	}
 	pending := sibling(out, "pending")
 	if err := os.RemoveAll(pending); err != nil {
 		return Result{}, fmt.Errorf("export: %w", err)
@@ -37,84 +39,141 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 	}
 	defer os.RemoveAll(pending)
 
-	w := newWriter(ctx, opt, out, prev, st.Keys)
+	w := newWriter(ctx, opt, out, nil, st.Keys)
+	w.prevFiles = st.Files
 	w.pending = pending
+	w.cards = map[string][]byte{}
+	w.newCards = map[string][]byte{}
 	w.res.Updated = true
-	jobs, err := w.plan(ctx)
+	base, err := w.plan(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	old := make(map[string]*statePage, len(st.Pages))
+	oldIdx := make(map[string]int32, len(st.Pages))
 	for i := range st.Pages {
-		old[st.Pages[i].URL] = &st.Pages[i]
+		oldIdx[st.Pages[i].URL] = int32(i)
 	}
-	inPlan := make(map[string]bool, len(jobs))
-	for _, j := range jobs {
-		inPlan[j.url] = true
-	}
+	seen := make([]bool, len(st.Pages))
+	rendered := map[string]bool{}
 
+	since := time.Unix(st.Started, 0).UTC().Format(time.RFC3339)
 	var first []job
-	for _, j := range jobs {
-		p := old[j.url]
-		if j.always || p == nil || p.changed(w.lastmod[j.url], st.Started) {
+	for _, j := range base {
+		i, ok := oldIdx[j.url]
+		if ok {
+			seen[i] = true
+		}
+		if j.always || !ok || st.Pages[i].changed(w.lastmod[j.url], since) {
 			first = append(first, j)
 		}
 	}
 	if err := w.run(ctx, first); err != nil {
 		return Result{}, err
 	}
+	for _, j := range first {
+		rendered[j.url] = true
+	}
 
-	// What the changed articles touch, by key. The writer's key table
-	// extends the previous export's with the keys new pages brought.
-	st.Keys = w.keys.list
-	dirty := map[string]bool{}
-	keyOf := func(n uint32) string { return st.Keys[n] }
-	touch := func(p *statePage) {
+	// What the changed articles touch, by key: dirty keys call for pages
+	// to be rendered again, card keys for the new card to replace the old.
+	dirty, card := map[string]bool{}, map[string]bool{}
+	structural := false
+	touch := func(p *statePage, keys []string) {
+		structural = true
 		if p.Self >= 0 {
-			dirty[keyOf(uint32(p.Self))] = true
+			dirty[keys[p.Self]] = true
 		}
 		for _, k := range p.Lists {
-			dirty[keyOf(k)] = true
+			dirty[keys[k]] = true
 		}
 	}
-	for u, p := range old {
-		if !inPlan[u] {
-			touch(p) // gone: unpublished, deleted or moved
+	for i := range st.Pages {
+		if p := &st.Pages[i]; !seen[i] && p.Self >= 0 {
+			touch(p, st.Keys) // gone: unpublished, deleted or moved
 		}
 	}
-	w.mu.Lock()
+	keys := w.keys.list // the previous export's keys and those new pages brought
 	for _, j := range first {
 		n := w.pages[j.url]
 		if n == nil || n.Self < 0 {
 			continue
 		}
-		p := old[j.url]
-		if p == nil {
-			touch(n)
+		i, ok := oldIdx[j.url]
+		if !ok {
+			touch(n, keys)
 			continue
 		}
-		if n.Summary != p.Summary {
-			dirty[keyOf(uint32(p.Self))] = true
-		}
-		if st.editedDuring(n.LastMod) || n.Order != p.Order || !slices.Equal(names(w.keys.list, n.Lists), names(st.Keys, p.Lists)) {
-			touch(p)
-			touch(n)
+		p := &st.Pages[i]
+		switch {
+		case st.editedDuring(n.LastMod) || n.Order != p.Order || !slices.Equal(names(keys, n.Lists), names(st.Keys, p.Lists)):
+			touch(p, st.Keys)
+			touch(n, keys)
+		case n.Summary != p.Summary:
+			card[st.Keys[p.Self]] = true
+			w.newCards[p.Summary] = w.cards[j.url]
 		}
 	}
-	w.mu.Unlock()
 
-	rendered := make(map[string]bool, len(first))
-	for _, j := range first {
-		rendered[j.url] = true
+	// The later pages of each list: as they were, unless an article
+	// entered, left or moved in one.
+	var later []job
+	if structural {
+		if later, err = w.listPages(ctx); err != nil {
+			return Result{}, err
+		}
+	} else {
+		for i := range st.Pages {
+			u := st.Pages[i].URL
+			if root, _, ok := strings.Cut(u, "?page="); ok && w.hasList(root) {
+				later = append(later, job{url: u})
+			}
+		}
+	}
+	for _, j := range later {
+		if i, ok := oldIdx[j.url]; ok {
+			seen[i] = true
+		}
+	}
+
+	hasFile := make([]bool, len(st.Pages))
+	for _, f := range st.Files {
+		if f.Page >= 0 {
+			hasFile[f.Page] = true
+		}
+	}
+	const clean, patch, render = 0, 1, 2
+	level := make([]uint8, len(st.Keys))
+	if len(dirty)+len(card) > 0 {
+		for i, k := range st.Keys {
+			switch {
+			case dirty[k]:
+				level[i] = render
+			case card[k] && opt.CardStart != "":
+				level[i] = patch
+			case card[k]:
+				level[i] = render
+			}
+		}
 	}
 	var second []job
-	for _, j := range jobs {
+	for _, j := range slices.Concat(base, later) {
 		if rendered[j.url] {
 			continue
 		}
-		p := old[j.url]
-		if _, kept := prev[filePath(j.url)]; !kept || p == nil || showsAny(p, st.Keys, dirty) {
+		i, ok := oldIdx[j.url]
+		if !ok || !hasFile[i] {
 			second = append(second, j)
+			continue
+		}
+		need := uint8(clean)
+		for _, d := range st.Pages[i].Deps {
+			need = max(need, level[d])
+		}
+		switch need {
+		case render:
+			second = append(second, j)
+		case patch:
+			second = append(second, job{url: j.url, patch: &st.Pages[i]})
 		}
 	}
 	if err := w.run(ctx, second); err != nil {
@@ -124,69 +183,78 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 		rendered[j.url] = true
 	}
 
-	// Assets: those of the pages kept, plus those the new pages use that
-	// the copy lacks.
-	w.mu.Lock()
-	for _, j := range jobs {
-		if p := old[j.url]; p != nil && !rendered[j.url] {
-			for _, a := range p.Assets {
-				w.assets[st.Keys[a]] = true
-			}
-		}
-	}
-	w.mu.Unlock()
-	if err := w.run(ctx, w.assetJobs(func(a string) bool { _, ok := prev[filePath(a)]; return ok })); err != nil {
+	// Assets: those the rendered pages use that the copy lacks.
+	if err := w.run(ctx, w.assetJobs(func(a string) bool { _, ok := w.previous(filePath(a)); return ok })); err != nil {
 		return Result{}, err
 	}
 
-	// The new manifest: what was rendered, and the previous entries of
-	// the pages and assets kept.
-	files := make(map[string]Entry, len(prev))
-	for _, e := range w.entries {
-		files[e.Path] = e
-	}
-	keep := func(path string) {
-		if _, ok := files[path]; !ok {
-			if e, ok := prev[path]; ok {
-				files[path] = e
-				w.res.Files++
-				w.res.Linked++
-				w.res.Bytes += e.Size
+	// The new copy: the previous export's files that are kept, and what
+	// was rendered.
+	referenced := make([]bool, len(w.keys.list))
+	var kept []statePage
+	for i := range st.Pages {
+		p := &st.Pages[i]
+		if seen[i] && !rendered[p.URL] {
+			kept = append(kept, *p)
+			for _, a := range p.Assets {
+				referenced[a] = true
 			}
 		}
 	}
-	for _, j := range jobs {
-		if !rendered[j.url] {
-			keep(filePath(j.url))
-			w.pages[j.url] = old[j.url]
+	renum := make([]int32, len(st.Pages))
+	n := int32(0)
+	for i := range st.Pages {
+		renum[i] = -1
+		if seen[i] && !rendered[st.Pages[i].URL] {
+			renum[i] = n
+			n++
 		}
 	}
-	for a := range w.assets {
-		keep(filePath(a))
+	for _, p := range w.pages {
+		for _, a := range p.Assets {
+			referenced[a] = true
+		}
 	}
+	written := make(map[string]bool, len(w.entries))
+	for _, e := range w.entries {
+		written[e.Path] = true
+	}
+	var keptFiles []stateFile
 	var removed []string
-	for p := range prev {
-		if _, ok := files[p]; !ok {
-			removed = append(removed, p)
+	for _, f := range st.Files {
+		if written[f.Path] {
+			continue
 		}
+		switch {
+		case f.Page >= 0 && renum[f.Page] >= 0:
+			f.Page = renum[f.Page]
+			keptFiles = append(keptFiles, f)
+		case f.Asset >= 0 && referenced[f.Asset]:
+			keptFiles = append(keptFiles, f)
+		default:
+			removed = append(removed, f.Path)
+		}
+	}
+	for _, f := range keptFiles {
+		w.res.Files++
+		w.res.Linked++
+		w.res.Bytes += f.Size
 	}
 	w.res.Removed = len(removed)
-	entries := make([]Entry, 0, len(files))
-	for _, e := range files {
-		entries = append(entries, e)
+	sig := ""
+	next := w.state(started, sig, kept, keptFiles, w.entries)
+	entries := make([]Entry, len(next.Files))
+	for i, f := range next.Files {
+		entries[i] = f.Entry
 	}
-	w.entries = entries
-	entries = w.sortedEntries()
 
 	sb := sibling(out, "standby")
-	if err := w.bringUp(sb, st.StandbyDiff, files, removed); err != nil {
+	if err := w.bringUp(sb, st.StandbyDiff, entries, removed); err != nil {
 		return w.res, err
 	}
-	sig, err := w.finish(sb, entries)
-	if err != nil {
+	if next.Live, err = w.finish(sb, entries); err != nil {
 		return w.res, err
 	}
-	next := w.state(entries, started, sig)
 	next.Standby = st.Live
 	next.StandbyDiff = append(slices.Clip(w.written), removed...)
 	if err := saveState(out, next, true); err != nil {
@@ -210,22 +278,58 @@ func names(keys []string, ids []uint32) []string {
 	return out
 }
 
-// showsAny reports whether p depends on any dirty key.
-func showsAny(p *statePage, keys []string, dirty map[string]bool) bool {
-	for _, d := range p.Deps {
-		if dirty[keys[d]] {
-			return true
-		}
+// patchCards makes the page p describes from the previous export's file
+// by putting each changed article's new card in place of its old one.
+// It returns nil when it cannot be sure the result is what rendering the
+// page would give: the file is not the one the manifest lists, or holds
+// no card that changed.
+func (w *writer) patchCards(u string) []byte {
+	rel := filePath(u)
+	e, ok := w.previous(rel)
+	if !ok {
+		return nil
 	}
-	return false
+	old, err := os.ReadFile(filepath.Join(w.out, filepath.FromSlash(rel)))
+	if err != nil || int64(len(old)) != e.Size {
+		return nil
+	}
+	if sum := sha256.Sum256(old); hex.EncodeToString(sum[:]) != e.SHA256 {
+		return nil
+	}
+	start, end := []byte(w.opt.CardStart), []byte(w.opt.CardEnd)
+	out := make([]byte, 0, len(old)+1024)
+	rest, replaced := old, 0
+	for {
+		i := bytes.Index(rest, start)
+		if i < 0 {
+			break
+		}
+		j := bytes.Index(rest[i:], end)
+		if j < 0 {
+			break
+		}
+		block := rest[i : i+j+len(end)]
+		out = append(out, rest[:i]...)
+		if nc, ok := w.newCards[cardSum(block)]; ok {
+			out = append(out, nc...)
+			replaced++
+		} else {
+			out = append(out, block...)
+		}
+		rest = rest[i+j+len(end):]
+	}
+	if replaced == 0 {
+		return nil
+	}
+	return append(out, rest...)
 }
 
-// bringUp makes the standby copy hold files: at every path where it may
+// bringUp makes the standby copy hold entries: at every path where it may
 // differ from the live copy (what the previous export changed) or where
 // this export changes the live copy, it takes the new file from pending,
 // a hard link to the live copy's, or nothing. Its manifest goes first, so
 // that a standby copy left half-done is never taken for a finished one.
-func (w *writer) bringUp(sb string, mayDiffer []string, files map[string]Entry, removed []string) error {
+func (w *writer) bringUp(sb string, mayDiffer []string, entries []Entry, removed []string) error {
 	for _, name := range []string{sigName, manifestName} {
 		if err := os.Remove(filepath.Join(sb, name)); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("export: standby copy: %w", err)
@@ -239,7 +343,7 @@ func (w *writer) bringUp(sb string, mayDiffer []string, files map[string]Entry, 
 			continue
 		}
 		dst := filepath.Join(sb, filepath.FromSlash(rel))
-		if _, ok := files[rel]; !ok {
+		if _, ok := slices.BinarySearchFunc(entries, rel, func(e Entry, p string) int { return strings.Compare(e.Path, p) }); !ok {
 			if err := removeFile(sb, dst); err != nil {
 				return fmt.Errorf("export: standby copy: %w", err)
 			}

@@ -17,11 +17,11 @@ import (
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
-var exportSummaryRE = regexp.MustCompile(`exported (\d+) files \((\d+) written.*; (updated: rendered (\d+) files|rendered every page)`)
+var exportSummaryRE = regexp.MustCompile(`exported (\d+) files \((\d+) written.*; (updated: rendered (\d+) files, (\d+) of them|rendered every page)`)
 
 type exportSummary struct {
-	files, written, rendered int
-	updated                  bool
+	files, written, rendered, patched int
+	updated                           bool
 }
 
 func parseExportSummary(t *testing.T, stdout string) exportSummary {
@@ -34,6 +34,7 @@ func parseExportSummary(t *testing.T, stdout string) exportSummary {
 	s.files, _ = strconv.Atoi(m[1])
 	s.written, _ = strconv.Atoi(m[2])
 	s.rendered, _ = strconv.Atoi(m[4])
+	s.patched, _ = strconv.Atoi(m[5])
 	return s
 }
 
@@ -149,8 +150,9 @@ func TestExportUpdate(t *testing.T) {
 	t.Run("a new headline", func(t *testing.T) {
 		waitPastExport()
 		edit(t, mid.Slug, func(a *content.Article) { a.Headline = "Revised: " + a.Headline })
-		if got := sameAsFull(t); !got.updated {
-			t.Errorf("after a headline edit: %+v, want an update", got)
+		// The pages listing the article get its new card put in place.
+		if got := sameAsFull(t); !got.updated || got.patched == 0 {
+			t.Errorf("after a headline edit: %+v, want an update that patches the pages listing it", got)
 		}
 	})
 	t.Run("moved to another topic", func(t *testing.T) {

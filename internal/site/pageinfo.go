@@ -2,8 +2,6 @@ package site
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 )
@@ -18,9 +16,11 @@ type PageInfo struct {
 	//
 	// Self is the key other pages carry when they show the article.
 	Self string
-	// Summary identifies what those other pages show of the article (its
-	// card): an edit that leaves it alone changes only the article's page.
-	Summary string
+	// Card is what other pages show of the article, byte for byte as they
+	// embed it, between CardStart and CardEnd. An edit that leaves it alone
+	// changes only the article's own page; one that changes it may be
+	// carried to those pages by putting the new card in place of the old.
+	Card []byte
 	// Lists are the keys of the lists the article is in (every list of
 	// its section, tags and authors, and the home page and feeds), and
 	// Order its place in them: when either changes, every page of those
@@ -28,6 +28,13 @@ type PageInfo struct {
 	Lists []string
 	Order int64
 }
+
+// CardStart and CardEnd delimit an article's card (the "card" template)
+// in the pages that list it.
+const (
+	CardStart = `<article class="card"`
+	CardEnd   = `</article>`
+)
 
 type pageInfoKey struct{}
 
@@ -48,9 +55,8 @@ func (s *Site) describeArticle(info *PageInfo, a *content.Article) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(card)
 	info.Self = depArticle(a.ID)
-	info.Summary = hex.EncodeToString(sum[:16])
+	info.Card = card
 	info.Lists = []string{depAll, depSection(a.Section.ID)}
 	for _, t := range a.Tags {
 		info.Lists = append(info.Lists, depTag(t.ID))

@@ -1,0 +1,231 @@
+package mirror
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// The state is written in a small binary format of its own: an update
+// reads and writes it whole, and at 100,000 articles a reflective
+// encoding cost a quarter of an update's time.
+
+const stateMagic = "samizdat export state 3\n"
+
+type stateEncoder struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (e *stateEncoder) uint(v uint64) {
+	e.buf = binary.AppendUvarint(e.buf[:0], v)
+	e.w.Write(e.buf)
+}
+
+func (e *stateEncoder) int(v int64) {
+	e.buf = binary.AppendVarint(e.buf[:0], v)
+	e.w.Write(e.buf)
+}
+
+func (e *stateEncoder) str(s string) {
+	e.uint(uint64(len(s)))
+	e.w.WriteString(s)
+}
+
+func (e *stateEncoder) strs(list []string) {
+	e.uint(uint64(len(list)))
+	for _, s := range list {
+		e.str(s)
+	}
+}
+
+func (e *stateEncoder) ids(list []uint32) {
+	e.uint(uint64(len(list)))
+	for _, v := range list {
+		e.uint(uint64(v))
+	}
+}
+
+func encodeState(w *bufio.Writer, st *state) error {
+	e := &stateEncoder{w: w}
+	w.WriteString(stateMagic)
+	e.uint(uint64(st.Format))
+	e.str(st.Fingerprint)
+	e.str(st.BaseURL)
+	e.uint(uint64(st.PageSize))
+	e.int(st.Started)
+	e.int(st.Finished)
+	e.str(st.Live)
+	e.str(st.Standby)
+	e.strs(st.StandbyDiff)
+	e.strs(st.Keys)
+	e.uint(uint64(len(st.Pages)))
+	for i := range st.Pages {
+		p := &st.Pages[i]
+		e.str(p.URL)
+		e.ids(p.Deps)
+		e.ids(p.Assets)
+		e.int(int64(p.Self))
+		e.str(p.Summary)
+		e.ids(p.Lists)
+		e.int(p.Order)
+		e.str(p.LastMod)
+	}
+	e.uint(uint64(len(st.Files)))
+	for _, f := range st.Files {
+		e.str(f.Path)
+		e.int(f.Size)
+		e.str(f.SHA256)
+		e.int(int64(f.Page))
+		e.int(int64(f.Asset))
+	}
+	return w.Flush()
+}
+
+type stateDecoder struct {
+	r   *bufio.Reader
+	err error
+}
+
+func (d *stateDecoder) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(d.r)
+	d.err = err
+	return v
+}
+
+func (d *stateDecoder) int() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, err := binary.ReadVarint(d.r)
+	d.err = err
+	return v
+}
+
+// count reads a length, refusing one larger than the file could hold.
+func (d *stateDecoder) count() int {
+	n := d.uint()
+	if n > math.MaxInt32 {
+		d.err = errors.New("state: a length out of range")
+		return 0
+	}
+	return int(n)
+}
+
+func (d *stateDecoder) str() string {
+	n := d.count()
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	b := make([]byte, n)
+	_, d.err = io.ReadFull(d.r, b)
+	return string(b)
+}
+
+func (d *stateDecoder) strs() []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(n, 1<<20))
+	for range n {
+		if d.err != nil {
+			return nil
+		}
+		out = append(out, d.str())
+	}
+	return out
+}
+
+func (d *stateDecoder) ids() []uint32 {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]uint32, 0, min(n, 1<<16))
+	for range n {
+		v := d.uint()
+		if d.err != nil {
+			return nil
+		}
+		if v > math.MaxUint32 {
+			d.err = errors.New("state: a key number out of range")
+			return nil
+		}
+		out = append(out, uint32(v))
+	}
+	return out
+}
+
+func decodeState(r *bufio.Reader) (*state, error) {
+	magic := make([]byte, len(stateMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != stateMagic {
+		return nil, errors.New("state: not a samizdat export state")
+	}
+	d := &stateDecoder{r: r}
+	st := &state{}
+	st.Format = int(d.uint())
+	st.Fingerprint = d.str()
+	st.BaseURL = d.str()
+	st.PageSize = int(d.uint())
+	st.Started = d.int()
+	st.Finished = d.int()
+	st.Live = d.str()
+	st.Standby = d.str()
+	st.StandbyDiff = d.strs()
+	st.Keys = d.strs()
+	n := d.count()
+	st.Pages = make([]statePage, 0, min(n, 1<<20))
+	for range n {
+		if d.err != nil {
+			break
+		}
+		var p statePage
+		p.URL = d.str()
+		p.Deps = d.ids()
+		p.Assets = d.ids()
+		p.Self = int32(d.int())
+		p.Summary = d.str()
+		p.Lists = d.ids()
+		p.Order = d.int()
+		p.LastMod = d.str()
+		st.Pages = append(st.Pages, p)
+	}
+	n = d.count()
+	st.Files = make([]stateFile, 0, min(n, 1<<20))
+	for range n {
+		if d.err != nil {
+			break
+		}
+		f := stateFile{Entry: Entry{Path: d.str(), Size: d.int(), SHA256: d.str()}}
+		f.Page, f.Asset = int32(d.int()), int32(d.int())
+		if int(f.Page) >= len(st.Pages) || f.Page < -1 || int(f.Asset) >= len(st.Keys) || f.Asset < -1 {
+			d.err = errors.New("a file's page or key out of range")
+		}
+		st.Files = append(st.Files, f)
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("state: %w", d.err)
+	}
+	// Every key number must name a key, and the page's own key too.
+	for i := range st.Pages {
+		p := &st.Pages[i]
+		if int(p.Self) >= len(st.Keys) || p.Self < -1 {
+			return nil, errors.New("state: a key number out of range")
+		}
+		for _, list := range [][]uint32{p.Deps, p.Assets, p.Lists} {
+			for _, k := range list {
+				if int(k) >= len(st.Keys) {
+					return nil, errors.New("state: a key number out of range")
+				}
+			}
+		}
+	}
+	return st, nil
+}
