@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"os"
 	"path"
@@ -36,6 +37,10 @@ type Source interface {
 	Tags(ctx context.Context) ([]content.Tag, error)
 	CountArticles(ctx context.Context, q store.ListQuery) (int, error)
 	ListArticles(ctx context.Context, q store.ListQuery) ([]*content.Article, error)
+	// RevisionsSince returns the number of the newest saved revision of
+	// any article and, for each article saved after revision after, the
+	// number of its first revision since.
+	RevisionsSince(ctx context.Context, after int64) (last int64, first map[int64]int64, err error)
 }
 
 // File is a file the caller adds to the export as it is, such as the
@@ -90,11 +95,12 @@ type Options struct {
 // PageInfo describes a rendered page; see site.PageInfo, whose fields are
 // the same.
 type PageInfo struct {
-	Deps  []string
-	Self  string
-	Card  []byte
-	Lists []string
-	Order int64
+	Deps    []string
+	Self    string
+	Article int64
+	Card    []byte
+	Lists   []string
+	Order   int64
 }
 
 // Result counts what an export did.
@@ -208,7 +214,10 @@ func full(ctx context.Context, opt Options, out string) (Result, error) {
 			os.RemoveAll(staging)
 		}
 	}()
-	started := opt.Now()
+	rev0, _, err := opt.Source.RevisionsSince(ctx, math.MaxInt64)
+	if err != nil {
+		return Result{}, fmt.Errorf("export: %w", err)
+	}
 	w := newWriter(ctx, opt, out, prev, nil)
 	w.staging = staging
 	jobs, err := w.plan(ctx)
@@ -231,6 +240,10 @@ func full(ctx context.Context, opt Options, out string) (Result, error) {
 	sig, err := w.finish(staging, entries)
 	if err != nil {
 		return Result{}, err
+	}
+	rev1, _, err := opt.Source.RevisionsSince(ctx, math.MaxInt64)
+	if err != nil {
+		return Result{}, fmt.Errorf("export: %w", err)
 	}
 	prevSig, _ := os.ReadFile(filepath.Join(out, sigName))
 	if err := swap(staging, out); err != nil {
@@ -258,7 +271,7 @@ func full(ctx context.Context, opt Options, out string) (Result, error) {
 		}
 		return w.res, nil
 	}
-	st := w.state(started, sig, nil, nil, entries)
+	st := w.state(rev0, rev1, sig, nil, nil, entries)
 	if len(prev) > 0 && len(prevSig) > 0 {
 		if err := os.Rename(staging, sb); err != nil {
 			return w.res, fmt.Errorf("export: keep the previous export as the standby copy: %w", err)
@@ -705,7 +718,7 @@ func (w *writer) record(u string, info PageInfo, body []byte) {
 	if w.opt.Inspect == nil || strings.HasPrefix(u, "/static/") || strings.HasPrefix(u, "/media/") {
 		return
 	}
-	p := &statePage{URL: u, Self: -1, Order: info.Order, LastMod: w.lastmod[u]}
+	p := &statePage{URL: u, Self: -1, Article: info.Article, Order: info.Order, LastMod: w.lastmod[u]}
 	if info.Card != nil {
 		p.Summary = cardSum(info.Card)
 		if w.cards != nil {

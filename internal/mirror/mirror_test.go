@@ -101,9 +101,9 @@ func TestScanSitemap(t *testing.T) {
 
 func TestStateRoundTrip(t *testing.T) {
 	st := &state{Format: stateFormat, Fingerprint: "f", BaseURL: "https://x.example", PageSize: 20,
-		Started: 100, Finished: 160, Live: "sig\n", Standby: "old\n", StandbyDiff: []string{"a/index.html"},
+		Rev0: 100, Rev1: 160, Live: "sig\n", Standby: "old\n", StandbyDiff: []string{"a/index.html"},
 		Keys: []string{"all", "a:1", "/media/k/960.jpg"},
-		Pages: []statePage{{URL: "/2026/10/03/a", Deps: []uint32{0, 1}, Assets: []uint32{2}, Self: 1, Summary: "s",
+		Pages: []statePage{{URL: "/2026/10/03/a", Deps: []uint32{0, 1}, Assets: []uint32{2}, Self: 1, Article: 7, Summary: "s",
 			Lists: []uint32{0}, Order: -5, LastMod: "2026-10-03T09:00:00Z"}, {URL: "/", Self: -1}},
 		Files: []stateFile{{Entry: Entry{Path: "index.html", Size: 12, SHA256: "ab"}, Page: 0, Asset: -1}, {Entry: Entry{Path: "media/k/960.jpg", Size: 1, SHA256: "cd"}, Page: -1, Asset: 2}}}
 	var buf bytes.Buffer

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // state is what an export leaves beside the copy for the next one: what
@@ -22,8 +21,10 @@ type state struct {
 	Fingerprint string
 	BaseURL     string
 	PageSize    int
-	Started     int64  // Unix seconds when the export began
-	Finished    int64  // and when it had rendered everything
+	// Rev0 and Rev1 are the newest article revision when the export began
+	// and when it had rendered every page: an article saved in between
+	// may show in some pages as it was and in others as it became.
+	Rev0, Rev1 int64
 	Live        string // manifest.sig of the copy this describes
 	Standby     string // manifest.sig of the standby copy
 	// StandbyDiff are the paths at which the standby copy may differ from
@@ -47,6 +48,7 @@ type statePage struct {
 	Deps    []uint32
 	Assets  []uint32
 	Self    int32 // an article's own key; -1 on other pages
+	Article int64 // and its number
 	Summary string
 	Lists   []uint32
 	Order   int64
@@ -55,20 +57,16 @@ type statePage struct {
 
 const stateFormat = 1
 
-// editedDuring reports whether an article's date of change falls while
-// the export st describes was rendering: pages showing it may have been
-// rendered before the edit and its own page after.
-func (st *state) editedDuring(lastmod string) bool {
-	t, err := time.Parse(time.RFC3339, lastmod)
-	return err != nil || (t.Unix() >= st.Started && t.Unix() <= st.Finished)
-}
-
-// changed reports whether the article p describes may have changed
-// since an export that began at since (in the sitemap's format, in which
-// later times sort after earlier ones): its date of change moved, or is
-// so close to that export that an edit in the same second would not show.
-func (p *statePage) changed(lastmod, since string) bool {
-	return p.Self >= 0 && (lastmod != p.LastMod || p.LastMod >= since)
+// changed reports whether the article p describes changed since the
+// export that described it: its date of change moved in the sitemap, or
+// it was saved since that export began (first: the number of its first
+// revision since, by article).
+func (p *statePage) changed(lastmod string, first map[int64]int64) bool {
+	if p.Self < 0 {
+		return false
+	}
+	_, saved := first[p.Article]
+	return saved || lastmod != p.LastMod
 }
 
 // interner numbers strings.
@@ -113,9 +111,9 @@ func statePath(out string) string { return sibling(out, "state") }
 // export's pages that were not rendered again, and keptFiles their files
 // and the assets kept, with the page numbers of that export; entries are
 // the files written or rendered now.
-func (w *writer) state(started time.Time, sig string, kept []statePage, keptFiles []stateFile, entries []Entry) *state {
+func (w *writer) state(rev0, rev1 int64, sig string, kept []statePage, keptFiles []stateFile, entries []Entry) *state {
 	st := &state{Format: stateFormat, Fingerprint: w.opt.Fingerprint, BaseURL: w.opt.BaseURL,
-		PageSize: w.opt.PageSize, Started: started.Unix(), Finished: w.opt.Now().Unix(), Live: sig}
+		PageSize: w.opt.PageSize, Rev0: rev0, Rev1: rev1, Live: sig}
 	st.Pages = make([]statePage, 0, len(kept)+len(w.pages))
 	for _, p := range kept {
 		st.Pages = append(st.Pages, p)

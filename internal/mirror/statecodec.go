@@ -13,7 +13,7 @@ import (
 // reads and writes it whole, and at 100,000 articles a reflective
 // encoding cost a quarter of an update's time.
 
-const stateMagic = "samizdat export state 3\n"
+const stateMagic = "samizdat export state 4\n"
 
 type stateEncoder struct {
 	w   *bufio.Writer
@@ -56,8 +56,8 @@ func encodeState(w *bufio.Writer, st *state) error {
 	e.str(st.Fingerprint)
 	e.str(st.BaseURL)
 	e.uint(uint64(st.PageSize))
-	e.int(st.Started)
-	e.int(st.Finished)
+	e.int(st.Rev0)
+	e.int(st.Rev1)
 	e.str(st.Live)
 	e.str(st.Standby)
 	e.strs(st.StandbyDiff)
@@ -69,6 +69,7 @@ func encodeState(w *bufio.Writer, st *state) error {
 		e.ids(p.Deps)
 		e.ids(p.Assets)
 		e.int(int64(p.Self))
+		e.int(p.Article)
 		e.str(p.Summary)
 		e.ids(p.Lists)
 		e.int(p.Order)
@@ -174,8 +175,8 @@ func decodeState(r *bufio.Reader) (*state, error) {
 	st.Fingerprint = d.str()
 	st.BaseURL = d.str()
 	st.PageSize = int(d.uint())
-	st.Started = d.int()
-	st.Finished = d.int()
+	st.Rev0 = d.int()
+	st.Rev1 = d.int()
 	st.Live = d.str()
 	st.Standby = d.str()
 	st.StandbyDiff = d.strs()
@@ -191,6 +192,7 @@ func decodeState(r *bufio.Reader) (*state, error) {
 		p.Deps = d.ids()
 		p.Assets = d.ids()
 		p.Self = int32(d.int())
+		p.Article = d.int()
 		p.Summary = d.str()
 		p.Lists = d.ids()
 		p.Order = d.int()

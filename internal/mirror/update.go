@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"math"
 	"strings"
-	"time"
 )
 
 // update brings the export up to date by rendering only what changed
@@ -29,7 +29,15 @@ import (
 // old copy or the new one, and a failure before the swap leaves the
 // served copy as it was.
 func update(ctx context.Context, opt Options, out string, st *state) (Result, error) {
-	started := opt.Now()
+	rev0, first0, err := opt.Source.RevisionsSince(ctx, st.Rev0)
+	if err != nil {
+		return Result{}, fmt.Errorf("export: %w", err)
+	}
+	if rev0 < st.Rev1 {
+		// Fewer revisions than the previous export saw: the database was
+		// restored or replaced. Only a full export can be trusted.
+		return full(ctx, opt, out)
+	}
 	pending := sibling(out, "pending")
 	if err := os.RemoveAll(pending); err != nil {
 		return Result{}, fmt.Errorf("export: %w", err)
@@ -56,14 +64,13 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 	seen := make([]bool, len(st.Pages))
 	rendered := map[string]bool{}
 
-	since := time.Unix(st.Started, 0).UTC().Format(time.RFC3339)
 	var first []job
 	for _, j := range base {
 		i, ok := oldIdx[j.url]
 		if ok {
 			seen[i] = true
 		}
-		if j.always || !ok || st.Pages[i].changed(w.lastmod[j.url], since) {
+		if j.always || !ok || st.Pages[i].changed(w.lastmod[j.url], first0) {
 			first = append(first, j)
 		}
 	}
@@ -105,7 +112,7 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 		}
 		p := &st.Pages[i]
 		switch {
-		case st.editedDuring(n.LastMod) || n.Order != p.Order || !slices.Equal(names(keys, n.Lists), names(st.Keys, p.Lists)):
+		case racy(first0[n.Article], st) || n.Order != p.Order || !slices.Equal(names(keys, n.Lists), names(st.Keys, p.Lists)):
 			touch(p, st.Keys)
 			touch(n, keys)
 		case n.Summary != p.Summary:
@@ -241,8 +248,11 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 		w.res.Bytes += f.Size
 	}
 	w.res.Removed = len(removed)
-	sig := ""
-	next := w.state(started, sig, kept, keptFiles, w.entries)
+	rev1, _, err := opt.Source.RevisionsSince(ctx, math.MaxInt64)
+	if err != nil {
+		return w.res, fmt.Errorf("export: %w", err)
+	}
+	next := w.state(rev0, rev1, "", kept, keptFiles, w.entries)
 	entries := make([]Entry, len(next.Files))
 	for i, f := range next.Files {
 		entries[i] = f.Entry
@@ -268,6 +278,11 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 	}
 	return w.res, nil
 }
+
+// racy reports whether an article whose first revision since the
+// previous export began is rev was saved while that export rendered: some
+// pages may show it as it was, others as it became.
+func racy(rev int64, st *state) bool { return rev > 0 && rev <= st.Rev1 }
 
 func names(keys []string, ids []uint32) []string {
 	out := make([]string, len(ids))

@@ -14,8 +14,10 @@ type PageInfo struct {
 	Deps []string
 	// The rest describe an article's own page; Self is empty on others.
 	//
-	// Self is the key other pages carry when they show the article.
-	Self string
+	// Self is the key other pages carry when they show the article, and
+	// Article its number.
+	Self    string
+	Article int64
 	// Card is what other pages show of the article, byte for byte as they
 	// embed it, between CardStart and CardEnd. An edit that leaves it alone
 	// changes only the article's own page; one that changes it may be
@@ -55,7 +57,7 @@ func (s *Site) describeArticle(info *PageInfo, a *content.Article) error {
 	if err != nil {
 		return err
 	}
-	info.Self = depArticle(a.ID)
+	info.Self, info.Article = depArticle(a.ID), a.ID
 	info.Card = card
 	info.Lists = []string{depAll, depSection(a.Section.ID)}
 	for _, t := range a.Tags {

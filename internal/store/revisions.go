@@ -149,3 +149,34 @@ func (s *Store) PublishDue(ctx context.Context, now time.Time) ([]int64, error) 
 	})
 	return ids, err
 }
+
+// RevisionsSince returns the number of the newest article revision and,
+// for every article saved after revision after, the number of its first
+// revision since. Revision numbers only grow, so a static export tells
+// from them, exactly, which articles were saved since it began.
+func (s *Store) RevisionsSince(ctx context.Context, after int64) (last int64, first map[int64]int64, err error) {
+	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM article_revisions`).Scan(&last); err != nil {
+		return 0, nil, fmt.Errorf("revisions: %w", err)
+	}
+	first = map[int64]int64{}
+	if last <= after {
+		return last, first, nil
+	}
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT article_id, MIN(id) FROM article_revisions
+		WHERE id > ? AND id <= ? GROUP BY article_id`), after, last)
+	if err != nil {
+		return 0, nil, fmt.Errorf("revisions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var article, rev int64
+		if err := rows.Scan(&article, &rev); err != nil {
+			return 0, nil, fmt.Errorf("revisions: %w", err)
+		}
+		first[article] = rev
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("revisions: %w", err)
+	}
+	return last, first, nil
+}
