@@ -110,7 +110,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := encodeState(bufio.NewWriter(&buf), st); err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeState(bufio.NewReader(bytes.NewReader(buf.Bytes())))
+	got, err := decodeState(buf.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +119,13 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	// A cut or corrupted file is refused, never half-read.
 	for _, n := range []int{10, buf.Len() / 2, buf.Len() - 1} {
-		if _, err := decodeState(bufio.NewReader(bytes.NewReader(buf.Bytes()[:n]))); err == nil {
+		if _, err := decodeState(buf.String()[:n]); err == nil {
 			t.Errorf("a state cut at %d bytes was accepted", n)
 		}
 	}
 	bad := bytes.Clone(buf.Bytes())
 	bad[len(stateMagic)+40] = 0x7f
-	if got, err := decodeState(bufio.NewReader(bytes.NewReader(bad))); err == nil && reflect.DeepEqual(got, st) {
+	if got, err := decodeState(string(bad)); err == nil && reflect.DeepEqual(got, st) {
 		t.Error("a corrupted state decoded as the original")
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
+	"strings"
 )
 
 // The state is written in a small binary format of its own: an update
@@ -86,34 +86,55 @@ func encodeState(w *bufio.Writer, st *state) error {
 	return w.Flush()
 }
 
+// stateDecoder reads the state from one string: every string it returns
+// is a piece of it, so reading 100,000 pages allocates little.
 type stateDecoder struct {
-	r   *bufio.Reader
-	err error
+	s     string
+	i     int
+	err   error
+	arena []uint32 // key numbers are carved from it, not allocated list by list
 }
+
+var errStateShort = errors.New("state: cut short")
 
 func (d *stateDecoder) uint() uint64 {
-	if d.err != nil {
-		return 0
+	var x uint64
+	for shift := uint(0); d.err == nil; shift += 7 {
+		if d.i >= len(d.s) {
+			d.err = errStateShort
+			break
+		}
+		if shift > 63 {
+			d.err = errors.New("state: a number out of range")
+			break
+		}
+		c := d.s[d.i]
+		d.i++
+		if c < 0x80 {
+			return x | uint64(c)<<shift
+		}
+		x |= uint64(c&0x7f) << shift
 	}
-	v, err := binary.ReadUvarint(d.r)
-	d.err = err
-	return v
+	return 0
 }
 
+// int reads what binary.AppendVarint wrote.
 func (d *stateDecoder) int() int64 {
-	if d.err != nil {
-		return 0
+	u := d.uint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
 	}
-	v, err := binary.ReadVarint(d.r)
-	d.err = err
-	return v
+	return x
 }
 
-// count reads a length, refusing one larger than the file could hold.
+// count reads a length, refusing one longer than what is left to read.
 func (d *stateDecoder) count() int {
 	n := d.uint()
-	if n > math.MaxInt32 {
-		d.err = errors.New("state: a length out of range")
+	if d.err == nil && n > uint64(len(d.s)-d.i) {
+		d.err = errStateShort
+	}
+	if d.err != nil {
 		return 0
 	}
 	return int(n)
@@ -121,12 +142,9 @@ func (d *stateDecoder) count() int {
 
 func (d *stateDecoder) str() string {
 	n := d.count()
-	if d.err != nil || n == 0 {
-		return ""
-	}
-	b := make([]byte, n)
-	_, d.err = io.ReadFull(d.r, b)
-	return string(b)
+	v := d.s[d.i : d.i+n]
+	d.i += n
+	return v
 }
 
 func (d *stateDecoder) strs() []string {
@@ -134,12 +152,12 @@ func (d *stateDecoder) strs() []string {
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, 0, min(n, 1<<20))
+	out := make([]string, 0, n)
 	for range n {
-		if d.err != nil {
-			return nil
-		}
 		out = append(out, d.str())
+	}
+	if d.err != nil {
+		return nil
 	}
 	return out
 }
@@ -149,27 +167,30 @@ func (d *stateDecoder) ids() []uint32 {
 	if n == 0 {
 		return nil
 	}
-	out := make([]uint32, 0, min(n, 1<<16))
+	if len(d.arena) < n {
+		d.arena = make([]uint32, max(n, 1<<16))
+	}
+	out := d.arena[:0:n]
+	d.arena = d.arena[n:]
 	for range n {
 		v := d.uint()
-		if d.err != nil {
-			return nil
-		}
 		if v > math.MaxUint32 {
 			d.err = errors.New("state: a key number out of range")
-			return nil
 		}
 		out = append(out, uint32(v))
+	}
+	if d.err != nil {
+		return nil
 	}
 	return out
 }
 
-func decodeState(r *bufio.Reader) (*state, error) {
-	magic := make([]byte, len(stateMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != stateMagic {
+func decodeState(data string) (*state, error) {
+	rest, ok := strings.CutPrefix(data, stateMagic)
+	if !ok {
 		return nil, errors.New("state: not a samizdat export state")
 	}
-	d := &stateDecoder{r: r}
+	d := &stateDecoder{s: rest}
 	st := &state{}
 	st.Format = int(d.uint())
 	st.Fingerprint = d.str()
@@ -211,6 +232,9 @@ func decodeState(r *bufio.Reader) (*state, error) {
 			d.err = errors.New("a file's page or key out of range")
 		}
 		st.Files = append(st.Files, f)
+	}
+	if d.err == nil && d.i != len(d.s) {
+		d.err = errors.New("bytes after the end")
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("state: %w", d.err)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -364,24 +366,25 @@ func (w *writer) bringUp(sb string, mayDiffer []string, entries []Entry, removed
 			}
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("export: standby copy: %w", err)
-		}
-		if src, ok := w.pendingFiles[rel]; ok {
-			if err := os.Rename(src, dst); err != nil {
+		src, ok := w.pendingFiles[rel]
+		if !ok {
+			// The same as the live copy's: a link to it, put in place by
+			// a rename, so the standby's old file (perhaps a link shared
+			// with an older copy) is replaced, never written into.
+			src = filepath.Join(w.pending, "link")
+			os.Remove(src)
+			if err := os.Link(filepath.Join(w.out, filepath.FromSlash(rel)), src); err != nil {
 				return fmt.Errorf("export: standby copy: %w", err)
 			}
-			continue
 		}
-		// The same as the live copy's: a link to it, put in place by a
-		// rename, so the standby's old file (perhaps a link shared with an
-		// older copy) is replaced, never written into.
-		tmp := dst + ".samizdat-link"
-		os.Remove(tmp)
-		if err := os.Link(filepath.Join(w.out, filepath.FromSlash(rel)), tmp); err != nil {
-			return fmt.Errorf("export: standby copy: %w", err)
+		err := os.Rename(src, dst)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A new directory, such as a new article's.
+			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+				err = os.Rename(src, dst)
+			}
 		}
-		if err := os.Rename(tmp, dst); err != nil {
+		if err != nil {
 			return fmt.Errorf("export: standby copy: %w", err)
 		}
 	}

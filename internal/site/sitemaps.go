@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"net/http"
@@ -121,7 +122,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 		if err != nil {
 			return nil, err
 		}
-		return xmlPage("application/xml; charset=utf-8", urlset{URLs: append(fixed, arts...)}, []string{depAll})
+		return urlsetPage(append(fixed, arts...), []string{depAll}), nil
 	}
 	idx := sitemapIndex{}
 	_, parts := s.sitemapParts(len(fixed), n)
@@ -137,29 +138,70 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 	if err != nil || part < 1 || part > 100_000 {
 		return nil, httpx.NotFound()
 	}
-	n, err := s.db.CountArticles(ctx, store.ListQuery{})
-	if err != nil {
-		return nil, err
-	}
 	fixed, err := s.fixedURLs(ctx, s.hostBase(r))
 	if err != nil {
 		return nil, err
 	}
 	m := s.sitemapMax()
-	fixedParts, parts := s.sitemapParts(len(fixed), n)
-	if len(fixed)+n <= m || part > parts {
-		return nil, httpx.NotFound()
-	}
-	var urls []sitemapURL
+	fixedParts, _ := s.sitemapParts(len(fixed), 0)
 	if part <= fixedParts {
-		urls = fixed[(part-1)*m : min(part*m, len(fixed))]
-	} else {
-		urls, err = s.articleURLs(ctx, s.hostBase(r), (part-fixedParts-1)*m, m)
+		// The fixed pages alone never make an index: with few articles
+		// there are no parts at all.
+		n, err := s.db.CountArticles(ctx, store.ListQuery{})
 		if err != nil {
 			return nil, err
 		}
+		if len(fixed)+n <= m {
+			return nil, httpx.NotFound()
+		}
+		return urlsetPage(fixed[(part-1)*m:min(part*m, len(fixed))], []string{depAll}), nil
 	}
-	return xmlPage("application/xml; charset=utf-8", urlset{URLs: urls}, []string{depAll})
+	// An article part past the last has no articles: it is not counted
+	// first, as counting 100,000 articles costs as much as listing a part.
+	urls, err := s.articleURLs(ctx, s.hostBase(r), (part-fixedParts-1)*m, m)
+	if err != nil {
+		return nil, err
+	}
+	// A first article part shorter than a file holds every article: if
+	// the fixed pages fit beside them, the site has one sitemap, no parts.
+	if len(urls) == 0 || (part == fixedParts+1 && len(fixed)+len(urls) <= m) {
+		return nil, httpx.NotFound()
+	}
+	return urlsetPage(urls, []string{depAll}), nil
+}
+
+// urlsetPage writes a plain sitemap by hand, as encoding/xml would (the
+// same bytes): a part lists 50,000 addresses, and reflection took most
+// of its time.
+func urlsetPage(urls []sitemapURL, deps []string) *page {
+	b := make([]byte, 0, 128+len(urls)*120)
+	b = append(b, xml.Header...)
+	b = append(b, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`...)
+	for _, u := range urls {
+		b = append(b, "\n <url>\n  <loc>"...)
+		b = appendXMLText(b, u.Loc)
+		b = append(b, "</loc>"...)
+		if u.LastMod != "" {
+			b = append(b, "\n  <lastmod>"...)
+			b = appendXMLText(b, u.LastMod)
+			b = append(b, "</lastmod>"...)
+		}
+		b = append(b, "\n </url>"...)
+	}
+	b = append(b, "\n</urlset>"...)
+	return &page{contentType: "application/xml; charset=utf-8", body: b, deps: deps}
+}
+
+// appendXMLText appends s escaped as character data.
+func appendXMLText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' {
+			var buf bytes.Buffer
+			xml.EscapeText(&buf, []byte(s))
+			return append(b, buf.Bytes()...)
+		}
+	}
+	return append(b, s...)
 }
 
 // sitemapParts returns how many parts the fixed pages take, the first ones,

@@ -283,3 +283,31 @@ func TestRobots(t *testing.T) {
 		}
 	}
 }
+
+func TestURLSetPageMatchesEncodingXML(t *testing.T) {
+	urls := []sitemapURL{
+		{Loc: "https://news.example/"},
+		{Loc: "https://news.example/2026/10/03/a-b", LastMod: "2026-10-03T09:00:00Z"},
+		{Loc: "https://news.example/tag/\"odd\"&<x>/'é'\t", LastMod: "2026-10-04T09:00:00Z"},
+	}
+	want, err := xmlPage("application/xml; charset=utf-8", urlset{URLs: urls}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := urlsetPage(urls, nil); string(got.body) != string(want.body) {
+		t.Errorf("urlsetPage wrote\n%s\nencoding/xml writes\n%s", got.body, want.body)
+	}
+}
+
+// A site whose pages fit in one sitemap has no parts to ask for.
+func TestSitemapPartsAbsentWhenOneFileHoldsAll(t *testing.T) {
+	f := newFixture(t)
+	if got := rootName(t, f.body(t, "/sitemap.xml")); got.Local != "urlset" {
+		t.Fatalf("small site: root element %v, want urlset", got)
+	}
+	for _, path := range []string{"/sitemaps/1/sitemap.xml", "/sitemaps/2/sitemap.xml", "/sitemaps/3/sitemap.xml"} {
+		if rec := f.get(t, path); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s on a site with one sitemap: status %d, want 404", path, rec.Code)
+		}
+	}
+}

@@ -34,13 +34,14 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	db := fs.String("db", "", "samizdat database")
 	out := fs.String("out", "", "directory for the Hugo site")
+	what := fs.String("what", "headline", "touch: what to edit, headline (shown wherever the article is listed) or body (its own page only)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
 	case "hugo-site":
 		err = run(context.Background(), *db, *out)
 	case "touch":
-		err = touch(context.Background(), *db)
+		err = touch(context.Background(), *db, *what)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -49,9 +50,11 @@ func main() {
 	}
 }
 
-// touch changes the headline of the newest article through the content
-// service, as the admin does.
-func touch(ctx context.Context, db string) error {
+// touch edits the newest article through the content service, as the
+// admin does: its headline, which every page listing it shows (on a
+// generated archive, thousands of "Read more" lists), or its body, a
+// correction that shows on its own page only.
+func touch(ctx context.Context, db, what string) error {
 	st, err := store.Open(ctx, db)
 	if err != nil {
 		return err
@@ -65,11 +68,19 @@ func touch(ctx context.Context, db string) error {
 	if err != nil {
 		return err
 	}
-	a.Headline = "Updated " + time.Now().UTC().Format("15:04:05") + ": " + strings.TrimSpace(strings.SplitN(a.Headline, ": ", 2)[len(strings.SplitN(a.Headline, ": ", 2))-1])
+	stamp := time.Now().UTC().Format("15:04:05")
+	switch what {
+	case "headline":
+		a.Headline = "Updated " + stamp + ": " + strings.TrimSpace(strings.SplitN(a.Headline, ": ", 2)[len(strings.SplitN(a.Headline, ": ", 2))-1])
+	case "body":
+		a.Body += "\n\n*Correction, " + stamp + ":* an earlier version gave the wrong date."
+	default:
+		return fmt.Errorf("touch --what %q: want headline or body", what)
+	}
 	if err := content.NewService(st, content.NewRenderer()).Update(ctx, a); err != nil {
 		return err
 	}
-	fmt.Println("changed", a.Path())
+	fmt.Println("changed the", what, "of", a.Path())
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Migrate", testMigrate},
 		{"Settings", testSettings},
+		{"RevisionsSince", testRevisionsSince},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1535,5 +1537,36 @@ func testSettings(t *testing.T, f *fixture) {
 				t.Errorf("Setting(%q, %q): got %q, want %q", s.key, s.def, got, s.want)
 			}
 		})
+	}
+}
+
+// testRevisionsSince checks the numbers a static export tells saved
+// articles by: every save is a revision with a larger number.
+func testRevisionsSince(t *testing.T, f *fixture) {
+	sec := f.section(t, "news", "News", 0)
+	last0, first, err := f.st.RevisionsSince(f.ctx, 0)
+	if err != nil || last0 != 0 || len(first) != 0 {
+		t.Fatalf("RevisionsSince on an empty store = %d, %v, %v; want 0, none", last0, first, err)
+	}
+	a := f.create(t, spec{slug: "one", headline: "One", section: sec, at: -time.Hour})
+	b := f.create(t, spec{slug: "two", headline: "Two", section: sec, at: -time.Hour})
+	mid, _, err := f.st.RevisionsSince(f.ctx, math.MaxInt64)
+	if err != nil || mid <= last0 {
+		t.Fatalf("RevisionsSince after two saves: last %d, %v; want more than %d", mid, err, last0)
+	}
+	cur := f.byID(t, a.ID)
+	cur.Headline = "One, revised"
+	if err := f.svc.Update(f.ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	last, first, err := f.st.RevisionsSince(f.ctx, mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last <= mid || len(first) != 1 || first[a.ID] <= mid || first[a.ID] > last {
+		t.Errorf("RevisionsSince(%d) after editing %d = %d, %v; want only article %d, numbered in (%d, last]", mid, a.ID, last, first, a.ID, mid)
+	}
+	if _, all, _ := f.st.RevisionsSince(f.ctx, 0); len(all) != 2 || all[b.ID] == 0 {
+		t.Errorf("RevisionsSince(0) = %v, want both articles", all)
 	}
 }
