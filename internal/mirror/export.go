@@ -545,8 +545,8 @@ type writer struct {
 	res           Result
 	count, total  int
 	stallNotified bool
-	seq           atomic.Int64 // names pending files
-	cards         map[string][]byte // update: the cards of the articles rendered, by URL
+	seq           atomic.Int64               // names pending files
+	cards         map[string][]byte          // update: the cards of the articles rendered, by URL
 	lists         map[string]store.ListQuery // the first page of every list -> its articles
 	urlOf         map[string]string          // file path -> the URL rendered into it
 	prevFiles     []stateFile                // update: the previous export's files, by path

@@ -25,8 +25,8 @@ type state struct {
 	// and when it had rendered every page: an article saved in between
 	// may show in some pages as it was and in others as it became.
 	Rev0, Rev1 int64
-	Live        string // manifest.sig of the copy this describes
-	Standby     string // manifest.sig of the standby copy
+	Live       string // manifest.sig of the copy this describes
+	Standby    string // manifest.sig of the standby copy
 	// StandbyDiff are the paths at which the standby copy may differ from
 	// the live one: what the last export changed or removed.
 	StandbyDiff []string
