@@ -182,6 +182,14 @@ func Export(ctx context.Context, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return Result{}, fmt.Errorf("export: %w", err)
+	}
+	unlock, err := lock(out)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
 	if err := recoverSwap(out); err != nil {
 		return Result{}, err
 	}

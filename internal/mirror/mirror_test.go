@@ -145,3 +145,20 @@ func TestEncodeManifest(t *testing.T) {
 		t.Errorf("manifest read back as %+v, want %+v", got, m)
 	}
 }
+
+func TestLockRefusesASecondExport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "www")
+	unlock, err := lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock(out); err == nil {
+		t.Fatal("a second export took the lock the first holds")
+	}
+	unlock()
+	again, err := lock(out)
+	if err != nil {
+		t.Fatalf("the lock was not freed: %v", err)
+	}
+	again()
+}

@@ -19,7 +19,8 @@ import (
 // since the previous one:
 //
 //  1. the sitemaps, the fixed pages (home, feeds), any new page, and every
-//     article whose date of change moved;
+//     article saved since the previous export began (by revision number)
+//     or whose date of change in the sitemap moved;
 //  2. then the pages that show one of those articles: when only its card
 //     changed, the new card is put in place of the old one in each; when
 //     it entered, left or moved in a list (or was edited while the
