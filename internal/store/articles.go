@@ -211,7 +211,7 @@ func (s *Store) ArticleByID(ctx context.Context, id int64) (*content.Article, er
 }
 
 func (s *Store) article(ctx context.Context, where string, arg any) (*content.Article, error) {
-	row := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+fullCols+`
+	row := s.queryRow(ctx, s.dialect.rebind(`SELECT `+fullCols+`
 		FROM articles a JOIN sections s ON s.id = a.section_id WHERE `+where), arg)
 	a, err := scanArticle(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -237,7 +237,7 @@ func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
 	)
 	// Columns: kind, id, slug, name (or correction text), bio, then the
 	// sort keys: position for bylines, name for tags, time for corrections.
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`
+	rows, err := s.query(ctx, s.dialect.rebind(`
 		SELECT 1, au.id, au.slug, au.name, au.bio, CAST(x.position AS BIGINT), ''
 			FROM article_authors x JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?
 		UNION ALL
@@ -288,7 +288,7 @@ func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error 
 		byID[a.ID] = a
 		args[i] = a.ID
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT x.article_id, au.id, au.slug, au.name, au.bio
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT x.article_id, au.id, au.slug, au.name, au.bio
 		FROM article_authors x JOIN authors au ON au.id = x.author_id
 		WHERE x.article_id IN (`+placeholders(len(list))+`) ORDER BY x.article_id, x.position`), args...)
 	if err != nil {
@@ -307,7 +307,7 @@ func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error 
 }
 
 func (s *Store) loadCorrections(ctx context.Context, a *content.Article) error {
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT id, created_at, text FROM corrections WHERE article_id = ? ORDER BY created_at, id`), a.ID)
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT id, created_at, text FROM corrections WHERE article_id = ? ORDER BY created_at, id`), a.ID)
 	if err != nil {
 		return fmt.Errorf("load corrections: %w", err)
 	}

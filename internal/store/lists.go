@@ -66,7 +66,7 @@ func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Artic
 	if q.Full {
 		cols = fullCols
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+cols+` FROM (`+page+`) p
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT `+cols+` FROM (`+page+`) p
 		JOIN articles a ON a.id = p.id JOIN sections s ON s.id = a.section_id
 		ORDER BY p.live_at DESC, p.id DESC`), args...)
 	if err != nil {
@@ -124,7 +124,7 @@ func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
 			[]any{q.AuthorID, now, since}
 	}
 	var n int
-	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*)`+from), args...).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, s.dialect.rebind(`SELECT COUNT(*)`+from), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count articles: %w", err)
 	}
 	return n, nil
@@ -147,7 +147,7 @@ func (l ArticleLoc) Path() string {
 // ArticleLocs pages through live articles, newest first, reading only what
 // a sitemap needs, from the articles_sitemap index alone.
 func (s *Store) ArticleLocs(ctx context.Context, offset, limit int) ([]ArticleLoc, error) {
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT a.slug, a.published_at, a.updated_at FROM articles a
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT a.slug, a.published_at, a.updated_at FROM articles a
 		WHERE a.live_at IS NOT NULL AND a.live_at <= ? ORDER BY a.live_at DESC, a.id DESC LIMIT ? OFFSET ?`),
 		s.now().Unix(), limit, offset)
 	if err != nil {
@@ -192,7 +192,7 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 			WHERE section_id = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
 			ORDER BY live_at DESC LIMIT ?) sec`)
 	args = append(args, a.Section.ID, now, a.ID, n*2)
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
+	rows, err := s.query(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("related: %w", err)
 	}
@@ -256,7 +256,7 @@ func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Arti
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, au.id, au.slug, au.name, au.bio
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, au.id, au.slug, au.name, au.bio
 		FROM articles a JOIN sections s ON s.id = a.section_id
 		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
 		WHERE a.id IN (`+placeholders(len(ids))+`) ORDER BY a.id, x.position`), args...)

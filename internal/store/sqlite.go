@@ -55,6 +55,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	return &Store{
 		read:  read,
 		write: write,
+		stmts: newStmtCache(read),
 		dialect: dialect{
 			name:   "sqlite",
 			rebind: func(q string) string { return q },

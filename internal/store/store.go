@@ -34,6 +34,7 @@ type Store struct {
 	webhooks     webhookQueue // webhook events waiting for a shared transaction (ledger_batch.go)
 	// sealer seals personal data (e-mail addresses) at rest; see SetSealer.
 	sealer Sealer
+	stmts  *stmtCache // prepared reads (SQLite); nil runs every read unprepared
 }
 
 // dialect holds what differs between engines, chosen once at Open.
@@ -70,6 +71,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	if s.write == s.read {
 		return s.read.Close()
 	}
