@@ -108,7 +108,9 @@ REPORT=$(cat <<MD
 articles as Markdown pages (same text, tags and authors) with a four-item "Read more" list from
 its related-content feature (tags, then date) and paginated section, tag and author lists.
 Both measured in the same run with \`/usr/bin/time -v\` on $(nproc) cores; articles/s is articles
-divided by wall-clock time, which includes every list, feed, sitemap and asset.
+divided by wall-clock time, which includes every list, feed, sitemap and asset. Produced by
+\`BENCH_ARTICLES=$ARTICLES bash scripts/bench-export.sh\` on $(date -u +%Y-%m-%d) (\`make bench\` runs it with
+\`BENCH_EXPORT_ARTICLES\`, 10,000 unless set, as Hugo takes over twenty minutes at 100,000).
 
 | figure | samizdat export | Hugo | target | result |
 |---|---|---|---|---|

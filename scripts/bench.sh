@@ -216,8 +216,7 @@ echo "wrote docs/benchmarks.md" >&2
 
 # The static export against Hugo: appends its section to docs/benchmarks.md.
 # It runs at 10,000 articles unless BENCH_EXPORT_ARTICLES says otherwise:
-# at 100,000 the export's list pages take too long for a routine run (see
-# the section's notes).
+# at 100,000 Hugo alone takes over twenty minutes (the export under two).
 BENCH_ARTICLES="${BENCH_EXPORT_ARTICLES:-10000}" bash scripts/bench-export.sh
 # The donation prompts' figure (reader revenue I), appended as its own section.
 bash scripts/bench-prompts.sh
