@@ -273,7 +273,10 @@ func full(ctx context.Context, opt Options, out string) (Result, error) {
 	if err := os.RemoveAll(sb); err != nil {
 		return w.res, fmt.Errorf("export: remove the old standby copy: %w", err)
 	}
-	if opt.Inspect == nil {
+	if opt.Inspect == nil || !linksWork(out) {
+		// Without page descriptions, or on a file system without hard
+		// links, there is no update to prepare for: every export is full.
+		os.Remove(statePath(out))
 		if err := os.RemoveAll(staging); err != nil {
 			return w.res, fmt.Errorf("export: remove the previous export: %w", err)
 		}

@@ -214,6 +214,18 @@ func readState(name string) (*state, error) {
 	return decodeState(string(b))
 }
 
+// linksWork reports whether files in out can be hard-linked beside it, as
+// the standby copy needs.
+func linksWork(out string) bool {
+	probe := sibling(out, "link-probe")
+	os.Remove(probe)
+	if err := os.Link(filepath.Join(out, manifestName), probe); err != nil {
+		return false
+	}
+	os.Remove(probe)
+	return true
+}
+
 // linkTree makes dst a copy of src in which every file is a hard link.
 func linkTree(src, dst string) error {
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
