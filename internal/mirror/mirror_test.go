@@ -100,7 +100,7 @@ func TestScanSitemap(t *testing.T) {
 }
 
 func TestStateRoundTrip(t *testing.T) {
-	st := &state{Format: stateFormat, Fingerprint: "f", BaseURL: "https://x.example", PageSize: 20,
+	st := &state{Fingerprint: "f", BaseURL: "https://x.example", PageSize: 20,
 		Rev0: 100, Rev1: 160, Live: "sig\n", Standby: "old\n", StandbyDiff: []string{"a/index.html"},
 		Keys: []string{"all", "a:1", "/media/k/960.jpg"},
 		Pages: []statePage{{URL: "/2026/10/03/a", Deps: []uint32{0, 1}, Assets: []uint32{2}, Self: 1, Article: 7, Summary: "s",

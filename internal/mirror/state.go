@@ -17,7 +17,6 @@ import (
 // every page shows, and which files the standby copy may lack. It is kept
 // outside the copy, so mirrors never publish it.
 type state struct {
-	Format      int
 	Fingerprint string
 	BaseURL     string
 	PageSize    int
@@ -54,8 +53,6 @@ type statePage struct {
 	Order   int64
 	LastMod string // from the sitemap; articles only
 }
-
-const stateFormat = 1
 
 // changed reports whether the article p describes changed since the
 // export that described it: its date of change moved in the sitemap, or
@@ -112,7 +109,7 @@ func statePath(out string) string { return sibling(out, "state") }
 // and the assets kept, with the page numbers of that export; entries are
 // the files written or rendered now.
 func (w *writer) state(rev0, rev1 int64, sig string, kept []statePage, keptFiles []stateFile, entries []Entry) *state {
-	st := &state{Format: stateFormat, Fingerprint: w.opt.Fingerprint, BaseURL: w.opt.BaseURL,
+	st := &state{Fingerprint: w.opt.Fingerprint, BaseURL: w.opt.BaseURL,
 		PageSize: w.opt.PageSize, Rev0: rev0, Rev1: rev1, Live: sig}
 	st.Pages = make([]statePage, 0, len(kept)+len(w.pages))
 	for _, p := range kept {
@@ -198,7 +195,7 @@ func loadState(out string, opt Options) *state {
 		if err != nil {
 			continue
 		}
-		if st.Format == stateFormat && st.Fingerprint == opt.Fingerprint && st.BaseURL == opt.BaseURL &&
+		if st.Fingerprint == opt.Fingerprint && st.BaseURL == opt.BaseURL &&
 			st.PageSize == opt.PageSize && st.Live == string(live) && st.Standby == string(standby) {
 			return st
 		}

@@ -202,22 +202,16 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 	// was rendered.
 	referenced := make([]bool, len(w.keys.list))
 	var kept []statePage
+	renum := make([]int32, len(st.Pages)) // old page number -> new, or -1
 	for i := range st.Pages {
 		p := &st.Pages[i]
+		renum[i] = -1
 		if seen[i] && !rendered[p.URL] {
+			renum[i] = int32(len(kept))
 			kept = append(kept, *p)
 			for _, a := range p.Assets {
 				referenced[a] = true
 			}
-		}
-	}
-	renum := make([]int32, len(st.Pages))
-	n := int32(0)
-	for i := range st.Pages {
-		renum[i] = -1
-		if seen[i] && !rendered[st.Pages[i].URL] {
-			renum[i] = n
-			n++
 		}
 	}
 	for _, p := range w.pages {
