@@ -85,6 +85,8 @@ func (srv *Server) refreshMeter(ctx context.Context) {
 		}
 		return
 	}
+	srv.meterMu.Lock()
+	defer srv.meterMu.Unlock()
 	if m != srv.lastMeter {
 		if srv.lastMeter != (revenue.Meter{}) {
 			srv.Site.InvalidatePrompts()

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,7 @@ type Server struct {
 	Conversions revenue.ConversionSource
 	Prompts     *revenue.Catalog  // the running donation prompts
 	Counters    *revenue.Counters // prompt impressions, clicks, snoozes not yet stored
+	meterMu     sync.Mutex        // guards lastMeter: jobs may run on more than one goroutine
 	lastMeter   revenue.Meter     // the goal meter as the jobs last saw it
 	Support     *site.Support
 	handler     http.Handler
