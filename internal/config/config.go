@@ -52,6 +52,14 @@ type Config struct {
 	MailFrom string  // From address; default: newsroom@ the base URL's host
 	MailRate float64 // messages per second each node sends
 	Revenue  Revenue
+	// TrustedProxy lists the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For header names the client; see TrustedProxies.
+	TrustedProxy []string
+	// MetricsAddr serves /metrics on a listener of its own; MetricsToken
+	// lets a scraper holding it read /metrics on the main address. With
+	// neither, /metrics is not served.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // Revenue configures reader revenue: payment providers and amounts.
@@ -92,6 +100,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of outgoing mail (default: newsroom@ the base URL's host)")
 	fs.Float64Var(&c.MailRate, "mail-rate", 10, "messages per second each node sends")
 	c.revenueFlags(fs)
+	c.opsFlags(fs)
 }
 
 // Parse parses args, then fills flags not given on the command line from
@@ -197,6 +206,9 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	}
 	if c.CacheMB < 0 {
 		return fmt.Errorf("--cache-mb %d: want 0 or more", c.CacheMB)
+	}
+	if err := c.validateOps(); err != nil {
+		return err
 	}
 	if err := c.validateMail(u.Hostname()); err != nil {
 		return err
