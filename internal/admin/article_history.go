@@ -219,8 +219,8 @@ func (a *Admin) addCorrection(w http.ResponseWriter, r *http.Request) error {
 	if err := a.db.AddCorrection(ctx, art.ID, &content.Correction{Text: text}); err != nil {
 		return err
 	}
-	// Save the article as it now is: a revision records who corrected it,
-	// and the change listeners drop the cached public pages. A save in
+	// Save the article as it now is: a revision records who corrected it
+	// (both writes record the change, which drops the cached pages). A save in
 	// between makes the reload stale; try again with the fresh one.
 	for attempt := 0; ; attempt++ {
 		cur, err := a.db.ArticleByID(ctx, art.ID)

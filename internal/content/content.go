@@ -149,9 +149,10 @@ func appendPadded(b []byte, n, width int) []byte {
 	return append(b, s...)
 }
 
-// Live reports whether readers may see the article at now.
+// Live reports whether readers may see the article at now: it is
+// published, or scheduled, and its time has come.
 func (a *Article) Live(now time.Time) bool {
-	return a.Status == StatusPublished && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
+	return (a.Status == StatusPublished || a.Status == StatusScheduled) && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
 }
 
 // Updated reports whether the article changed meaningfully after publication.

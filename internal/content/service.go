@@ -2,7 +2,6 @@ package content
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -15,29 +14,18 @@ type Repository interface {
 	PublishDue(ctx context.Context, now time.Time) ([]int64, error)
 }
 
-// Change tells listeners (the page cache, later mirrors and newsletters)
-// that an article was saved. Before is nil for a new article.
-type Change struct {
-	Before, After *Article
-}
-
 // Service is the one way articles are written: it validates, renders the
-// Markdown once, stores, and announces the change.
+// Markdown once and stores. The store records what each save changed in
+// the same transaction, for every node to follow.
 type Service struct {
-	repo      Repository
-	renderer  *Renderer
-	listeners []func(context.Context, Change)
-	now       func() time.Time
+	repo     Repository
+	renderer *Renderer
+	now      func() time.Time
 }
 
 // NewService returns a Service writing through repo.
 func NewService(repo Repository, r *Renderer) *Service {
 	return &Service{repo: repo, renderer: r, now: time.Now}
-}
-
-// OnChange registers fn to be called after every successful save.
-func (s *Service) OnChange(fn func(context.Context, Change)) {
-	s.listeners = append(s.listeners, fn)
 }
 
 // stripControls removes control characters other than tab and newline:
@@ -82,51 +70,26 @@ func (s *Service) Create(ctx context.Context, a *Article) error {
 	if err := s.prepare(a); err != nil {
 		return err
 	}
-	if err := s.repo.CreateArticle(ctx, a); err != nil {
-		return err
-	}
-	s.notify(ctx, Change{After: a})
-	return nil
+	return s.repo.CreateArticle(ctx, a)
 }
 
 // Update validates, renders and saves changes to an existing article.
 func (s *Service) Update(ctx context.Context, a *Article) error {
-	before, err := s.repo.ArticleByID(ctx, a.ID)
-	if err != nil {
-		return fmt.Errorf("update article: %w", err)
-	}
 	if err := s.prepare(a); err != nil {
 		return err
 	}
-	if err := s.repo.UpdateArticle(ctx, a); err != nil {
-		return err
-	}
-	s.notify(ctx, Change{Before: before, After: a})
-	return nil
+	return s.repo.UpdateArticle(ctx, a)
 }
 
-func (s *Service) notify(ctx context.Context, c Change) {
-	for _, fn := range s.listeners {
-		fn(ctx, c)
-	}
-}
-
-// PublishDue publishes scheduled articles whose time has come and announces
-// each. The store's update is conditional, so running it on every node, or
-// again after a restart, publishes each article once.
+// PublishDue marks scheduled articles whose time has come as published.
+// Readers see them from their time on without it (a scheduled article is
+// live by its clock); this is the newsroom's record that they went out.
+// The store's update is conditional, so running it on every node, or again
+// after a restart, publishes each article once.
 func (s *Service) PublishDue(ctx context.Context) (int, error) {
 	ids, err := s.repo.PublishDue(ctx, s.now())
 	if err != nil {
 		return 0, err
-	}
-	for _, id := range ids {
-		a, err := s.repo.ArticleByID(ctx, id)
-		if err != nil {
-			return 0, fmt.Errorf("publish due: %w", err)
-		}
-		before := *a
-		before.Status = StatusScheduled
-		s.notify(ctx, Change{Before: &before, After: a})
 	}
 	return len(ids), nil
 }

@@ -101,17 +101,6 @@ func (srv *Server) flushPromptCounts(ctx context.Context) {
 	}
 }
 
-// promptsChanged is called by the admin after a goal, campaign or prompt
-// edit: this node reloads at once and drops its prompt pages; the others
-// drop theirs on the announcement and reload on their next tick.
-func (srv *Server) promptsChanged(ctx context.Context) {
-	if _, err := srv.Prompts.Reload(ctx, time.Now()); err != nil {
-		srv.log.Error("reload prompts", "err", err)
-	}
-	keys := srv.Site.InvalidatePrompts()
-	srv.announce(ctx, strings.Join(keys, " "))
-}
-
 // adminRevenue is what the admin's revenue pages need.
 func (srv *Server) adminRevenue() *admin.RevenueConfig {
 	return &admin.RevenueConfig{
@@ -119,6 +108,5 @@ func (srv *Server) adminRevenue() *admin.RevenueConfig {
 		Conversions: func() revenue.ConversionSource { return srv.Conversions },
 		Counters:    srv.Counters,
 		Preview:     srv.Site.RenderPrompt,
-		OnChange:    srv.promptsChanged,
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
-	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/admin"
@@ -59,6 +57,7 @@ type Server struct {
 	Support     *site.Support
 	handler     http.Handler
 	metrics     *httpx.Metrics
+	feed        *store.Feed // the change feed, as this node follows it
 
 	// Mail sends the outbox; nil when no SMTP server is configured.
 	Mail        *mail.Worker
@@ -131,18 +130,13 @@ func (srv *Server) build(ctx context.Context) error {
 	if err := srv.buildPrompts(ctx); err != nil {
 		return err
 	}
-	srv.Content.OnChange(func(ctx context.Context, c content.Change) {
-		keys := st.Invalidate(c)
-		srv.announce(ctx, strings.Join(keys, " "))
-	})
+	if err := srv.buildFeed(ctx); err != nil {
+		return err
+	}
 
 	adm, err := admin.New(admin.Config{
 		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
-		OnSettings: func(ctx context.Context) {
-			srv.reloadSettings(ctx)
-			srv.announce(ctx, announceSettings)
-		},
 		Revenue: srv.adminRevenue(),
 	})
 	if err != nil {
@@ -246,7 +240,7 @@ func (srv *Server) Run(ctx context.Context) error {
 // everything else by the net/http handlers through an adaptor.
 func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	fast := srv.Site.FastPath()
-	full := fasthttpadaptor.NewFastHTTPHandler(srv.handler)
+	full := (&bridge{handler: srv.handler, base: context.WithoutCancel(ctx), log: srv.log}).serve
 	fs := &fasthttp.Server{
 		Handler: func(c *fasthttp.RequestCtx) {
 			start := time.Now()
@@ -256,14 +250,17 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			full(c)
 		},
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ReadBufferSize:        16 << 10, // the longest request head accepted
-		MaxRequestBodySize:    32 << 20, // photo uploads
-		NoDefaultServerHeader: true,
-		CloseOnShutdown:       true,
-		Logger:                fastLogger{srv.log},
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		ReadBufferSize:               maxRequestHead,
+		MaxRequestBodySize:           maxBufferedBody, // longer bodies stream to routes that take them
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true, // the upload route parses its own form, within its limit
+		NoDefaultServerHeader:        true,
+		CloseOnShutdown:              true,
+		Logger:                       fastLogger{srv.log},
+		ErrorHandler:                 requestError,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- fs.Serve(ln) }()
@@ -273,10 +270,10 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(jobsDone)
 		srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
 	}()
-	listenDone := make(chan struct{})
+	feedDone := make(chan struct{})
 	go func() {
-		defer close(listenDone)
-		srv.Listen(jobs)
+		defer close(feedDone)
+		srv.feed.Run(jobs, feedPoll(srv.Store.Engine()))
 	}()
 	mailDone := make(chan struct{})
 	go func() {
@@ -291,7 +288,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopJobs()
 	<-jobsDone
-	<-listenDone
+	<-feedDone
 	<-mailDone
 	if serveErr != nil {
 		srv.flushPromptCounts(context.Background())
@@ -309,13 +306,37 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return <-errc
 }
 
+// maxRequestHead is the longest request line and headers accepted.
+const maxRequestHead = 16 << 10
+
+// requestError answers a request fasthttp could not read, saying what was
+// refused.
+func requestError(c *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.As(err, &small):
+		c.Error(fmt.Sprintf("Request header fields too large: the request line and headers may hold at most %d KiB.\n", maxRequestHead>>10),
+			http.StatusRequestHeaderFieldsTooLarge)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		c.Error("Request timeout: the request was not received in time.\n", http.StatusRequestTimeout)
+	default:
+		c.Error("Bad request: the request could not be read as HTTP/1.1.\n", http.StatusBadRequest)
+	}
+}
+
 // fastLogger sends fasthttp's messages to slog.
 type fastLogger struct{ log *slog.Logger }
 
 func (l fastLogger) Printf(format string, args ...any) { l.log.Warn(fmt.Sprintf(format, args...)) }
 
 // Close releases the database.
-func (srv *Server) Close() error { return srv.Store.Close() }
+func (srv *Server) Close() error {
+	if srv.feed != nil {
+		srv.feed.Close()
+	}
+	return srv.Store.Close()
+}
 
 // RunJobs runs the background work every interval until ctx ends:
 // scheduled articles go live, and expired sessions are removed.
@@ -331,6 +352,9 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		if err := srv.Store.DeleteExpiredSessions(ctx, time.Now(), account.SessionIdle); err != nil && ctx.Err() == nil {
 			srv.log.Error("delete expired sessions", "err", err)
 		}
+		if err := srv.Store.PruneChanges(ctx); err != nil && ctx.Err() == nil {
+			srv.log.Error("prune the change feed", "err", err)
+		}
 		srv.promptJobs(ctx)
 		srv.expirePledges(ctx)
 		srv.dailyDigest(ctx, time.Now())
@@ -342,18 +366,6 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// announceSettings is announced when the site's settings change.
-const announceSettings = "settings"
-
-// announce tells the other nodes sharing the database which cached pages
-// to drop. Failing to announce is logged, not returned: the change itself
-// is saved, and other nodes' pages expire on their own.
-func (srv *Server) announce(ctx context.Context, payload string) {
-	if err := srv.Store.Announce(context.WithoutCancel(ctx), payload); err != nil {
-		srv.log.Warn("announce change to other nodes", "err", err)
-	}
-}
-
 func (srv *Server) reloadSettings(ctx context.Context) {
 	s, err := srv.settings(ctx)
 	if err != nil {
@@ -361,18 +373,4 @@ func (srv *Server) reloadSettings(ctx context.Context) {
 		return
 	}
 	srv.Site.SetSettings(s)
-}
-
-// Listen applies other nodes' announcements until ctx ends: dropping the
-// cached pages they name, or reloading the settings.
-func (srv *Server) Listen(ctx context.Context) {
-	srv.Store.Listen(ctx, func(payload string) {
-		if payload == announceSettings {
-			srv.reloadSettings(ctx)
-			return
-		}
-		srv.Site.InvalidateKeys(strings.Fields(payload)...)
-	}, func(err error) {
-		srv.log.Warn("waiting for other nodes' changes", "err", err)
-	})
 }

@@ -65,7 +65,6 @@ func TestMeterFollowsGifts(t *testing.T) {
 	if err := st.SavePrompt(ctx, ps.appeal); err != nil {
 		t.Fatal(err)
 	}
-	ps.srv.promptsChanged(ctx)
 	ps.srv.promptJobs(ctx)
 	page := ps.base + ps.article.Path()
 	if _, body := fetch(t, ps.reader(t), page); !strings.Contains(body, "0%</progress>") {

@@ -241,6 +241,13 @@ func (c *pageCache) purge() {
 	c.bytes = 0
 }
 
+// len is the number of cached pages.
+func (c *pageCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
+
 // has reports whether key is cached, for tests.
 func (c *pageCache) has(key string) bool {
 	c.mu.RLock()

@@ -15,6 +15,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/revenue"
+	"github.com/samizdat-press/samizdat/internal/store"
 )
 
 // PromptsConfig wires reader revenue's donation prompts into the site.
@@ -47,13 +48,12 @@ func (s *Site) EnablePrompts(cfg PromptsConfig, web fs.FS) error {
 
 // InvalidatePrompts drops every cached page that shows a prompt: after the
 // running prompts or the goal changed.
-func (s *Site) InvalidatePrompts() []string {
+func (s *Site) InvalidatePrompts() {
 	s.cache.invalidate(depPrompts)
-	return []string{depPrompts}
 }
 
 // depPrompts is the dependency of every page rendered with prompts.
-const depPrompts = "prompts"
+const depPrompts = store.KeyPrompts
 
 // variantSuffix[code] ends the cache key of an article page rendered for
 // the page variant code: "\x00" cannot occur in a request path.

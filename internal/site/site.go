@@ -379,42 +379,16 @@ func newPager(path string, page, total int) (pager, error) {
 	return pager{Page: page, Last: last, Path: path}, nil
 }
 
-// Invalidate drops the cached pages that a saved article touches: its own
-// page and every list it is or was in. It returns the dependency keys it
-// dropped, for other nodes to drop too (InvalidateKeys).
-func (s *Site) Invalidate(c content.Change) []string {
-	deps := []string{depArticle(c.After.ID)}
-	now := s.now()
-	wasLive := c.Before != nil && c.Before.Live(now)
-	isLive := c.After.Live(now)
-	if wasLive || isLive || c.After.Status == content.StatusPublished {
-		deps = append(deps, depAll)
-		for _, a := range []*content.Article{c.Before, c.After} {
-			if a == nil {
-				continue
-			}
-			deps = append(deps, depSection(a.Section.ID))
-			for _, t := range a.Tags {
-				deps = append(deps, depTag(t.ID))
-			}
-			for _, au := range a.Authors {
-				deps = append(deps, depAuthor(au.ID))
-			}
-		}
-	}
-	n := s.cache.invalidate(deps...)
-	s.log.Debug("page cache invalidated", "article", c.After.ID, "pages", n)
-	return deps
-}
-
-// InvalidateKeys drops the pages that depend on any of keys, as announced
-// by another node; the key "*" drops everything.
-func (s *Site) InvalidateKeys(keys ...string) {
-	if slices.Contains(keys, "*") {
+// InvalidateKeys drops the pages that depend on any of keys, as the change
+// feed names them (store.Key*); store.KeyEverything drops every page. It
+// returns how many pages it dropped.
+func (s *Site) InvalidateKeys(keys ...string) int {
+	if slices.Contains(keys, store.KeyEverything) {
+		n := s.cache.len()
 		s.PurgeCache()
-		return
+		return n
 	}
-	s.cache.invalidate(keys...)
+	return s.cache.invalidate(keys...)
 }
 
 // PurgeCache drops every cached page.
@@ -447,13 +421,16 @@ func (s *Site) navList(ctx context.Context) ([]content.Section, error) {
 	return secs, nil
 }
 
-// Dependency keys recorded by cached pages.
-const depAll = "all" // every list: home, feeds, sitemaps
+// Dependency keys recorded by cached pages: the change feed's names for
+// what a change touched (see store.KeyArticle).
+const depAll = store.KeyLists // every list: home, feeds, sitemaps, search
 
-func depArticle(id int64) string { return "a:" + strconv.FormatInt(id, 10) }
-func depSection(id int64) string { return "s:" + strconv.FormatInt(id, 10) }
-func depTag(id int64) string     { return "t:" + strconv.FormatInt(id, 10) }
-func depAuthor(id int64) string  { return "u:" + strconv.FormatInt(id, 10) }
+var (
+	depArticle = store.KeyArticle
+	depSection = store.KeySection
+	depTag     = store.KeyTag
+	depAuthor  = store.KeyAuthor
+)
 
 func articleDeps(deps []string, list []*content.Article) []string {
 	for _, a := range list {

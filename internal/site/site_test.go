@@ -128,7 +128,16 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
-	f.svc.OnChange(func(_ context.Context, c content.Change) { f.s.Invalidate(c) })
+	// The node's follower of the change feed, as the server wires it.
+	feed, err := st.NewFeed(ctx, func(_ context.Context, changes []store.Change) {
+		for _, c := range changes {
+			f.s.InvalidateKeys(c.Keys...)
+		}
+	}, func(err error) { t.Errorf("change feed: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
 	mux := http.NewServeMux()
 	f.s.Routes(mux)
 	f.h = httpx.SecurityHeaders(mux)

@@ -60,8 +60,12 @@ func joinInts(ns []int) string {
 	return strings.Join(parts, ",")
 }
 
+// liveAt is when readers may see the article: its publication time, for a
+// published or scheduled article. Lists compare it with the clock, so a
+// scheduled article appears at its time without another write (and every
+// node drops the pages it joins then: see Feed).
 func liveAt(a *content.Article) any {
-	if a.Status == content.StatusPublished {
+	if a.Status == content.StatusPublished || a.Status == content.StatusScheduled {
 		return unix(a.PublishedAt)
 	}
 	return nil
@@ -109,7 +113,11 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 				return fmt.Errorf("create article %q: correction: %w", a.Slug, err)
 			}
 		}
-		return nil
+		keys, err := s.articleKeysTx(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, keys...)
 	})
 }
 
@@ -119,6 +127,12 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 	a.UpdatedAt = s.now().UTC().Truncate(time.Second)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// What the article's old place showed it in; the version check
+		// below fails if anyone saved it since.
+		before, err := s.articleKeysTx(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET
 			slug = ?, headline = ?, dek = ?, body = ?, body_html = ?, body_text = ?, lang = ?, status = ?, section_id = ?,
 			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_alt = ?, image_credit = ?, image_caption = ?,
@@ -150,7 +164,14 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 		if err := s.writeLinks(ctx, tx, a); err != nil {
 			return err
 		}
-		return s.writeRevision(ctx, tx, a)
+		if err := s.writeRevision(ctx, tx, a); err != nil {
+			return err
+		}
+		after, err := s.articleKeysTx(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, append(before, after...)...)
 	})
 }
 
@@ -194,8 +215,14 @@ func (s *Store) AddCorrection(ctx context.Context, articleID int64, c *content.C
 		if err != nil {
 			return fmt.Errorf("add correction to article %d: %w", articleID, err)
 		}
-		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET updated_at = ? WHERE id = ?`), c.CreatedAt.Unix(), articleID)
-		return err
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET updated_at = ? WHERE id = ?`), c.CreatedAt.Unix(), articleID); err != nil {
+			return fmt.Errorf("add correction to article %d: %w", articleID, err)
+		}
+		keys, err := s.articleKeysTx(ctx, tx, articleID)
+		if err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, keys...)
 	})
 }
 

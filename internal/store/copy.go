@@ -56,8 +56,10 @@ var copyTables = []struct {
 	{"webhook_inbox", []string{"provider", "event_id"}},
 }
 
-// copyBookkeeping are tables of the schema that Copy leaves alone.
-var copyBookkeeping = []string{"schema_migrations"}
+// copyBookkeeping are tables of the schema that Copy leaves alone. The
+// change feed is each database's own: nodes on the copy start following it
+// with nothing cached.
+var copyBookkeeping = []string{"schema_migrations", "changes"}
 
 // CopyTables returns the tables Copy copies, in the order it copies them.
 func CopyTables() []string {

@@ -51,9 +51,13 @@ func (s *Store) ManualEntries(ctx context.Context) ([]revenue.ManualEntry, error
 	return out, rows.Err()
 }
 
+// promptKeys are what a goal, campaign or prompt edit changes: the prompts,
+// and the goal meter some of them show.
+var promptKeys = []string{KeyPrompts}
+
 // AddManualEntry records an offline gift or a grant.
 func (s *Store) AddManualEntry(ctx context.Context, e *revenue.ManualEntry) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO funding_entries (month, amount, currency, note, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING id`), e.Month.UTC().Format("2006-01"), e.Amount, e.Currency, e.Note, s.now().Unix()).Scan(&e.ID)
 		if err != nil {
@@ -65,7 +69,7 @@ func (s *Store) AddManualEntry(ctx context.Context, e *revenue.ManualEntry) erro
 
 // DeleteManualEntry removes an entry recorded by mistake.
 func (s *Store) DeleteManualEntry(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM funding_entries WHERE id = ?`), id)
 		if err != nil {
 			return fmt.Errorf("delete funding entry %d: %w", id, err)
@@ -119,7 +123,7 @@ func (s *Store) Campaign(ctx context.Context, id int64) (revenue.Campaign, error
 // SaveCampaign creates (ID 0) or updates a campaign. The database refuses
 // an end before the start too, whatever the caller checked.
 func (s *Store) SaveCampaign(ctx context.Context, c *revenue.Campaign) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		if c.ID == 0 {
 			err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO campaigns (name, starts_at, ends_at, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
 				c.Name, c.Starts.Unix(), unix(c.Ends), s.now().Unix()).Scan(&c.ID)
@@ -139,7 +143,7 @@ func (s *Store) SaveCampaign(ctx context.Context, c *revenue.Campaign) error {
 
 // DeleteCampaign deletes a campaign and its prompts (their counters stay).
 func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		// Variants first: SQLite enforces the cascade only with foreign keys on.
 		for _, q := range []string{
 			`DELETE FROM prompt_variants WHERE prompt_id IN (SELECT id FROM prompts WHERE campaign_id = ?)`,
@@ -277,7 +281,7 @@ func (s *Store) AllVariants(ctx context.Context) (map[int64]string, error) {
 // variant keeps its ID across edits (it is matched by slot), so its
 // counters and conversions stay with it.
 func (s *Store) SavePrompt(ctx context.Context, p *revenue.Prompt) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		args := []any{p.CampaignID, p.Name, string(p.Placement), p.Paragraph, revenue.JoinAmounts(p.Amounts), string(p.Frequency),
 			string(p.Audience), p.ThankYou, p.MinRead, strings.Join(p.Sections, " "), strings.Join(p.Languages, " "),
 			string(p.Cap), p.Priority, boolInt(p.ShowMeter), s.now().Unix()}
@@ -317,7 +321,7 @@ func (s *Store) SavePrompt(ctx context.Context, p *revenue.Prompt) error {
 
 // DeletePrompt deletes a prompt and its variants (their counters stay).
 func (s *Store) DeletePrompt(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM prompt_variants WHERE prompt_id = ?`), id); err != nil {
 			return fmt.Errorf("delete prompt %d: %w", id, err)
 		}

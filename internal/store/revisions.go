@@ -145,7 +145,15 @@ func (s *Store) PublishDue(ctx context.Context, now time.Time) ([]int64, error) 
 				}
 			}
 		}
-		return nil
+		var keys []string
+		for _, id := range ids {
+			k, err := s.articleKeysTx(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k...)
+		}
+		return s.recordChange(ctx, tx, keys...)
 	})
 	return ids, err
 }

@@ -35,6 +35,7 @@ type Store struct {
 	// sealer seals personal data (e-mail addresses) at rest; see SetSealer.
 	sealer Sealer
 	stmts  *stmtCache // prepared reads (SQLite); nil runs every read unprepared
+	feeds  feeds      // this process's followers of the change feed
 }
 
 // dialect holds what differs between engines, chosen once at Open.
@@ -116,12 +117,19 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	// On SQLite, whose one write connection runs one transaction at a time,
+	// the count moves only if this transaction recorded a change; on
+	// PostgreSQL another may move it too, which costs a needless catch-up.
+	mark := s.feeds.recorded.Load()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.feeds.recorded.Load() != mark {
+		s.committed(ctx)
 	}
 	return nil
 }

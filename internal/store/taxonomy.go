@@ -25,7 +25,7 @@ func (s *Store) CreateSection(ctx context.Context, sec *content.Section) error {
 		if err != nil {
 			return fmt.Errorf("create section %q: %w", sec.Slug, err)
 		}
-		return nil
+		return s.recordChange(ctx, tx, KeyEverything) // the navigation is on every page
 	})
 }
 
@@ -205,7 +205,7 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 		if err != nil {
 			return fmt.Errorf("set setting %q: %w", key, err)
 		}
-		return nil
+		return s.recordChange(ctx, tx, KeySettings)
 	})
 }
 

@@ -29,7 +29,10 @@ func (s *Store) UpdateSection(ctx context.Context, sec content.Section) error {
 		if err != nil {
 			return fmt.Errorf("update section %d: %w", sec.ID, err)
 		}
-		return rowsOrNotFound(res, fmt.Sprintf("section %d", sec.ID))
+		if err := rowsOrNotFound(res, fmt.Sprintf("section %d", sec.ID)); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, KeyEverything) // the navigation is on every page
 	})
 }
 
@@ -48,7 +51,10 @@ func (s *Store) DeleteSection(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("delete section %d: %w", id, err)
 		}
-		return rowsOrNotFound(res, fmt.Sprintf("section %d", id))
+		if err := rowsOrNotFound(res, fmt.Sprintf("section %d", id)); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, KeyEverything)
 	})
 }
 
@@ -119,7 +125,8 @@ func (s *Store) UpdateTag(ctx context.Context, id int64, name string) error {
 			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE tags SET name = ? WHERE id = ?`), name, id); err != nil {
 				return fmt.Errorf("update tag %d: %w", id, err)
 			}
-			return nil
+			// Tag names are on the tag's page and on article pages and cards.
+			return s.recordChange(ctx, tx, KeyEverything)
 		}
 		var live int
 		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM article_tags WHERE tag_id = ? AND live_at IS NOT NULL`), id).Scan(&live); err != nil {
@@ -136,7 +143,7 @@ func (s *Store) UpdateTag(ctx context.Context, id int64, name string) error {
 		if err != nil {
 			return fmt.Errorf("update tag %d: %w", id, err)
 		}
-		return nil
+		return s.recordChange(ctx, tx, KeyEverything)
 	})
 }
 
@@ -151,7 +158,10 @@ func (s *Store) DeleteTag(ctx context.Context, id int64) error {
 		if err != nil {
 			return fmt.Errorf("delete tag %d: %w", id, err)
 		}
-		return rowsOrNotFound(res, fmt.Sprintf("tag %d", id))
+		if err := rowsOrNotFound(res, fmt.Sprintf("tag %d", id)); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, KeyEverything)
 	})
 }
 
@@ -170,7 +180,10 @@ func (s *Store) UpdateAuthor(ctx context.Context, a content.Author) error {
 		if err != nil {
 			return fmt.Errorf("update author %d: %w", a.ID, err)
 		}
-		return rowsOrNotFound(res, fmt.Sprintf("author %d", a.ID))
+		if err := rowsOrNotFound(res, fmt.Sprintf("author %d", a.ID)); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, KeyEverything) // bylines are on article pages and cards
 	})
 }
 

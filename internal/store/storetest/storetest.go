@@ -793,14 +793,20 @@ func testPublish(t *testing.T, f *fixture) {
 			t.Errorf("status: got %q, want draft", got.Status)
 		}
 	})
-	t.Run("ScheduledStatusHidden", func(t *testing.T) {
+	t.Run("ScheduledHiddenUntilItsTime", func(t *testing.T) {
 		cur := f.byID(t, d.ID)
 		cur.Status = content.StatusScheduled
-		cur.PublishedAt = base.Add(-time.Minute)
+		cur.PublishedAt = base.Add(time.Minute)
 		if err := f.svc.Update(f.ctx, cur); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		visible(t, cur, "zanzibar", false)
+	})
+	t.Run("ScheduledLiveAtItsTime", func(t *testing.T) {
+		// No write happens at the time: the clock alone makes it live.
+		f.setNow(base.Add(time.Minute))
+		defer f.setNow(base)
+		visible(t, f.byID(t, d.ID), "zanzibar", true)
 	})
 	t.Run("PublishedShown", func(t *testing.T) {
 		cur := f.byID(t, d.ID)
@@ -1009,7 +1015,7 @@ func testRelated(t *testing.T, f *fixture) {
 		{slug: "e", section: s1, at: -4 * time.Hour},                             // same section only, older
 		{slug: "g", section: s2, at: -1 * time.Hour},                             // nothing in common
 		{slug: "x", section: s1, tags: all3, status: content.StatusDraft},
-		{slug: "y", section: s1, tags: all3, status: content.StatusScheduled, at: -time.Hour},
+		{slug: "y", section: s1, tags: all3, status: content.StatusScheduled, at: 3 * time.Hour}, // scheduled after f
 		{slug: "f", section: s1, tags: all3, at: time.Hour}, // not yet published
 	} {
 		f.create(t, s)
@@ -1052,7 +1058,7 @@ func testRelated(t *testing.T, f *fixture) {
 				if r.ID == a.ID {
 					t.Errorf("Related(%s) includes the article itself", tc.slug)
 				}
-				if r.Status != content.StatusPublished {
+				if !r.Live(base) {
 					t.Errorf("Related(%s) includes %q with status %q", tc.slug, r.Slug, r.Status)
 				}
 			}
