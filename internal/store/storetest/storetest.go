@@ -1016,7 +1016,7 @@ func testRelated(t *testing.T, f *fixture) {
 		{slug: "g", section: s2, at: -1 * time.Hour},                             // nothing in common
 		{slug: "x", section: s1, tags: all3, status: content.StatusDraft},
 		{slug: "y", section: s1, tags: all3, status: content.StatusScheduled, at: 3 * time.Hour}, // scheduled after f
-		{slug: "f", section: s1, tags: all3, at: time.Hour}, // not yet published
+		{slug: "f", section: s1, tags: all3, at: time.Hour},                                      // not yet published
 	} {
 		f.create(t, s)
 	}
