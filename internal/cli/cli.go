@@ -131,13 +131,14 @@ func openData(ctx context.Context, cfg config.Config) (*store.Store, *media.Dir,
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] != "markdown" {
-		return usageError{"usage: samizdat import markdown DIR [--db samizdat.db]"}
+		return usageError{"usage: samizdat import markdown DIR [--db samizdat.db] [--lang en] [--update]"}
 	}
 	args = args[1:]
 	var cfg config.Config
 	fs := newFlags("import markdown", stderr)
 	cfg.DataFlags(fs)
 	lang := fs.String("lang", "en", "language of files without a lang field")
+	update := fs.Bool("update", false, "a file whose slug an article has updates that article (draft: true unpublishes it) instead of failing")
 	// Allow the directory before or after the flags.
 	var dir string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -165,6 +166,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer st.Close()
 	im := &importer.Importer{Taxonomy: st, Articles: svc, Images: md, DefaultLang: *lang}
+	if *update {
+		im.Update = articleUpdater{svc, st}
+	}
 	res, err := im.ImportFS(ctx, os.DirFS(dir))
 	if err != nil {
 		return err
@@ -177,6 +181,18 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return fmt.Errorf("%d of %d files could not be imported", len(res.Errors), len(res.Errors)+len(res.Imported))
 	}
 	return nil
+}
+
+// articleUpdater is the content service's Update with the store's lookup.
+type articleUpdater struct {
+	svc *content.Service
+	st  *store.Store
+}
+
+func (u articleUpdater) Update(ctx context.Context, a *content.Article) error { return u.svc.Update(ctx, a) }
+
+func (u articleUpdater) ArticleBySlug(ctx context.Context, slug string) (*content.Article, error) {
+	return u.st.ArticleBySlug(ctx, slug)
 }
 
 func gen(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -42,6 +42,13 @@ type Creator interface {
 	Create(ctx context.Context, a *content.Article) error
 }
 
+// Updater saves an existing article and finds one by slug, for imports
+// that update what an earlier import made (see Importer.Update).
+type Updater interface {
+	Update(ctx context.Context, a *content.Article) error
+	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
+}
+
 // Images stores resized variants of a lead image.
 type Images interface {
 	SaveVariants(key string, img image.Image) ([]int, error)
@@ -59,6 +66,12 @@ type Importer struct {
 	// AdjustDate, when set, maps each file's date (the demo shifts its
 	// articles so that the newest is recent).
 	AdjustDate func(time.Time) time.Time
+	// Update, when set, makes a file whose slug an article already has
+	// update that article (a new revision) instead of failing: editing the
+	// files and importing again edits the site. A file marked draft then
+	// unpublishes a published article. Corrections in the file are added
+	// only when the article is created.
+	Update Updater
 }
 
 // Result lists what an import did.
@@ -120,7 +133,20 @@ func (im *Importer) ImportFile(ctx context.Context, fsys fs.FS, name string) (st
 	if err != nil {
 		return "", err
 	}
-	if err := im.Articles.Create(ctx, a); err != nil {
+	save := im.Articles.Create
+	if im.Update != nil {
+		if old, err := im.Update.ArticleBySlug(ctx, a.Slug); err == nil {
+			a.ID, a.Version, a.CreatedAt, a.CreatedBy, a.Corrections = old.ID, old.Version, old.CreatedAt, old.CreatedBy, nil
+			if a.Status == content.StatusDraft && old.Status != content.StatusDraft {
+				a.Status, a.PublishedAt = content.StatusUnpublished, old.PublishedAt
+			}
+			if a.Image.Key == "" {
+				a.Image = old.Image
+			}
+			save = im.Update.Update
+		}
+	}
+	if err := save(ctx, a); err != nil {
 		var fe content.FieldErrors
 		line := 0
 		if errors.As(err, &fe) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -75,9 +74,7 @@ func TestCrawlEveryHost(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server.New with demo content: %v", err)
 	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	ts := serveLoopback(t, srv)
 	server, _ := url.Parse(ts.URL)
 	primaryURL, _ := url.Parse(primary)
 
@@ -120,7 +117,6 @@ func TestPageWeight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
 	sec := content.Section{Slug: "news", Name: "News"}
 	if err := srv.Store.CreateSection(ctx, &sec); err != nil {
 		t.Fatal(err)
@@ -157,8 +153,7 @@ func TestPageWeight(t *testing.T) {
 	if err := srv.Content.Create(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	ts := serveLoopback(t, srv)
 	c := ts.Client()
 	c.Transport.(*http.Transport).DisableCompression = true // count the bytes as sent
 	wire := func(path string) (int, []byte) {

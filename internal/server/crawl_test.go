@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -334,9 +333,7 @@ func TestDemoSite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server.New with demo content: %v", err)
 	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	ts := serveLoopback(t, srv)
 
 	server, _ := url.Parse(ts.URL)
 	base, _ := url.Parse(crawlBase)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -47,10 +46,13 @@ func startNewsNode(t *testing.T, db, smtpURL string) *newsNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
-	hs.Start()
+	// Served as production serves it: fasthttp, the fast path, the bridge.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
-		hs.Close()
+		cancel()
+		<-done
 		srv.Close()
 	})
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

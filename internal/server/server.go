@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/valyala/fasthttp"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/admin"
@@ -32,6 +31,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/site"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/wire"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -237,31 +237,15 @@ func (srv *Server) Run(ctx context.Context) error {
 
 // Serve is Run on a listener the caller opened. Connections are served by
 // fasthttp: cached public pages are answered from memory on its fast path,
-// everything else by the net/http handlers through an adaptor.
+// everything else by the net/http handlers (see package wire).
 func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
-	fast := srv.Site.FastPath()
-	full := (&bridge{handler: srv.handler, base: context.WithoutCancel(ctx), log: srv.log}).serve
-	fs := &fasthttp.Server{
-		Handler: func(c *fasthttp.RequestCtx) {
-			start := time.Now()
-			if route, status, ok := fast.Serve(c); ok {
-				srv.metrics.Observe(route, status, time.Since(start))
-				return
-			}
-			full(c)
-		},
-		ReadTimeout:                  30 * time.Second,
-		WriteTimeout:                 60 * time.Second,
-		IdleTimeout:                  120 * time.Second,
-		ReadBufferSize:               maxRequestHead,
-		MaxRequestBodySize:           maxBufferedBody, // longer bodies stream to routes that take them
-		StreamRequestBody:            true,
-		DisablePreParseMultipartForm: true, // the upload route parses its own form, within its limit
-		NoDefaultServerHeader:        true,
-		CloseOnShutdown:              true,
-		Logger:                       fastLogger{srv.log},
-		ErrorHandler:                 requestError,
-	}
+	fs := wire.NewServer(wire.Config{
+		Handler: srv.handler,
+		Fast:    srv.Site.FastPath(),
+		Observe: srv.metrics.Observe,
+		Log:     srv.log,
+		Base:    context.WithoutCancel(ctx),
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- fs.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(ctx)
@@ -305,30 +289,6 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return <-errc
 }
-
-// maxRequestHead is the longest request line and headers accepted.
-const maxRequestHead = 16 << 10
-
-// requestError answers a request fasthttp could not read, saying what was
-// refused.
-func requestError(c *fasthttp.RequestCtx, err error) {
-	var small *fasthttp.ErrSmallBuffer
-	var netErr net.Error
-	switch {
-	case errors.As(err, &small):
-		c.Error(fmt.Sprintf("Request header fields too large: the request line and headers may hold at most %d KiB.\n", maxRequestHead>>10),
-			http.StatusRequestHeaderFieldsTooLarge)
-	case errors.As(err, &netErr) && netErr.Timeout():
-		c.Error("Request timeout: the request was not received in time.\n", http.StatusRequestTimeout)
-	default:
-		c.Error("Bad request: the request could not be read as HTTP/1.1.\n", http.StatusBadRequest)
-	}
-}
-
-// fastLogger sends fasthttp's messages to slog.
-type fastLogger struct{ log *slog.Logger }
-
-func (l fastLogger) Printf(format string, args ...any) { l.log.Warn(fmt.Sprintf(format, args...)) }
 
 // Close releases the database.
 func (srv *Server) Close() error {

@@ -391,6 +391,13 @@ func (s *Site) InvalidateKeys(keys ...string) int {
 	return s.cache.invalidate(keys...)
 }
 
+// CachedPages returns how many pages the cache holds and their bytes.
+func (s *Site) CachedPages() (pages, bytes int) {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return len(s.cache.entries), s.cache.bytes
+}
+
 // PurgeCache drops every cached page.
 func (s *Site) PurgeCache() {
 	s.dropNav()

@@ -28,6 +28,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/wire/wiretest"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -43,6 +44,7 @@ type fixture struct {
 	svc      *content.Service
 	s        *Site
 	h        http.Handler
+	wire     *wiretest.Server // h and the fast path, served as production serves them
 	now      time.Time
 	sections map[string]content.Section
 	authors  map[string]content.Author
@@ -141,6 +143,7 @@ func newFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	f.s.Routes(mux)
 	f.h = httpx.SecurityHeaders(mux)
+	f.wire = wiretest.Start(t, f.h, f.s.FastPath())
 
 	mara, ivan := f.authors["mara-lind"], f.authors["ivan-petrov"]
 	for i := range 22 {
@@ -299,11 +302,11 @@ func checkHeaders(t *testing.T, path string, h http.Header) {
 func (f *fixture) get(t *testing.T, path string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Host = strings.TrimPrefix(testBase, "https://") // the site's own name, which the fast path answers
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
+	rec := f.wire.Do(t, req)
 	if rec.Code >= 500 {
 		t.Errorf("GET %s: status %d, want no server error; body: %.300s", path, rec.Code, rec.Body.String())
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stripe/stripe-go/v82/webhook"
 
+	"github.com/samizdat-press/samizdat/internal/httpx"
 	smail "github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/revenue/banktransfer"
@@ -25,6 +26,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/testpeer"
+	"github.com/samizdat-press/samizdat/internal/wire/wiretest"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -46,7 +48,7 @@ func (m *mailbox) EnqueueMail(_ context.Context, msgs ...smail.Message) error {
 
 type supportFixture struct {
 	st   *store.Store
-	h    http.Handler
+	h    *wiretest.Server // the support routes, served as production serves them
 	mail *mailbox
 	logs *bytes.Buffer
 }
@@ -78,7 +80,7 @@ func newSupportFixture(t *testing.T, apiURL string) *supportFixture {
 	})
 	mux := http.NewServeMux()
 	sp.Routes(mux)
-	return &supportFixture{st: st, h: mux, mail: mb, logs: logs}
+	return &supportFixture{st: st, h: wiretest.Start(t, httpx.SecurityHeaders(mux), nil), mail: mb, logs: logs}
 }
 
 func (f *supportFixture) do(t *testing.T, method, path string, body string, header ...string) *httptest.ResponseRecorder {
@@ -90,9 +92,7 @@ func (f *supportFixture) do(t *testing.T, method, path string, body string, head
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Add(header[i], header[i+1])
 	}
-	w := httptest.NewRecorder()
-	f.h.ServeHTTP(w, r)
-	return w
+	return f.h.Do(t, r)
 }
 
 func signed(payload []byte) string {
@@ -108,9 +108,7 @@ func (f *supportFixture) deliver(t *testing.T, body []byte) *httptest.ResponseRe
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, "/webhooks/stripe", bytes.NewReader(body))
 	r.Header.Set("Stripe-Signature", signed(body))
-	w := httptest.NewRecorder()
-	f.h.ServeHTTP(w, r)
-	return w
+	return f.h.Do(t, r)
 }
 
 func (f *supportFixture) nothingStored(t *testing.T) {
@@ -148,8 +146,7 @@ func TestWebhookRefusals(t *testing.T) {
 			if tt.sig != "" {
 				r.Header.Set("Stripe-Signature", tt.sig)
 			}
-			w := httptest.NewRecorder()
-			f.h.ServeHTTP(w, r)
+			w := f.h.Do(t, r)
 			if w.Code != tt.status {
 				t.Errorf("status = %d, want %d", w.Code, tt.status)
 			}
