@@ -189,7 +189,9 @@ type articleUpdater struct {
 	st  *store.Store
 }
 
-func (u articleUpdater) Update(ctx context.Context, a *content.Article) error { return u.svc.Update(ctx, a) }
+func (u articleUpdater) Update(ctx context.Context, a *content.Article) error {
+	return u.svc.Update(ctx, a)
+}
 
 func (u articleUpdater) ArticleBySlug(ctx context.Context, slug string) (*content.Article, error) {
 	return u.st.ArticleBySlug(ctx, slug)
