@@ -52,6 +52,25 @@ type node struct {
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	log  strings.Builder
+
+	stopOnce sync.Once
+}
+
+// stop interrupts the node, as Ctrl-C or SIGTERM would, and waits for it
+// to exit (killing it after 10 s). Stopping a stopped node does nothing.
+func (n *node) stop(t testing.TB) {
+	n.stopOnce.Do(func() {
+		n.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { n.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("node %s did not stop within 10 s of an interrupt", n.base)
+			n.cmd.Process.Kill()
+			<-done
+		}
+	})
 }
 
 func (n *node) logText() string { n.mu.Lock(); defer n.mu.Unlock(); return n.log.String() }
@@ -81,14 +100,7 @@ func startNode(t testing.TB, dsn string) *node {
 		}
 	}()
 	t.Cleanup(func() {
-		n.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { n.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			n.cmd.Process.Kill()
-		}
+		n.stop(t)
 		if t.Failed() {
 			t.Logf("node %s log:\n%s", n.base, n.logText())
 		}
