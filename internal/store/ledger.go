@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,6 +110,14 @@ func (s *Store) checkoutTx(ctx context.Context, tx *sql.Tx, id string) (checkout
 }
 
 func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, supporter *SupporterKey) error {
+	// A batch has taken this lock already, in order, before its first
+	// write (writeBatch); taking it again then returns at once. Taking it
+	// here too keeps refundTx correct for any other caller.
+	if key, ok := paymentLockKey(ev); ok {
+		if err := s.lockPayments(ctx, tx, []int32{key}); err != nil {
+			return err
+		}
+	}
 	sid, err := s.supporterID(ctx, tx, supporter)
 	if err != nil {
 		return err
@@ -176,6 +186,12 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, suppo
 	if !e.Frequency.Valid() {
 		e.Frequency = revenue.OneTime
 	}
+	// Of the figures providers report, only a refund's is cumulative (the
+	// total refunded so far) and needs the ledger's sum. A gift's ref is
+	// the provider's own id of the payment (payment intent, invoice) and
+	// a dispute's the dispute's id, each booked once for its whole amount:
+	// the unique key on (provider, ref) keeps their duplicates out, on
+	// every node.
 	switch ev.Kind {
 	case revenue.EventCheckoutCompleted, revenue.EventPaymentSucceeded:
 		return s.insertEntry(ctx, tx, e)
@@ -208,10 +224,63 @@ func (s *Store) fillFromGift(ctx context.Context, tx *sql.Tx, e *revenue.Entry) 
 	}
 }
 
+// paymentLockKey names the lock of the payment that ev books against, if
+// it needs one: a refund, whose booking depends on what is already
+// refunded, and a dispute, so that its duplicates on other nodes queue
+// behind it instead of deadlocking on the ledger's unique key.
+func paymentLockKey(ev revenue.Event) (int32, bool) {
+	if ev.Payment == nil || (ev.Kind != revenue.EventRefunded && ev.Kind != revenue.EventDisputed) {
+		return 0, false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(ev.Provider))
+	h.Write([]byte{0})
+	h.Write([]byte(ev.Payment.ChargeRef)) // the entry's payment_ref, what refundTx sums over
+	return int32(h.Sum32()), true
+}
+
+// lockPayments takes the locks of keys for the rest of the transaction,
+// in ascending order: two transactions that each take all their locks
+// this way, before any other write, cannot wait on each other in a cycle.
+// Two payments whose keys collide only wait for each other, never book
+// wrong. Without lockPayments in the dialect (SQLite) it does nothing.
+func (s *Store) lockPayments(ctx context.Context, tx *sql.Tx, keys []int32) error {
+	if s.dialect.lockPayments == nil || len(keys) == 0 {
+		return nil
+	}
+	keys = slices.Clone(keys)
+	slices.Sort(keys)
+	if err := s.dialect.lockPayments(ctx, tx, slices.Compact(keys)); err != nil {
+		return fmt.Errorf("lock payments: %w", err)
+	}
+	return nil
+}
+
 // refundTx records the part of a cumulative refund not yet in the ledger:
 // providers report the total refunded so far on a payment, and each new
 // total is its own entry, so a replayed or reordered refund event adds
 // nothing twice.
+//
+// Reading the sum and inserting the difference must not interleave with
+// another transaction doing the same for the payment: under READ
+// COMMITTED two nodes would both read 0 for totals 300 and 500, and book
+// -300 and -500 under different refs (the ref names the total). So the
+// caller holds the payment's lock (lockPayments), and this SELECT, a new
+// statement with a new snapshot, sees every refund committed before the
+// lock was granted. Why this lock and not another mechanism:
+//   - a unique key on the provider's refund id: a cumulative figure names
+//     no single refund (Stripe's charge.refunded carries the charge and
+//     its amount_refunded, not which refunds make it up);
+//   - SELECT ... FOR UPDATE on the gift row: the refund may arrive before
+//     the gift, or the gift be booked under another ref (an invoice), and
+//     a lock on a row that is not there locks nothing;
+//   - SERIALIZABLE: batches of up to 128 events share a transaction, so
+//     conflicts on an unindexed sum would abort whole batches again and
+//     again, past the few retries inTx allows;
+//   - an advisory lock per payment needs no row, blocks only events for
+//     the same payment, and ends with the transaction.
+//
+// SQLite runs one write transaction at a time and needs no lock.
 func (s *Store) refundTx(ctx context.Context, tx *sql.Tx, e revenue.Entry) error {
 	total := e.Amount
 	var already int64

@@ -103,13 +103,31 @@ var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c
 func (s *Store) writeBatch(batch []*webhookReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var keys []int32
+	for _, r := range batch {
+		if k, ok := paymentLockKey(r.ev); ok {
+			keys = append(keys, k)
+		}
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// Every payment lock the batch's events need, first and in order
+		// (lockPayments): taken one event at a time, two nodes' batches
+		// holding the same payments in different orders would deadlock.
+		if err := s.lockPayments(ctx, tx, keys); err != nil {
+			return err
+		}
 		for _, r := range batch {
 			r.applied, r.err = false, nil
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT webhook"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			r.applied, r.err = s.applyEventTx(ctx, tx, r.ev, r.payload, r.supporter)
+			if retryable(r.err) {
+				// A deadlock or serialization failure is no fault of
+				// the event: fail the batch, so that inTx runs all of it
+				// again, rather than answer this event with an error.
+				return r.err
+			}
 			if r.err != nil {
 				r.applied = false
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT webhook"); err != nil {

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,14 +15,149 @@ import (
 // TestLedger runs the ledger's guarantees on both engines.
 func TestLedger(t *testing.T) {
 	for _, eng := range []struct {
-		name string
-		open func(t *testing.T) *store.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		name  string
+		open  func(t *testing.T) *store.Store
+		nodes func(t *testing.T, n int) []*store.Store
+	}{{"sqlite", openSQLite, sqliteNodes}, {"postgres", openPostgres, postgresNodes}} {
 		t.Run(eng.name, func(t *testing.T) {
 			t.Run("exactly once and out of order", func(t *testing.T) { testLedgerEvents(t, eng.open(t)) })
 			t.Run("bank pledges", func(t *testing.T) { testPledges(t, eng.open(t)) })
 			t.Run("supporter tokens", func(t *testing.T) { testSupporterTokens(t, eng.open(t)) })
+			t.Run("cumulative figures across nodes", func(t *testing.T) { testCumulativeAcrossNodes(t, eng.nodes(t, 4)) })
 		})
+	}
+}
+
+// sqliteNodes opens n stores on one new SQLite file, each with its own
+// connections, as n processes sharing the file would.
+func sqliteNodes(t *testing.T, n int) []*store.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "samizdat.db")
+	copyTemplate(t, path)
+	return openNodes(t, path, n)
+}
+
+// postgresNodes opens n stores, each with its own pool, on one new
+// PostgreSQL database: n server nodes.
+func postgresNodes(t *testing.T, n int) []*store.Store {
+	t.Helper()
+	return openNodes(t, pgDatabase(t), n)
+}
+
+func openNodes(t *testing.T, dsn string, n int) []*store.Store {
+	t.Helper()
+	nodes := make([]*store.Store, n)
+	for i := range nodes {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("node %d: store.Open: %v", i, err)
+		}
+		t.Cleanup(func() {
+			if err := st.Close(); err != nil {
+				t.Errorf("node %d: Close: %v", i, err)
+			}
+		})
+		nodes[i] = st
+	}
+	return nodes
+}
+
+// testCumulativeAcrossNodes delivers, at the same moment, one cumulative
+// refund event per node for each payment (each node a different total, the
+// largest at a different node each time), and the same dispute to every
+// node under its own event id. The ledger must hold exactly the largest
+// total refunded and the dispute once, whatever the interleaving: two
+// nodes that both read "nothing refunded yet" and both book their
+// difference would over-refund.
+func testCumulativeAcrossNodes(t *testing.T, nodes []*store.Store) {
+	ctx := context.Background()
+	const payments = 50
+	totals := []int64{100, 250, 400, 500} // one per node; 500 is final
+	if len(totals) != len(nodes) {
+		t.Fatalf("%d totals for %d nodes", len(totals), len(nodes))
+	}
+	const gift, dispute = 2000, 700
+	at := month.Add(time.Hour)
+	for _, st := range nodes {
+		st.SetClock(func() time.Time { return month.AddDate(0, 0, 1) })
+	}
+	pi := func(p int) string { return fmt.Sprintf("pi_%03d", p) }
+	for p := range payments {
+		ev := revenue.Event{Provider: "stripe", ID: fmt.Sprintf("evt_gift_%d", p), Type: "checkout.session.completed",
+			Kind: revenue.EventCheckoutCompleted, At: at,
+			Payment: &revenue.Payment{Ref: pi(p), ChargeRef: pi(p), Amount: gift, Currency: "eur", Frequency: revenue.OneTime}}
+		if _, err := nodes[p%len(nodes)].ApplyEvent(ctx, ev, []byte("sealed"), nil); err != nil {
+			t.Fatalf("gift %d: %v", p, err)
+		}
+	}
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	deliver := func(st *store.Store, ev revenue.Event) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := st.ApplyEvent(ctx, ev, []byte("sealed"), nil); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", ev.ID, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	for p := range payments {
+		for i, st := range nodes {
+			deliver(st, revenue.Event{Provider: "stripe", ID: fmt.Sprintf("evt_ref_%d_%d", p, i), Type: "charge.refunded",
+				Kind: revenue.EventRefunded, At: at.Add(time.Duration(i+1) * time.Minute),
+				Payment: &revenue.Payment{Ref: "ch_" + pi(p), ChargeRef: pi(p), Amount: totals[(p+i)%len(totals)], Currency: "eur"}})
+			deliver(st, revenue.Event{Provider: "stripe", ID: fmt.Sprintf("evt_dp_%d_%d", p, i), Type: "charge.dispute.created",
+				Kind: revenue.EventDisputed, At: at.Add(time.Hour),
+				Payment: &revenue.Payment{Ref: fmt.Sprintf("du_%03d", p), ChargeRef: pi(p), Amount: dispute, Currency: "eur"}})
+		}
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("ApplyEvent: %v", err)
+	}
+
+	entries, err := nodes[0].Entries(ctx, store.LedgerQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refunded, disputed, gifts := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	for _, e := range entries {
+		switch e.Kind {
+		case revenue.Refund:
+			refunded[e.PaymentRef] -= e.Amount
+		case revenue.Dispute:
+			disputed[e.PaymentRef] -= e.Amount
+		case revenue.Gift:
+			gifts[e.PaymentRef] += e.Amount
+		}
+	}
+	wrongRefunds, wrongDisputes := 0, 0
+	for p := range payments {
+		if got, want := refunded[pi(p)], totals[len(totals)-1]; got != want {
+			wrongRefunds++
+			if wrongRefunds <= 5 {
+				t.Errorf("%s: refunded %d, want %d (the largest cumulative total)", pi(p), got, want)
+			}
+		}
+		if got := disputed[pi(p)]; got != dispute {
+			wrongDisputes++
+			if wrongDisputes <= 5 {
+				t.Errorf("%s: disputed %d, want %d", pi(p), got, dispute)
+			}
+		}
+		if got := gifts[pi(p)]; got != gift {
+			t.Errorf("%s: gift %d, want %d", pi(p), got, gift)
+		}
+	}
+	if wrongRefunds+wrongDisputes > 0 {
+		t.Errorf("%d of %d payments refunded wrong, %d disputed wrong, across %d nodes", wrongRefunds, payments, wrongDisputes, len(nodes))
 	}
 }
 

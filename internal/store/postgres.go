@@ -166,6 +166,7 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 			search:         pgSearch{},
 			migrationsDDL:  pgMigrationsDDL,
 			lockMigrations: pgLockMigrations,
+			lockPayments:   pgLockPayments,
 		},
 		now:          time.Now,
 		listenConfig: listenConfig(cfg),
@@ -240,6 +241,22 @@ func pgLockMigrations(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrationLockKey)
+	return err
+}
+
+// pgPaymentLockClass is the first key of the two-key advisory locks on
+// payments. Two-key locks are a key space apart from one-key ones, so a
+// payment's lock can never be the migrations' lock.
+const pgPaymentLockClass int32 = 0x6c656467 // "ledg"
+
+// pgLockPayments waits for, then holds until the transaction ends, the
+// advisory lock of each payment in keys, in the order given, in one round
+// trip: unnest yields the array's elements in order, and the aggregate
+// takes each lock as its row arrives. Advisory locks need no row to
+// exist, and every node on the database sees the same ones.
+func pgLockPayments(ctx context.Context, tx *sql.Tx, keys []int32) error {
+	_, err := tx.ExecContext(ctx, `SELECT COUNT(pg_advisory_xact_lock($1::int4, k)) FROM unnest($2::int4[]) AS k`,
+		pgPaymentLockClass, keys)
 	return err
 }
 

@@ -49,6 +49,13 @@ type dialect struct {
 	// lockMigrations, when set, runs first in every migration transaction
 	// and makes it wait for other nodes migrating the same database.
 	lockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// lockPayments, when set, takes the locks of payments (keys from
+	// paymentLockKey, sorted, no duplicates) in the order given and holds
+	// them until the transaction ends: see Store.lockPayments. SQLite
+	// leaves it nil; its one writer connection and BEGIN IMMEDIATE already
+	// serialize every write transaction, other processes' on the same
+	// file included.
+	lockPayments func(ctx context.Context, tx *sql.Tx, keys []int32) error
 }
 
 // Open opens the database named by dsn: a postgres:// (or postgresql://)
