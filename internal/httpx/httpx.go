@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 )
 
@@ -24,6 +25,9 @@ type Error struct {
 	Status  int
 	Message string
 	Err     error // the cause, logged, never shown
+	// RetryAfter, in seconds, is sent as Retry-After when not zero: how
+	// long a refused client should wait (429, 503).
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -40,6 +44,12 @@ func NotFound() error { return &Error{Status: http.StatusNotFound, Message: "Pag
 
 // BadRequest is the error for input the server cannot use.
 func BadRequest(msg string) error { return &Error{Status: http.StatusBadRequest, Message: msg} }
+
+// Busy is the error for a request refused because the server is doing as
+// much of that work as it may at once.
+func Busy(msg string, retryAfter int) error {
+	return &Error{Status: http.StatusServiceUnavailable, Message: msg, RetryAfter: retryAfter}
+}
 
 // ErrorPage writes an error page for status with a message for readers.
 type ErrorPage func(w http.ResponseWriter, r *http.Request, status int, message string)
@@ -76,11 +86,14 @@ func (a *Adapter) Error(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &he):
 		status, msg = he.Status, he.Message
+		if he.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(he.RetryAfter))
+		}
 	case Unavailable(err):
 		status, msg = http.StatusServiceUnavailable, "The site cannot reach its database right now. Please try again in a minute."
 		w.Header().Set("Retry-After", "30")
 	}
-	if status >= 500 {
+	if status >= 500 && (he == nil || he.RetryAfter == 0) { // a refusal under load is not a failure
 		a.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if r.Context().Err() != nil {

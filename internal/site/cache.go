@@ -65,18 +65,21 @@ type pageCache struct {
 	disabled bool
 }
 
-func newPageCache(maxBytes int, reg prometheus.Registerer) *pageCache {
+// newPageCache makes a cache of at most maxBytes whose metrics carry the
+// label cache=name.
+func newPageCache(name string, maxBytes int, reg prometheus.Registerer) *pageCache {
+	l := prometheus.Labels{"cache": name}
 	c := &pageCache{
 		max:     maxBytes,
 		entries: map[string]*entry{},
 		byDep:   map[string]map[*entry]struct{}{},
-		hits:    prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_hits_total", Help: "Pages served from the page cache."}),
-		misses:  prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_misses_total", Help: "Pages rendered because they were not cached."}),
-		evicted: prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_evictions_total", Help: "Pages dropped to stay within the size limit."}),
+		hits:    prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_hits_total", Help: "Pages served from the page cache.", ConstLabels: l}),
+		misses:  prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_misses_total", Help: "Pages rendered because they were not cached.", ConstLabels: l}),
+		evicted: prometheus.NewCounter(prometheus.CounterOpts{Name: "samizdat_page_cache_evictions_total", Help: "Pages dropped to stay within the size limit.", ConstLabels: l}),
 	}
-	c.sizeG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_bytes", Help: "Bytes held by the page cache."},
+	c.sizeG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_bytes", Help: "Bytes held by the page cache.", ConstLabels: l},
 		func() float64 { c.mu.RLock(); defer c.mu.RUnlock(); return float64(c.bytes) })
-	c.countG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_entries", Help: "Pages held by the page cache."},
+	c.countG = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "samizdat_page_cache_entries", Help: "Pages held by the page cache.", ConstLabels: l},
 		func() float64 { c.mu.RLock(); defer c.mu.RUnlock(); return float64(len(c.entries)) })
 	reg.MustRegister(c.hits, c.misses, c.evicted, c.sizeG, c.countG)
 	c.disabled = maxBytes <= 0

@@ -1,10 +1,13 @@
 package site
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -14,7 +17,12 @@ import (
 // maxQueryBytes refuses search URLs no person types.
 const maxQueryBytes = 2000
 
-// search is not cached: queries are unbounded, and each is cheap.
+// searchWait is how long a search waits for a turn before it is refused.
+const searchWait = 2 * time.Second
+
+// search answers from its own cache (see Site.searchCache), and runs at
+// most len(searchSlots) searches at once: a flood of searches waits or is
+// refused with 503, while cached pages keep being served.
 func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	raw := r.URL.Query().Get("q")
 	if len(raw) > maxQueryBytes {
@@ -24,14 +32,54 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The page shows the query as typed, so that is the key.
+	key := "/search?q=" + raw + "&page=" + strconv.Itoa(n)
+	if e := s.searchCache.get(key); e != nil {
+		serveEntry(w, r, e, searchCacheControl)
+		return nil
+	}
+	gen := s.searchCache.generation()
+	select {
+	case s.searchSlots <- struct{}{}:
+		defer func() { <-s.searchSlots }()
+	default:
+		t := time.NewTimer(cmp.Or(s.searchWait, searchWait))
+		defer t.Stop()
+		select {
+		case s.searchSlots <- struct{}{}:
+			defer func() { <-s.searchSlots }()
+		case <-t.C:
+			return httpx.Busy("Search is busy right now. Please try again in a few seconds.", 5)
+		case <-r.Context().Done():
+			return r.Context().Err()
+		}
+	}
+	p, partial, err := s.searchPage(r, raw, n)
+	if err != nil {
+		return err
+	}
+	e := build(key, p, true)
+	e.route = r.Pattern
+	if !partial {
+		s.searchCache.put(e, gen)
+	}
+	serveEntry(w, r, e, searchCacheControl)
+	return nil
+}
+
+var searchCacheControl = []string{"public, max-age=60"}
+
+// searchPage renders page n of the results for raw.
+// partial reports a search cut short by its time limit, which is not kept.
+func (s *Site) searchPage(r *http.Request, raw string, n int) (p *page, partial bool, err error) {
 	q := content.ParseQuery(raw)
 	hits, total, err := s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
 	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
 	if err != nil && !tooSlow {
-		return err
+		return nil, false, err
 	}
 	if n > 1 && len(hits) == 0 {
-		return httpx.NotFound()
+		return nil, false, httpx.NotFound()
 	}
 	title := "Search"
 	if strings.TrimSpace(raw) != "" {
@@ -39,7 +87,7 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := s.newLayout(r, title, "")
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	l.NoIndex = true
 	l.Query = raw
@@ -55,13 +103,7 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap, TooSlow: tooSlow}
 	last := max(1, (total+PageSize-1)/PageSize)
 	data.Pager = pager{Page: n, Last: last, Path: "/search?q=" + url.QueryEscape(raw)}
-	b, err := s.views.Render("search", data)
-	if err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=60")
-	_, err = w.Write(b)
-	return err
+	// Any change to a live article may change any result.
+	p, err = s.renderPage("search", data, []string{depAll})
+	return p, tooSlow, err
 }

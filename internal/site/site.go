@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,8 +69,11 @@ type Config struct {
 	Log        *slog.Logger
 	Registry   prometheus.Registerer
 	CacheBytes int // 0 disables the page cache
-	Now        func() time.Time
-	Hosts      *Hosts // nil: only the base URL's host and loopback names
+	// SearchConcurrency bounds the searches run at once; 0: half the CPUs,
+	// at least one. A search waits briefly for a turn, then is refused.
+	SearchConcurrency int
+	Now               func() time.Time
+	Hosts             *Hosts // nil: only the base URL's host and loopback names
 }
 
 // Site serves the public pages.
@@ -84,12 +88,17 @@ type Site struct {
 	media    MediaFiles
 	log      *slog.Logger
 	cache    *pageCache
-	views    *view.Set
-	assets   *assets
-	adapter  *httpx.Adapter
-	now      func() time.Time
-	hosts    *Hosts
-	prompts  *prompts // donation prompts; nil when off (EnablePrompts)
+	// searchCache holds search result pages; searchSlots bounds the
+	// searches running at once (each scans the full-text index).
+	searchCache *pageCache
+	searchSlots chan struct{}
+	searchWait  time.Duration // overrides searchWait in tests
+	views       *view.Set
+	assets      *assets
+	adapter     *httpx.Adapter
+	now         func() time.Time
+	hosts       *Hosts
+	prompts     *prompts // donation prompts; nil when off (EnablePrompts)
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
 }
@@ -116,13 +125,18 @@ func New(cfg Config) (*Site, error) {
 		cfg.Hosts = h
 	}
 	s := &Site{
-		hosts:  cfg.Hosts,
-		db:     cfg.Reader,
-		media:  cfg.Media,
-		log:    cfg.Log,
-		cache:  newPageCache(cfg.CacheBytes, cfg.Registry),
-		assets: a,
-		now:    cfg.Now,
+		hosts: cfg.Hosts,
+		db:    cfg.Reader,
+		media: cfg.Media,
+		log:   cfg.Log,
+		cache: newPageCache("pages", cfg.CacheBytes, cfg.Registry),
+		// Search results get a cache of their own, an eighth of the size:
+		// any number of distinct queries can only push out other queries,
+		// never the articles and fronts readers come for.
+		searchCache: newPageCache("search", cfg.CacheBytes/8, cfg.Registry),
+		searchSlots: make(chan struct{}, cmp.Or(cfg.SearchConcurrency, max(1, runtime.NumCPU()/2))),
+		assets:      a,
+		now:         cfg.Now,
 	}
 	s.settings.Store(&cfg.Settings)
 	v, err := parseViews(cfg.Web, s.funcs())
@@ -143,6 +157,7 @@ func (s *Site) SetSettings(st Settings) {
 	s.settings.Store(&st)
 	s.dropNav()
 	s.cache.purge()
+	s.searchCache.purge()
 }
 
 // Settings returns the current settings.
@@ -384,11 +399,11 @@ func newPager(path string, page, total int) (pager, error) {
 // returns how many pages it dropped.
 func (s *Site) InvalidateKeys(keys ...string) int {
 	if slices.Contains(keys, store.KeyEverything) {
-		n := s.cache.len()
+		n := s.cache.len() + s.searchCache.len()
 		s.PurgeCache()
 		return n
 	}
-	return s.cache.invalidate(keys...)
+	return s.cache.invalidate(keys...) + s.searchCache.invalidate(keys...)
 }
 
 // CachedPages returns how many pages the cache holds and their bytes.
@@ -402,6 +417,7 @@ func (s *Site) CachedPages() (pages, bytes int) {
 func (s *Site) PurgeCache() {
 	s.dropNav()
 	s.cache.purge()
+	s.searchCache.purge()
 }
 
 // navSections is the navigation as read in one generation.
