@@ -30,6 +30,23 @@ func SecurityHeaderPairs() [][2]string {
 	return pairs
 }
 
+// HSTS is the Strict-Transport-Security value of a site served over HTTPS:
+// two years, this host only (mirrors and the onion service are other
+// names, each with its own rules).
+const HSTS = "max-age=63072000"
+
+// StrictTransport sends Strict-Transport-Security on every response, so a
+// browser that once reached the site over HTTPS never again tries plain
+// HTTP, where a censor can tamper with the page. Browsers ignore it on
+// plain-HTTP responses, so it is safe behind a TLS-terminating proxy.
+func StrictTransport(next http.Handler) http.Handler {
+	hsts := []string{HSTS}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Strict-Transport-Security"] = hsts
+		next.ServeHTTP(w, r)
+	})
+}
+
 // SecurityHeaders sets the strict headers on every response.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,12 +132,18 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Wrap measures every request served by next. The route label is the
 // ServeMux pattern that matched, so label values stay few.
-func (m *Metrics) Wrap(next http.Handler) http.Handler {
+//
+// The route is the pattern of mux that r matches: the request the mux sees
+// is often a copy (middleware adds context), whose Pattern never reaches r.
+func (m *Metrics) Wrap(next http.Handler, mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
+		if route == "" && mux != nil {
+			_, route = mux.Handler(r)
+		}
 		if route == "" {
 			route = "unmatched"
 		}

@@ -19,7 +19,13 @@ type loopback struct {
 // srv.
 func serveLoopback(t testing.TB, srv *Server) *loopback {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return serveLoopbackOn(t, srv, "127.0.0.1:0")
+}
+
+// serveLoopbackOn is serveLoopback on addr.
+func serveLoopbackOn(t testing.TB, srv *Server, addr string) *loopback {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

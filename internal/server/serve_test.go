@@ -133,7 +133,7 @@ func TestFastPathLeavesTheRestToNetHTTP(t *testing.T) {
 		{"/no-such-section/", 404},
 		{"/admin/signin", 200},
 		{"/healthz", 200},
-		{"/metrics", 200},
+		{"/metrics", 404}, // not public: see TestMetricsNotPublic
 		{"/?page=abc", 404}, // the home page has no pages
 	} {
 		resp, _ := get(t, base+tc.path, nil)
@@ -143,11 +143,6 @@ func TestFastPathLeavesTheRestToNetHTTP(t *testing.T) {
 		if resp.Header.Get("Content-Security-Policy") == "" {
 			t.Errorf("GET %s: no Content-Security-Policy", tc.path)
 		}
-	}
-	_, metrics := get(t, base+"/metrics", nil)
-	if !strings.Contains(string(metrics), `samizdat_page_cache_hits_total`) ||
-		!strings.Contains(string(metrics), `route="GET /{yyyy}/{mm}/{dd}/{slug}"`) {
-		t.Error("metrics do not count cached article requests")
 	}
 }
 
@@ -164,5 +159,67 @@ func TestLogoInMasthead(t *testing.T) {
 	want := `<img class="logo" src="/media/logo-0a1b2c3d/480.jpg" width="480" height="160" alt="">`
 	if !strings.Contains(string(body), want) {
 		t.Errorf("home page lacks %s", want)
+	}
+}
+
+// TestMetricsNotPublic: /metrics is not served on the site's address,
+// except to a scraper holding --metrics-token; --metrics-addr serves it on
+// a listener of its own. The site sends HSTS when its base URL is https.
+func TestMetricsNotPublic(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := mln.Addr().String()
+	mln.Close()
+	const token = "0123456789abcdef0123"
+	srv, err := New(context.Background(), config.Config{DB: filepath.Join(dir, "db"), Media: filepath.Join(dir, "media"),
+		BaseURL: "https://news.example", CacheMB: 8, JobsEvery: time.Hour, MetricsToken: token, MetricsAddr: metricsAddr},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loopback{URL: "http://" + ln.Addr().String(), client: &http.Client{}}
+	ln.Close()
+	l = serveLoopbackOn(t, srv, l.URL[len("http://"):])
+	site := func(path string, header map[string]string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", l.URL+path, nil)
+		req.Host = "news.example"
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := l.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"", 404}, {"Bearer wrong-token-wrong-token", 404}, {"Basic " + token, 404}, {"Bearer " + token, 200}} {
+		resp, body := site("/metrics", map[string]string{"Authorization": tc.auth})
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET /metrics with Authorization %q: %d, want %d", tc.auth, resp.StatusCode, tc.want)
+		}
+		if tc.want == 200 && !strings.Contains(string(body), "samizdat_page_cache_hits_total") {
+			t.Error("metrics lack the page cache's counters")
+		}
+	}
+	resp, body := get(t, "http://"+metricsAddr+"/metrics", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `samizdat_http_requests_total{code="404",route="GET /metrics"} 3`) {
+		t.Errorf("--metrics-addr: %d, without the 3 refused requests:\n%s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/", "/", "/no-such-page"} { // the second from the cache's fast path
+		if resp, _ := site(path, nil); resp.Header.Get("Strict-Transport-Security") != "max-age=63072000" {
+			t.Errorf("GET %s on an https site: Strict-Transport-Security %q", path, resp.Header.Get("Strict-Transport-Security"))
+		}
 	}
 }

@@ -5,6 +5,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +59,10 @@ type Server struct {
 	Support     *site.Support
 	handler     http.Handler
 	metrics     *httpx.Metrics
-	feed        *store.Feed // the change feed, as this node follows it
+	// metricsHandler is Prometheus's page: on --metrics-addr, or on the
+	// site's address to a scraper with --metrics-token; never public.
+	metricsHandler http.Handler
+	feed           *store.Feed // the change feed, as this node follows it
 
 	// Mail sends the outbox; nil when no SMTP server is configured.
 	Mail        *mail.Worker
@@ -157,9 +162,14 @@ func (srv *Server) build(ctx context.Context) error {
 	if err := srv.reachRoutes(mux); err != nil {
 		return err
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv.metricsHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux.Handle("GET /metrics", st.Adapter().Handle(srv.metricsWithToken))
 	srv.metrics = httpx.NewMetrics(reg)
-	srv.handler = srv.metrics.Wrap(httpx.SecurityHeaders(st.HostCheck(mux)))
+	h := httpx.SecurityHeaders(st.HostCheck(mux))
+	if strings.HasPrefix(srv.cfg.BaseURL, "https://") {
+		h = httpx.StrictTransport(h)
+	}
+	srv.handler = srv.metrics.Wrap(h, mux)
 	return nil
 }
 
@@ -192,6 +202,33 @@ func (srv *Server) settings(ctx context.Context) (site.Settings, error) {
 		s.Logo.URL = fmt.Sprintf("/media/%s/%d.jpg", key, s.Logo.Width)
 	}
 	return s, nil
+}
+
+// metricsWithToken serves the metrics to a request carrying the token as
+// "Authorization: Bearer TOKEN"; to anyone else the page does not exist.
+func (srv *Server) metricsWithToken(w http.ResponseWriter, r *http.Request) error {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || srv.cfg.MetricsToken == "" || subtle.ConstantTimeCompare([]byte(got), []byte(srv.cfg.MetricsToken)) != 1 {
+		return httpx.NotFound()
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	srv.metricsHandler.ServeHTTP(w, r)
+	return nil
+}
+
+// serveMetrics serves /metrics alone on --metrics-addr until ctx ends.
+func (srv *Server) serveMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.metricsHandler)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve metrics: %w", err)
+	}
+	return nil
 }
 
 // Handler is the whole site, for tests and for Run.
@@ -246,8 +283,23 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Log:     srv.log,
 		Base:    context.WithoutCancel(ctx),
 	})
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- fs.Serve(ln) }()
+	metricsCtx, stopMetrics := context.WithCancel(ctx)
+	defer stopMetrics()
+	if srv.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", srv.cfg.MetricsAddr)
+		if err != nil {
+			fs.Shutdown()
+			return fmt.Errorf("listen on --metrics-addr %s: %w", srv.cfg.MetricsAddr, err)
+		}
+		srv.log.Info("serving metrics", "addr", mln.Addr().String())
+		go func() {
+			if err := srv.serveMetrics(metricsCtx, mln); err != nil {
+				errc <- err
+			}
+		}()
+	}
 	jobs, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
 	go func() {
@@ -275,6 +327,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	<-feedDone
 	<-mailDone
 	if serveErr != nil {
+		fs.Shutdown() // when the metrics listener failed, the site's still runs
 		srv.flushPromptCounts(context.Background())
 		return fmt.Errorf("serve: %w", serveErr)
 	}

@@ -3,6 +3,8 @@ package site
 import (
 	"bytes"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -23,12 +25,16 @@ type FastPath struct {
 // FastPath returns the site's fast path.
 func (s *Site) FastPath() *FastPath {
 	f := &FastPath{site: s}
-	pairs := append(httpx.SecurityHeaderPairs(),
+	security := httpx.SecurityHeaderPairs()
+	if strings.HasPrefix(s.conf().BaseURL, "https://") {
+		security = append(security, [2]string{"Strict-Transport-Security", httpx.HSTS})
+	}
+	pairs := append(slices.Clone(security),
 		[2]string{"Cache-Control", cacheControl[0]}, [2]string{"Vary", "Accept-Encoding"})
 	for _, kv := range pairs {
 		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
 	}
-	pairs = append(httpx.SecurityHeaderPairs(),
+	pairs = append(slices.Clone(security),
 		[2]string{"Cache-Control", promptCacheControl[0]}, [2]string{"Vary", promptVary[0]})
 	for _, kv := range pairs {
 		f.promptHeaders = append(f.promptHeaders, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
