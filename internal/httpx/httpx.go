@@ -110,3 +110,29 @@ func Unavailable(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) // a connection cut mid-answer
 }
+
+// ParseForm reads a form of at most limit bytes. A longer body is refused
+// with 413 saying how much the form may hold, anything unreadable with 400;
+// either way nothing past the limit is read.
+func ParseForm(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Message: "What you sent is larger than this form takes (" + sizeText(limit) + "). Nothing was saved.", Err: err}
+	}
+	return BadRequest("The form could not be read. Please send it again.")
+}
+
+// sizeText says a size in the units a person uses.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}

@@ -102,9 +102,8 @@ func (p *newsletterPages) form(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p *newsletterPages) subscribe(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxNewsletterForm)
-	if err := r.ParseForm(); err != nil {
-		return httpx.BadRequest("The form could not be read. Please send it again.")
+	if err := httpx.ParseForm(w, r, maxNewsletterForm); err != nil {
+		return err
 	}
 	email := r.PostForm.Get("email")
 	lists := r.PostForm["list"]
@@ -133,8 +132,9 @@ func (p *newsletterPages) confirmPage(w http.ResponseWriter, r *http.Request) er
 }
 
 func (p *newsletterPages) confirm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxNewsletterForm)
-	r.ParseForm()
+	if err := httpx.ParseForm(w, r, maxNewsletterForm); err != nil {
+		return err
+	}
 	lists, err := p.n.Confirm(r.Context(), r.FormValue("t"))
 	if errors.Is(err, mail.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
 		return p.render(w, r, http.StatusBadRequest, newsletterData{State: "bad"})
@@ -166,8 +166,9 @@ func (p *newsletterPages) unsubscribePage(w http.ResponseWriter, r *http.Request
 // confirm button: the token is in the URL, and neither a cookie nor a CSRF
 // token is needed.
 func (p *newsletterPages) unsubscribe(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxNewsletterForm)
-	r.ParseForm()
+	if err := httpx.ParseForm(w, r, maxNewsletterForm); err != nil {
+		return err
+	}
 	list, err := p.n.Unsubscribe(r.Context(), r.FormValue("t"))
 	if errors.Is(err, mail.ErrBadToken) || errors.Is(err, store.ErrNotFound) {
 		return p.render(w, r, http.StatusBadRequest, newsletterData{State: "bad"})

@@ -381,9 +381,8 @@ func (s *Site) snooze(w http.ResponseWriter, r *http.Request) error {
 	if s.prompts == nil {
 		return httpx.NotFound()
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		return httpx.BadRequest("The form could not be read.")
+	if err := httpx.ParseForm(w, r, 4<<10); err != nil {
+		return err
 	}
 	now := s.now()
 	back := safeReturn(r.PostFormValue("return"))

@@ -142,9 +142,8 @@ func (sp *Support) Routes(mux *http.ServeMux) {
 // limitForm bounds public form bodies.
 func limitForm(next httpx.HandlerFunc) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-		if err := r.ParseForm(); err != nil {
-			return httpx.BadRequest("That form could not be read.")
+		if err := httpx.ParseForm(w, r, 64<<10); err != nil {
+			return err
 		}
 		return next(w, r)
 	}

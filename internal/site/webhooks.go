@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	smail "github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/revenue"
@@ -25,7 +26,7 @@ func (sp *Support) webhook(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		http.Error(w, "payload too large: at most "+strconv.Itoa(maxWebhookBody>>20)+" MB", http.StatusRequestEntityTooLarge)
 		return nil
 	}
 	if err != nil {
