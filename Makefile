@@ -1,5 +1,6 @@
 # samizdat: the two commands are `make run` and `make test`.
 GO ?= go
+SHELL := /bin/bash
 
 .PHONY: run test lint bench build fuzz
 
@@ -13,8 +14,11 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Every package's tests with the race detector; testsummary prints a line a
+# package, the failures, then the counts and why each skipped test skipped.
 test: lint
-	$(GO) test -race -count=1 ./...
+	@$(GO) build -o .testsummary ./scripts/testsummary
+	@set -o pipefail; $(GO) test -race -count=1 -timeout 20m -json ./... | ./.testsummary
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRender -fuzztime=30s ./internal/content/
