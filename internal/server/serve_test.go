@@ -133,7 +133,7 @@ func TestFastPathLeavesTheRestToNetHTTP(t *testing.T) {
 		{"/no-such-section/", 404},
 		{"/admin/signin", 200},
 		{"/healthz", 200},
-		{"/metrics", 404}, // not public: see TestMetricsNotPublic
+		{"/metrics", 404},   // not public: see TestMetricsNotPublic
 		{"/?page=abc", 404}, // the home page has no pages
 	} {
 		resp, _ := get(t, base+tc.path, nil)

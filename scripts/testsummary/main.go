@@ -42,7 +42,7 @@ func run(in io.Reader, out io.Writer) int {
 		failed  []key
 		skipped []key
 		reasons = map[key]string{}
-		broken  []string // packages that failed outside any test (build errors, panics in TestMain)
+		broken  []string        // packages that failed outside any test (build errors, panics in TestMain)
 		builds  strings.Builder // compiler errors
 		start   = time.Now()
 	)
