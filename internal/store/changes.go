@@ -120,28 +120,34 @@ func (s *Store) articleKeysTx(ctx context.Context, tx *sql.Tx, id int64) ([]stri
 		return keys, nil
 	}
 	keys = append(keys, KeyLists, KeySection(section))
-	for _, q := range []struct {
+	links, err := s.linkKeys(ctx, tx, id)
+	if err != nil {
+		return nil, fmt.Errorf("article %d: keys: %w", id, err)
+	}
+	return append(keys, links...), nil
+}
+
+// queryer is a transaction or the pool.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// linkKeys returns the keys of an article's tags and authors.
+func (s *Store) linkKeys(ctx context.Context, q queryer, id int64) ([]string, error) {
+	var keys []string
+	for _, l := range []struct {
 		sql string
 		key func(int64) string
 	}{
 		{`SELECT tag_id FROM article_tags WHERE article_id = ?`, KeyTag},
 		{`SELECT author_id FROM article_authors WHERE article_id = ?`, KeyAuthor},
 	} {
-		rows, err := tx.QueryContext(ctx, s.dialect.rebind(q.sql), id)
+		ns, err := queryInts(ctx, q, s.dialect.rebind(l.sql), id)
 		if err != nil {
-			return nil, fmt.Errorf("article %d: keys: %w", id, err)
+			return nil, err
 		}
-		for rows.Next() {
-			var n int64
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("article %d: keys: %w", id, err)
-			}
-			keys = append(keys, q.key(n))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("article %d: keys: %w", id, err)
+		for _, n := range ns {
+			keys = append(keys, l.key(n))
 		}
 	}
 	return keys, nil
@@ -228,26 +234,16 @@ func (s *Store) wentLive(ctx context.Context, from, to time.Time) ([]string, err
 		return nil, fmt.Errorf("articles gone live: %w", err)
 	}
 	for _, id := range ids {
-		for _, q := range []struct {
-			sql string
-			key func(int64) string
-		}{
-			{`SELECT tag_id FROM article_tags WHERE article_id = ?`, KeyTag},
-			{`SELECT author_id FROM article_authors WHERE article_id = ?`, KeyAuthor},
-		} {
-			ns, err := queryInts(ctx, s.read, s.dialect.rebind(q.sql), id)
-			if err != nil {
-				return nil, fmt.Errorf("articles gone live: %w", err)
-			}
-			for _, n := range ns {
-				keys = append(keys, q.key(n))
-			}
+		links, err := s.linkKeys(ctx, s.read, id)
+		if err != nil {
+			return nil, fmt.Errorf("articles gone live: %w", err)
 		}
+		keys = append(keys, links...)
 	}
 	return dedupe(keys), nil
 }
 
-func queryInts(ctx context.Context, db *sql.DB, q string, args ...any) ([]int64, error) {
+func queryInts(ctx context.Context, db queryer, q string, args ...any) ([]int64, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
