@@ -108,12 +108,15 @@ func TestChangesReachEveryNode(t *testing.T) {
 			within("edit", path, at, shows("Ferry to Solvik resumes after three weeks"))
 			within("edit", "/", at, shows("resumes after three weeks"))
 
-			cache("/", path, "/sitemap.xml")
+			cache("/", path, "/sitemap.xml", "/search?q=ferry", "/feed.xml")
+			within("edit, before unpublishing", "/search?q=ferry", time.Now(), shows("/ferry"))
 			write(story, "Ferry to Solvik resumes after three weeks", published, true)
 			at = importDir(files, true)
 			within("unpublish", path, at, func(code int, _ string) bool { return code == 404 })
 			within("unpublish", "/", at, lacks("Ferry to Solvik"))
 			within("unpublish", "/sitemap.xml", at, lacks("/ferry"))
+			within("unpublish", "/feed.xml", at, lacks("/ferry"))
+			within("unpublish", "/search?q=ferry", at, lacks("/ferry"))
 
 			// Scheduled three seconds ahead: nothing is written when its
 			// time comes; each node drops its pages by the clock.
