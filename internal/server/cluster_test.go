@@ -353,6 +353,25 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Error("a password reached the log")
 	}
 
+	// While the node cannot reach the database (nor hear its
+	// notifications), an article is published directly: after the outage
+	// the node catches up from the change feed's sequence.
+	func() {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		sec, err := st.SectionBySlug(context.Background(), "news")
+		if err != nil {
+			t.Fatal(err)
+		}
+		missed := &content.Article{Headline: "Written while the node was cut off", Body: "Meanwhile.", Lang: "en",
+			Status: content.StatusPublished, Section: sec, PublishedAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
+		if err := content.NewService(st, content.NewRenderer()).Create(context.Background(), missed); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	px.restart(t)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -366,6 +385,17 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	back := time.Now()
+	for {
+		if _, home := fetch(t, nil, n.base+"/"); strings.Contains(home, "Written while the node was cut off") {
+			break
+		}
+		if time.Since(back) > 5*time.Second {
+			t.Fatal("the cached home page lacks the article written during the outage 5 s after the node recovered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("caught up %s after recovering", time.Since(back).Round(time.Millisecond))
 }
 
 // BenchmarkPublishToOtherNode measures how long an article published on one
