@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Migrate", testMigrate},
 		{"Settings", testSettings},
 		{"RevisionsSince", testRevisionsSince},
+		{"Throttle", testThrottle},
+		{"ThrottleConcurrent", testThrottleConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
