@@ -136,9 +136,14 @@ func (srv *Server) build(ctx context.Context) error {
 		srv.announce(ctx, strings.Join(keys, " "))
 	})
 
+	trusted, err := srv.cfg.TrustedProxies()
+	if err != nil {
+		return err
+	}
 	adm, err := admin.New(admin.Config{
 		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
+		ClientIP: httpx.ClientIP{Trusted: trusted},
 		OnSettings: func(ctx context.Context) {
 			srv.reloadSettings(ctx)
 			srv.announce(ctx, announceSettings)
