@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -120,6 +121,64 @@ func testThrottleConcurrent(t *testing.T, f *fixture) {
 	})
 }
 
+// testSupporterLinksCapped: sign-in links requested at once for one
+// supporter are created no more often than the cap, and links made before
+// the window do not count.
+func testSupporterLinksCapped(t *testing.T, f *fixture) {
+	if got := linkFlood(t, []*store.Store{f.st}, 24); got != throttleLimit {
+		t.Errorf("%d of 24 links requested at once were created, want %d", got, throttleLimit)
+	}
+	if _, err := f.st.CreateSupporterTokenCapped(f.ctx, 999999, "nobody", base.Add(time.Hour), base, throttleLimit); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a link for no supporter: %v, want ErrNotFound", err)
+	}
+}
+
+// linkFlood makes a supporter on the first store, requests n sign-in links
+// for it at once, spread over the stores, and returns how many were made.
+// Links made over an hour earlier are there too, outside the window.
+func linkFlood(t *testing.T, stores []*store.Store, n int) int {
+	t.Helper()
+	ctx := context.Background()
+	id, err := stores[0].AddSupporter(ctx, store.SupporterKey{Lookup: []byte("lookup"), Sealed: []byte("sealed")})
+	if err != nil {
+		t.Fatalf("AddSupporter: %v", err)
+	}
+	old := base.Add(-2 * time.Hour)
+	stores[0].SetClock(func() time.Time { return old })
+	for i := range throttleLimit {
+		if err := stores[0].CreateSupporterToken(ctx, id, fmt.Sprintf("old-%d", i), old.Add(time.Minute)); err != nil {
+			t.Fatalf("CreateSupporterToken: %v", err)
+		}
+	}
+	for _, st := range stores {
+		st.SetClock(func() time.Time { return base })
+	}
+	var made atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			ok, err := stores[i%len(stores)].CreateSupporterTokenCapped(ctx, id, fmt.Sprintf("new-%d", i), base.Add(15*time.Minute), base.Add(-time.Hour), throttleLimit)
+			if ok {
+				made.Add(1)
+			}
+			errs[i] = err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("CreateSupporterTokenCapped %d: %v", i, err)
+		}
+	}
+	return int(made.Load())
+}
+
 // RunShared runs the tests that need two stores on one database, as two
 // nodes of a cluster (or two processes on one SQLite file) have. open must
 // return two stores on the same fresh, migrated, empty database and arrange
@@ -129,6 +188,12 @@ func RunShared(t *testing.T, open func(t *testing.T) (*store.Store, *store.Store
 		a, b := open(t)
 		if got := reserveFlood(t, []*store.Store{a, b}, 24, func(int) []string { return []string{"account:flood", "ip:203.0.113.7"} }); got != throttleLimit {
 			t.Errorf("%d of 24 attempts on two nodes proceeded, want %d between them", got, throttleLimit)
+		}
+	})
+	t.Run("SupporterLinksAcrossNodes", func(t *testing.T) {
+		a, b := open(t)
+		if got := linkFlood(t, []*store.Store{a, b}, 24); got != throttleLimit {
+			t.Errorf("%d of 24 links requested on two nodes were created, want %d between them", got, throttleLimit)
 		}
 	})
 }
