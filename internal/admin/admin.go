@@ -34,6 +34,15 @@ type Config struct {
 	OnSettings func(ctx context.Context)
 	// Revenue enables the funding goal, campaign and prompt pages; nil: off.
 	Revenue *RevenueConfig
+	// ClientIP finds the address the per-address sign-in limit counts
+	// (behind --trusted-proxy, the client's rather than the proxy's).
+	ClientIP httpx.ClientIP
+	// HashConcurrency bounds the password hashes computed at once, on every
+	// request path; each holds 64 MiB while it runs. Zero means 2.
+	HashConcurrency int
+	// HashWait is how long a request waits for a hashing slot before it is
+	// answered 429 Too Many Requests. Zero means 2 seconds.
+	HashWait time.Duration
 }
 
 // Admin serves /admin/.
@@ -53,6 +62,8 @@ type Admin struct {
 	rev        *revenueAdmin // nil without Config.Revenue
 	// newsletters sends articles as newsletters; see SetNewsletters.
 	newsletters *newsletterAdmin
+	clientIP    httpx.ClientIP
+	hashes      *hashGate // every password hash and check goes through it
 }
 
 // New parses the admin templates.
@@ -64,6 +75,7 @@ func New(cfg Config) (*Admin, error) {
 		db: cfg.Store, content: cfg.Content, images: cfg.Images, log: cfg.Log,
 		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", siteName: cfg.SiteName,
 		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL, uploads: make(chan struct{}, 2),
+		clientIP: cfg.ClientIP, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait),
 	}
 	v, err := view.Parse(cfg.Web, a.funcs(), "admin.html",
 		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/pages/*.html")
@@ -79,6 +91,10 @@ func New(cfg Config) (*Admin, error) {
 	a.adapter = &httpx.Adapter{Log: cfg.Log, Page: a.errorPage}
 	return a, nil
 }
+
+// SetClock replaces the admin's clock (sessions, sign-in waits); tests use
+// it to control time. Call it before serving.
+func (a *Admin) SetClock(now func() time.Time) { a.now = now }
 
 // Route is one admin URL and the permission it needs. The table returned by
 // Routes is the whole access policy of the admin, together with

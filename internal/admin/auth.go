@@ -1,10 +1,10 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,7 +17,9 @@ import (
 
 // Throttling: after freeAttempts failures, each further attempt for the
 // same account (or from the same address, more leniently) must wait twice as
-// long as the last, up to maxWait.
+// long as the last, up to maxWait. Attempts are charged before the password
+// is checked (store.ReserveAttempt), so that attempts arriving together, on
+// one node or several, cannot all pass the same reading of the counters.
 const (
 	freeAttempts   = 3
 	freeAttemptsIP = 10
@@ -30,6 +32,42 @@ func waitFor(failures, free int) time.Duration {
 	}
 	d := time.Duration(math.Pow(2, float64(failures-free))) * time.Second
 	return min(d, maxWait)
+}
+
+// remaining is what is left of the wait a counter imposes at now.
+func remaining(now time.Time, c store.ThrottleCount, free int) time.Duration {
+	return max(waitFor(c.Failures, free)-now.Sub(c.Last), 0)
+}
+
+// signInWait is how long a sign-in attempt must wait, given the failures
+// of the e-mail address typed and of the address the attempt comes from.
+//
+// The account's own failures always count. The address's count only once
+// the account has failures of its own (since its last successful sign-in):
+// failures on other accounts from the same address, such as a guesser
+// sharing an office NAT, a Tor exit or, without --trusted-proxy, the
+// reverse proxy, never hold up an account's first attempt, so they cannot
+// lock anyone out of an account they know the password of. What the
+// address limit still does: a guesser gets at most one try at each
+// account before the address's waits apply to it, rather than freeAttempts.
+//
+// The rule looks at the counter of the typed e-mail address, which exists
+// whether or not the address has an account, so the answer says nothing
+// about who has one. The price: a flood of fresh addresses from one place
+// is checked once each; hashGate keeps that flood's memory and CPU
+// bounded.
+func signInWait(now time.Time, acct, addr store.ThrottleCount) time.Duration {
+	wait := remaining(now, acct, freeAttempts)
+	if acct.Failures > 0 {
+		wait = max(wait, remaining(now, addr, freeAttemptsIP))
+	}
+	return wait
+}
+
+// retryAfter sets the Retry-After header of a 429 to a wait, in whole
+// seconds rounded up.
+func retryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 }
 
 func (a *Admin) authRoutes() []Route {
@@ -70,12 +108,13 @@ func safeNext(next string) string {
 	return "/admin/"
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientAddr is the address the per-address limit counts: the client's,
+// as far as the trusted proxies (Config.ClientIP) say.
+func (a *Admin) clientAddr(r *http.Request) string {
+	if addr := a.clientIP.Addr(r); addr.IsValid() {
+		return addr.String()
 	}
-	return host
+	return r.RemoteAddr
 }
 
 func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
@@ -83,37 +122,48 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	data := signInData{page: a.newPage(r, "Sign in"), Email: email, Next: safeNext(r.PostFormValue("next"))}
-	accountKey, ipKey := "account:"+email, "ip:"+clientIP(r)
+	addr := a.clientAddr(r)
+	accountKey, addrKey := "account:"+email, "ip:"+addr
+	keys := []string{accountKey, addrKey}
 	now := a.now()
-	for _, k := range []struct {
-		key  string
-		free int
-	}{{accountKey, freeAttempts}, {ipKey, freeAttemptsIP}} {
-		n, last, err := a.db.Throttle(ctx, k.key)
-		if err != nil {
-			return err
-		}
-		if wait := waitFor(n, k.free) - now.Sub(last); wait > 0 {
-			data.Errors["form"] = fmt.Sprintf("Too many failed attempts. Try again in %s.", humanWait(wait))
-			return a.render(w, http.StatusTooManyRequests, "signin", data)
-		}
+	wait, err := a.db.ReserveAttempt(ctx, now, keys, func(c []store.ThrottleCount) time.Duration {
+		return signInWait(now, c[0], c[1])
+	})
+	if err != nil {
+		return err
 	}
+	if wait > 0 {
+		retryAfter(w, wait)
+		data.Errors["form"] = fmt.Sprintf("Too many failed attempts. Try again in %s.", humanWait(wait))
+		return a.render(w, http.StatusTooManyRequests, "signin", data)
+	}
+	// From here the attempt counts as a failure until the password proves
+	// right: an error on the way leaves it charged, which errs on the safe side.
 	u, err := a.db.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	// CheckPassword runs even for an unknown account (against a dummy hash),
-	// so the answer takes the same time and says the same thing.
-	ok := account.CheckPassword(u.PasswordHash, password) && err == nil && !u.Disabled
-	if !ok {
-		if err := a.db.RecordFailure(ctx, now, accountKey, ipKey); err != nil {
+	// The password is checked even for an unknown account (against a dummy
+	// hash), so the answer takes the same time and says the same thing.
+	ok, checkErr := a.hashes.check(ctx, u.PasswordHash, password)
+	if checkErr != nil {
+		// No password was checked: the attempt is given back, so that a
+		// busy server locks nobody out. Even if the client has gone.
+		if err := a.db.SettleAttempt(context.WithoutCancel(ctx), nil, keys); err != nil {
 			return err
 		}
-		a.log.Info("sign-in failed", "ip", clientIP(r))
+		return a.renderBusy(w, "signin", data.Errors, data)
+	}
+	if !ok || err != nil || u.Disabled {
+		a.log.Info("sign-in failed", "ip", addr)
 		data.Errors["form"] = "That e-mail address and password do not match an account."
 		return a.render(w, http.StatusUnauthorized, "signin", data)
 	}
-	if err := a.db.ClearThrottle(ctx, accountKey); err != nil {
+	// Right: the account's failures are forgotten; the address only gets
+	// back this attempt's charge, so that colleagues signing in from one
+	// office do not add up, and one good password does not wipe out a
+	// guesser's record at the same address.
+	if err := a.db.SettleAttempt(ctx, []string{accountKey}, []string{addrKey}); err != nil {
 		return err
 	}
 	if err := a.startSession(w, r, u); err != nil {
@@ -178,7 +228,10 @@ func (a *Admin) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if len(data.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "invite", data)
 	}
-	hash, err := account.HashPassword(pw)
+	hash, err := a.hashes.hash(r.Context(), pw)
+	if errors.Is(err, errBusy) {
+		return a.renderBusy(w, "invite", data.Errors, data) // the link is not spent
+	}
 	if err != nil {
 		return err
 	}
@@ -207,42 +260,57 @@ func (a *Admin) passwordForm(w http.ResponseWriter, r *http.Request) error {
 // changePassword sets a new password; every session of the account ends,
 // and this browser gets a new one.
 func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
-	s := sessionFrom(r.Context())
+	ctx := r.Context()
+	s := sessionFrom(ctx)
 	p := a.newPage(r, "Change password")
 	current, pw, confirm := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
 	// Guessing the current password from a stolen session is throttled
-	// like guessing it at the sign-in form.
+	// like guessing it at the sign-in form, and charged before the check
+	// in the same way.
 	throttleKey := "password:" + strconv.FormatInt(s.user.ID, 10)
 	now := a.now()
-	n, last, err := a.db.Throttle(r.Context(), throttleKey)
+	wait, err := a.db.ReserveAttempt(ctx, now, []string{throttleKey}, func(c []store.ThrottleCount) time.Duration {
+		return remaining(now, c[0], freeAttempts)
+	})
 	if err != nil {
 		return err
 	}
-	if wait := waitFor(n, freeAttempts) - now.Sub(last); wait > 0 {
+	if wait > 0 {
+		retryAfter(w, wait)
 		p.Errors["current"] = fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(wait))
 		return a.render(w, http.StatusTooManyRequests, "password", p)
 	}
-	if !account.CheckPassword(s.user.PasswordHash, current) {
-		if err := a.db.RecordFailure(r.Context(), now, throttleKey); err != nil {
+	ok, err := a.hashes.check(ctx, s.user.PasswordHash, current)
+	if err != nil {
+		if err := a.db.SettleAttempt(context.WithoutCancel(ctx), nil, []string{throttleKey}); err != nil {
 			return err
 		}
+		return a.renderBusy(w, "password", p.Errors, p)
+	}
+	if !ok {
 		p.Errors["current"] = "That is not your current password."
-	} else if err := account.ValidatePassword(pw); err != nil {
-		p.Errors["password"] = "New password: " + err.Error() + "."
-	} else if pw != confirm {
-		p.Errors["confirm"] = "The two passwords differ."
+	} else {
+		// The current password was right, whatever is wrong with the new one.
+		if err := a.db.SettleAttempt(ctx, []string{throttleKey}, nil); err != nil {
+			return err
+		}
+		if err := account.ValidatePassword(pw); err != nil {
+			p.Errors["password"] = "New password: " + err.Error() + "."
+		} else if pw != confirm {
+			p.Errors["confirm"] = "The two passwords differ."
+		}
 	}
 	if len(p.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "password", p)
 	}
-	hash, err := account.HashPassword(pw)
+	hash, err := a.hashes.hash(ctx, pw)
+	if errors.Is(err, errBusy) {
+		return a.renderBusy(w, "password", p.Errors, p)
+	}
 	if err != nil {
 		return err
 	}
-	if err := a.db.SetPassword(r.Context(), s.user.ID, hash); err != nil {
-		return err
-	}
-	if err := a.db.ClearThrottle(r.Context(), throttleKey); err != nil {
+	if err := a.db.SetPassword(ctx, s.user.ID, hash); err != nil {
 		return err
 	}
 	if err := a.startSession(w, r, s.user); err != nil {

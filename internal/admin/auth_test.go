@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,9 @@ func tAuthThrottled(t *testing.T, w *httptest.ResponseRecorder) int {
 	if m[2] == "minute" {
 		n *= 60
 	}
+	if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || ra < 1 {
+		t.Errorf("throttled with Retry-After %q, want whole seconds", w.Header().Get("Retry-After"))
+	}
 	return n
 }
 
@@ -228,7 +232,10 @@ func TestAuthThrottlePerAccount(t *testing.T) {
 	tAuthRedirect(t, right(), "/admin/")
 }
 
-func TestAuthThrottlePerIP(t *testing.T) {
+// TestAuthThrottlePerAddress: failures on other accounts from one address
+// never hold up an account's right password; once the account has failures
+// of its own, the address's record counts too.
+func TestAuthThrottlePerAddress(t *testing.T) {
 	e := tAuthNewEnv(t, "http://example.test")
 	u := e.tAuthUser(account.RoleEditor, tAuthPassword)
 	attacker := e.tAuthBrowser()
@@ -237,11 +244,26 @@ func TestAuthThrottlePerIP(t *testing.T) {
 		// A different account each time: no account reaches its own limit.
 		tAuthStatus(t, attacker.signIn(fmt.Sprintf("guess%d@example.org", i), "password guess 123", ""), http.StatusUnauthorized)
 	}
-	tAuthThrottled(t, attacker.signIn(u.Email, tAuthPassword, ""))
-	// The same account from elsewhere signs in.
+	// A colleague at the same address (an office, a Tor exit) knows the
+	// password: in at once.
+	colleague := func() *tAuthBrowser {
+		b := e.tAuthBrowser()
+		b.addr = "203.0.113.7:5151"
+		return b
+	}
+	tAuthRedirect(t, colleague().signIn(u.Email, tAuthPassword, ""), "/admin/")
+	// Once the account has a failure, the address's record applies to it.
+	tAuthStatus(t, attacker.signIn(u.Email, "password guess 456", ""), http.StatusUnauthorized)
+	if n := tAuthThrottled(t, colleague().signIn(u.Email, tAuthPassword, "")); n != 2 {
+		t.Errorf("wait %d s, want 2 (after the address's 11th failure)", n)
+	}
+	// Not for the account elsewhere; and success there clears the account.
 	tAuthRedirect(t, e.tAuthBrowser().signIn(u.Email, tAuthPassword, ""), "/admin/")
-	e.clock.Advance(time.Second)
-	tAuthRedirect(t, attacker.signIn(u.Email, tAuthPassword, ""), "/admin/")
+	tAuthRedirect(t, colleague().signIn(u.Email, tAuthPassword, ""), "/admin/")
+	// Every failure counts for the address; successes give back their charge.
+	if n, _, err := e.st.Throttle(e.ctx, "ip:203.0.113.7"); err != nil || n != freeAttemptsIP+1 {
+		t.Errorf("failures counted for the address: %d (%v), want %d", n, err, freeAttemptsIP+1)
+	}
 }
 
 func TestAuthSessionIdleExpiry(t *testing.T) {

@@ -63,6 +63,13 @@ type tAuthEnv struct {
 
 func tAuthNewEnv(t *testing.T, baseURL string) *tAuthEnv {
 	t.Helper()
+	return tAuthNewEnvWith(t, baseURL, nil)
+}
+
+// tAuthNewEnvWith is tAuthNewEnv with the admin's Config changed by edit
+// before New (nil: no change).
+func tAuthNewEnvWith(t *testing.T, baseURL string, edit func(*Config)) *tAuthEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "samizdat.db"))
 	if err != nil {
@@ -77,9 +84,13 @@ func tAuthNewEnv(t *testing.T, baseURL string) *tAuthEnv {
 	st.SetClock(clock.Now)
 	svc := content.NewService(st, content.NewRenderer())
 	svc.SetClock(clock.Now)
-	adm, err := New(Config{Store: st, Content: svc, Images: md, Web: web.FS,
+	cfg := Config{Store: st, Content: svc, Images: md, Web: web.FS,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: baseURL, SiteName: "Test",
-		AssetURL: func(n string) string { return "/static/x/" + n }, Now: clock.Now})
+		AssetURL: func(n string) string { return "/static/x/" + n }, Now: clock.Now}
+	if edit != nil {
+		edit(&cfg)
+	}
+	adm, err := New(cfg)
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
@@ -128,7 +139,8 @@ func (e *tAuthEnv) tAuthUser(role account.Role, pw string) account.User {
 // __Host- cookies work over httptest) and does not follow redirects.
 type tAuthBrowser struct {
 	e       *tAuthEnv
-	addr    string // RemoteAddr
+	addr    string      // RemoteAddr
+	header  http.Header // sent with every request, such as X-Forwarded-For
 	cookies map[string]*http.Cookie
 	csrf    string // the last CSRF token seen in a page
 }
@@ -166,7 +178,7 @@ func (b *tAuthBrowser) session() *http.Cookie { return b.cookies[b.e.cookie] }
 // clone is another browser holding the same cookies (a stolen cookie, or
 // the state of this browser before a change).
 func (b *tAuthBrowser) clone() *tAuthBrowser {
-	c := &tAuthBrowser{e: b.e, addr: b.addr, cookies: map[string]*http.Cookie{}, csrf: b.csrf}
+	c := &tAuthBrowser{e: b.e, addr: b.addr, header: b.header.Clone(), cookies: map[string]*http.Cookie{}, csrf: b.csrf}
 	for k, v := range b.cookies {
 		cc := *v
 		c.cookies[k] = &cc
@@ -178,6 +190,9 @@ var tAuthCSRFRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (b *tAuthBrowser) do(req *http.Request) *httptest.ResponseRecorder {
 	req.RemoteAddr = b.addr
+	for k, vs := range b.header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
 	for _, c := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}

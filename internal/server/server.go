@@ -139,9 +139,14 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 
+	trusted, err := srv.cfg.TrustedProxies()
+	if err != nil {
+		return err
+	}
 	adm, err := admin.New(admin.Config{
 		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
+		ClientIP: httpx.ClientIP{Trusted: trusted},
 		Revenue: srv.adminRevenue(),
 	})
 	if err != nil {

@@ -32,8 +32,7 @@ type SupportStore interface {
 	ApplyEvent(ctx context.Context, ev revenue.Event, sealedPayload []byte, supporter *store.SupporterKey) (bool, error)
 	SupporterByLookup(ctx context.Context, lookup []byte) (int64, error)
 	SupporterEmail(ctx context.Context, id int64) ([]byte, error)
-	CreateSupporterToken(ctx context.Context, supporterID int64, tokenHash string, expires time.Time) error
-	SupporterTokensSince(ctx context.Context, supporterID int64, since time.Time) (int, error)
+	CreateSupporterTokenCapped(ctx context.Context, supporterID int64, tokenHash string, expires, since time.Time, limit int) (bool, error)
 	UseSupporterToken(ctx context.Context, tokenHash string) (int64, error)
 	Entries(ctx context.Context, q store.LedgerQuery) ([]revenue.Entry, error)
 	Subscriptions(ctx context.Context, supporterID int64) ([]revenue.Subscription, error)

@@ -80,19 +80,16 @@ func (sp *Support) sendSignin(r *http.Request, id int64, email string) error {
 		return errors.New("no mail queue configured")
 	}
 	// At most a few links per quarter hour: the form answers the same
-	// either way, so a flood of requests sends no flood of mail.
-	n, err := sp.db.SupporterTokensSince(r.Context(), id, sp.now().Add(-signinTTL))
-	if err != nil {
-		return err
-	}
-	if n >= maxSigninLinks {
-		return nil
-	}
+	// either way, so a flood of requests sends no flood of mail. The store
+	// counts and creates in one locked step, so requests sent at once
+	// cannot all pass the count.
 	raw, hash, err := account.NewToken()
 	if err != nil {
 		return err
 	}
-	if err := sp.db.CreateSupporterToken(r.Context(), id, hash, sp.now().Add(signinTTL)); err != nil {
+	now := sp.now()
+	created, err := sp.db.CreateSupporterTokenCapped(r.Context(), id, hash, now.Add(signinTTL), now.Add(-signinTTL), maxSigninLinks)
+	if err != nil || !created {
 		return err
 	}
 	m, err := smail.Signin(email, smail.SigninData{SiteName: sp.site.conf().Name,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/account"
@@ -308,5 +309,103 @@ func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM auth_throttle WHERE key = ?`), key)
 		return err
+	})
+}
+
+// ThrottleCount is what auth_throttle holds for one key.
+type ThrottleCount struct {
+	Key      string
+	Failures int       // attempts charged and not refunded since the key was last cleared
+	Last     time.Time // when the last one was charged; zero for a new key
+}
+
+// errRefused rolls back a ReserveAttempt that decide refused.
+var errRefused = errors.New("attempt refused")
+
+// ReserveAttempt charges an attempt to every key before the password is
+// checked, so that attempts running at once, in this process or on other
+// nodes, cannot all pass one reading of the counters. With each key's row
+// locked, it passes the counts (in the order of keys) to decide, which
+// returns how long the attempt must wait. Zero: every key's count goes up
+// by one, as a failure in advance, with at as its time, and the caller may
+// check the password (and then call SettleAttempt if it was right). A
+// positive wait is returned as it is, and nothing changes.
+//
+// The rows are locked by an upsert that changes nothing, in key order: on
+// PostgreSQL a second transaction on the same key waits for the first to
+// commit and then sees its count (an upsert works on the newest row, even
+// under READ COMMITTED), and sorted keys cannot deadlock; SQLite runs one
+// write transaction at a time (BEGIN IMMEDIATE), across processes too.
+func (s *Store) ReserveAttempt(ctx context.Context, at time.Time, keys []string, decide func([]ThrottleCount) time.Duration) (time.Duration, error) {
+	// Times are kept in whole seconds. Rounding the charge up means a wait
+	// computed from it is never shorter than meant: rounded down, a 1 s
+	// wait could be over at once, at the turn of a second.
+	last := at.Unix()
+	if at.After(time.Unix(last, 0)) {
+		last++
+	}
+	order := slices.Clone(keys)
+	slices.Sort(order)
+	order = slices.Compact(order)
+	var wait time.Duration
+	// Errors name no key: keys hold e-mail addresses, and errors are logged.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		byKey := make(map[string]ThrottleCount, len(order))
+		for _, k := range order {
+			var n int
+			var t int64
+			err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO auth_throttle (key, failures, last_failure) VALUES (?, 0, 0)
+				ON CONFLICT (key) DO UPDATE SET failures = auth_throttle.failures RETURNING failures, last_failure`), k).Scan(&n, &t)
+			if err != nil {
+				return fmt.Errorf("reserve attempt: lock: %w", err)
+			}
+			c := ThrottleCount{Key: k, Failures: n}
+			if t != 0 {
+				c.Last = time.Unix(t, 0).UTC()
+			}
+			byKey[k] = c
+		}
+		counts := make([]ThrottleCount, len(keys))
+		for i, k := range keys {
+			counts[i] = byKey[k]
+		}
+		if wait = decide(counts); wait > 0 {
+			return errRefused
+		}
+		for _, k := range order {
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE auth_throttle SET failures = failures + 1, last_failure = ? WHERE key = ?`), last, k); err != nil {
+				return fmt.Errorf("reserve attempt: charge: %w", err)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errRefused) {
+		return wait, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, nil
+}
+
+// SettleAttempt gives back what ReserveAttempt charged once it is known
+// not to be a failure: the keys in clear are forgotten (the account whose
+// password was right), the keys in refund lose the one failure charged in
+// advance (a shared address, or every key of an attempt that never got to
+// check a password). The time of the last charge stays: a refunded
+// attempt may restart a wait, never shorten one.
+func (s *Store) SettleAttempt(ctx context.Context, clear, refund []string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range clear {
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM auth_throttle WHERE key = ?`), k); err != nil {
+				return fmt.Errorf("settle attempt: clear: %w", err)
+			}
+		}
+		for _, k := range refund {
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE auth_throttle SET failures = failures - 1 WHERE key = ? AND failures > 0`), k); err != nil {
+				return fmt.Errorf("settle attempt: refund: %w", err)
+			}
+		}
+		return nil
 	})
 }

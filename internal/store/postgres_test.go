@@ -51,6 +51,24 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, openPostgres)
 }
 
+// TestPostgresShared: two nodes, each with its own pool, on one database.
+func TestPostgresShared(t *testing.T) {
+	pgServer(t)
+	storetest.RunShared(t, func(t *testing.T) (*store.Store, *store.Store) {
+		dsn := pgDatabase(t)
+		var two [2]*store.Store
+		for i := range two {
+			st, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatalf("store.Open(%s): %v", dsn, err)
+			}
+			t.Cleanup(func() { st.Close() })
+			two[i] = st
+		}
+		return two[0], two[1]
+	})
+}
+
 // TestPostgresConcurrentMigrate starts four nodes at once on one new
 // database: every Open migrates, none fails, each migration is recorded once.
 func TestPostgresConcurrentMigrate(t *testing.T) {

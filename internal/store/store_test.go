@@ -93,6 +93,24 @@ func TestSQLite(t *testing.T) {
 	storetest.Run(t, openSQLite)
 }
 
+// TestSQLiteShared: two stores on one file, as two processes would open it.
+func TestSQLiteShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (*store.Store, *store.Store) {
+		path := filepath.Join(t.TempDir(), "samizdat.db")
+		copyTemplate(t, path)
+		var two [2]*store.Store
+		for i := range two {
+			st, err := store.Open(context.Background(), path)
+			if err != nil {
+				t.Fatalf("store.Open(%s): %v", path, err)
+			}
+			t.Cleanup(func() { st.Close() })
+			two[i] = st
+		}
+		return two[0], two[1]
+	})
+}
+
 // migrationRows reads the bookkeeping table directly: SQLite only.
 func migrationRows(t *testing.T, path string) []string {
 	t.Helper()

@@ -57,6 +57,41 @@ func (s *Store) CreateSupporterToken(ctx context.Context, supporterID int64, tok
 	return nil
 }
 
+// CreateSupporterTokenCapped stores the hash of a sign-in link's token
+// unless the supporter already has limit links made since since, and
+// reports whether it did. The count and the insert run under a lock on the
+// supporter's row (an UPDATE that changes nothing: PostgreSQL makes a
+// second transaction wait for it, SQLite runs one writer at a time), so
+// requests at once, on any node, cannot all pass the same count.
+func (s *Store) CreateSupporterTokenCapped(ctx context.Context, supporterID int64, tokenHash string, expires, since time.Time, limit int) (bool, error) {
+	created := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		created = false
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE supporters SET created_at = created_at WHERE id = ?`), supporterID)
+		if err != nil {
+			return fmt.Errorf("create sign-in link: lock supporter: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("create sign-in link: supporter %d: %w", supporterID, ErrNotFound)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM supporter_tokens WHERE supporter_id = ? AND created_at >= ?`),
+			supporterID, since.Unix()).Scan(&n); err != nil {
+			return fmt.Errorf("create sign-in link: count: %w", err)
+		}
+		if n >= limit {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO supporter_tokens (token_hash, supporter_id, created_at, expires_at)
+			VALUES (?, ?, ?, ?)`), tokenHash, supporterID, s.now().Unix(), expires.Unix()); err != nil {
+			return fmt.Errorf("create sign-in link: %w", err)
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
 // UseSupporterToken spends a sign-in link: it returns the supporter once,
 // while the link is unexpired, and ErrNotFound after that.
 func (s *Store) UseSupporterToken(ctx context.Context, tokenHash string) (int64, error) {

@@ -48,6 +48,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Settings", testSettings},
 		{"RevisionsSince", testRevisionsSince},
 		{"ChangeFeed", testChangeFeed},
+		{"Throttle", testThrottle},
+		{"ThrottleConcurrent", testThrottleConcurrent},
+		{"SupporterLinksCapped", testSupporterLinksCapped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
