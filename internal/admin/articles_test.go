@@ -27,6 +27,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/wire/wiretest"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -38,6 +39,7 @@ type env struct {
 	svc      *content.Service
 	adm      *Admin
 	mux      *http.ServeMux
+	served   *wiretest.Server // mux behind the production listener, started on first use
 	mediaDir string
 	news     content.Section
 	culture  content.Section
@@ -116,9 +118,10 @@ func (e *env) client(role account.Role) *client {
 
 func (c *client) do(req *http.Request) *httptest.ResponseRecorder {
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.token})
-	w := httptest.NewRecorder()
-	c.e.mux.ServeHTTP(w, req)
-	return w
+	if c.e.served == nil {
+		c.e.served = wiretest.Start(c.e.t, c.e.mux, nil)
+	}
+	return c.e.served.Do(c.e.t, req)
 }
 
 func (c *client) get(path string) *httptest.ResponseRecorder {

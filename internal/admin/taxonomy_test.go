@@ -17,6 +17,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/wire/wiretest"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -28,6 +29,7 @@ type taxEnv struct {
 	st     *store.Store
 	svc    *content.Service
 	mux    *http.ServeMux
+	served *wiretest.Server // mux behind the production listener, started on first use
 	called int
 }
 
@@ -77,9 +79,10 @@ func (e *taxEnv) signIn(role account.Role) *taxClient {
 
 func (c *taxClient) do(req *http.Request) *httptest.ResponseRecorder {
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.token})
-	w := httptest.NewRecorder()
-	c.e.mux.ServeHTTP(w, req)
-	return w
+	if c.e.served == nil {
+		c.e.served = wiretest.Start(c.e.t, c.e.mux, nil)
+	}
+	return c.e.served.Do(c.e.t, req)
 }
 
 func (c *taxClient) get(target string) *httptest.ResponseRecorder {
