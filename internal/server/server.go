@@ -147,7 +147,7 @@ func (srv *Server) build(ctx context.Context) error {
 		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
 		ClientIP: httpx.ClientIP{Trusted: trusted},
-		Revenue: srv.adminRevenue(),
+		Revenue:  srv.adminRevenue(),
 	})
 	if err != nil {
 		return err
