@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -127,7 +128,7 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		DC:      "http://purl.org/dc/elements/1.1/",
 		Atom:    "http://www.w3.org/2005/Atom",
 		Channel: rssChannel{
-			Title: f.title, Link: f.link, Description: f.description, Language: f.lang,
+			Title: f.title, Link: f.link, Description: rssText(f.description), Language: f.lang,
 			Self: atomLink{Href: f.self, Rel: "self", Type: "application/rss+xml"},
 		},
 	}
@@ -138,7 +139,7 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		url := f.base + a.Path()
 		it := rssItem{
 			Title: a.Headline, Link: url, GUID: rssGUID{Value: url, IsPermaLink: "true"},
-			PubDate: a.PublishedAt.UTC().Format(time.RFC1123Z), Description: a.Dek,
+			PubDate: a.PublishedAt.UTC().Format(time.RFC1123Z), Description: rssText(a.Dek),
 			Encoded: cdata{Value: s.feedBody(f.base, a)},
 		}
 		for _, au := range a.Authors {
@@ -198,7 +199,7 @@ type atomEntry struct {
 	Links      []atomLink     `xml:"link"`
 	Authors    []atomPerson   `xml:"author"`
 	Categories []atomCategory `xml:"category"`
-	Summary    string         `xml:"summary,omitempty"`
+	Summary    *atomContent   `xml:"summary,omitempty"`
 	Content    atomContent    `xml:"content"`
 }
 
@@ -234,10 +235,15 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		url := f.base + a.Path()
 		e := atomEntry{
 			ID: url, Title: a.Headline, Updated: a.UpdatedAt.UTC().Format(time.RFC3339),
-			Published: a.PublishedAt.UTC().Format(time.RFC3339),
-			Links:     []atomLink{{Href: url, Rel: "alternate", Type: "text/html"}},
-			Summary:   a.Dek, Content: atomContent{Type: "html", Value: s.feedBody(f.base, a)},
+			Published:  a.PublishedAt.UTC().Format(time.RFC3339),
+			Links:      []atomLink{{Href: url, Rel: "alternate", Type: "text/html"}},
+			Content:    atomContent{Type: "html", Value: s.feedBody(f.base, a)},
 			Categories: []atomCategory{{Term: a.Section.Slug, Label: a.Section.Name}},
+		}
+		if a.Dek != "" {
+			// The dek is plain text. Text is Atom's default, but say so:
+			// a reader must not guess HTML from a dek that looks like it.
+			e.Summary = &atomContent{Type: "text", Value: a.Dek}
 		}
 		for _, au := range a.Authors {
 			e.Authors = append(e.Authors, atomPerson{Name: au.Name, URI: f.base + "/author/" + au.Slug + "/"})
@@ -319,3 +325,16 @@ func xmlPage(ctype string, doc any, deps []string) (*page, error) {
 }
 
 func xmlEscape(s string) string { return html.EscapeString(s) }
+
+// rssTextEscaper escapes only what HTML needs in text. Quotes are left
+// alone: they are harmless in text, and the few readers that show a
+// description as plain text would otherwise print &#39; for every
+// apostrophe.
+var rssTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// rssText prepares plain text (a dek, the site's description) for an RSS
+// <description>. Feed readers render a description as HTML once the XML is
+// decoded, so plain text must be HTML-escaped before encoding/xml escapes it
+// again; otherwise an imported dek like "<svg onload=...>" runs as markup in
+// the reader.
+func rssText(s string) string { return rssTextEscaper.Replace(s) }

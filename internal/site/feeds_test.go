@@ -2,12 +2,15 @@ package site
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 )
@@ -118,8 +121,12 @@ func TestFeeds(t *testing.T) {
 				if got, want := it.Categories, []string{a.Section.Name}; !slices.Equal(got, want) {
 					t.Errorf("item %d categories: got %q, want %q", i, got, want)
 				}
-				if it.Description != a.Dek {
-					t.Errorf("item %d description: got %q, want the dek %q", i, it.Description, a.Dek)
+				desc := it.Description
+				if tt.feedType == "rss" {
+					desc, _ = htmlText(t, desc) // an RSS description is HTML
+				}
+				if desc != a.Dek {
+					t.Errorf("item %d description: got %q, want the dek %q", i, desc, a.Dek)
 				}
 				if !strings.Contains(it.Content, a.BodyHTML) {
 					t.Errorf("item %d content does not contain the body HTML\n got: %.300s\nwant: %.300s", i, it.Content, a.BodyHTML)
@@ -239,4 +246,198 @@ func TestSectionFeeds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// markupDek is a dek as an importer may bring it in: it looks like markup,
+// but a dek is plain text, so every reader must see these characters and
+// no element.
+const markupDek = `<svg onload=alert(1)>Tom & Jerry's <b>"cut"</b></svg> &amp; more`
+
+// htmlText interprets s as an HTML fragment, the way a feed reader shows an
+// RSS description, and returns its text and the names of the elements in it.
+func htmlText(t *testing.T, s string) (string, []string) {
+	t.Helper()
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		t.Fatalf("parse %q as HTML: %v", s, err)
+	}
+	var elems []string
+	var b strings.Builder
+	for _, n := range nodes {
+		for _, e := range findAll(n, "", nil) {
+			elems = append(elems, e.Data)
+		}
+		b.WriteString(text(n))
+	}
+	return b.String(), elems
+}
+
+// xmlElement is an element decoded generically: its attributes, its text and
+// any element inside it.
+type xmlElement struct {
+	Attrs    []xml.Attr   `xml:",any,attr"`
+	Text     string       `xml:",chardata"`
+	Children []xmlElement `xml:",any"`
+}
+
+// TestFeedDekIsText: a dek that looks like markup reaches every feed and
+// page as the same literal text, never as an element.
+func TestFeedDekIsText(t *testing.T) {
+	f := newFixture(t)
+	a := f.create(t, &content.Article{
+		Headline: "An imported story", Dek: markupDek, Body: "Imported body.", Lang: "en",
+		Status: content.StatusPublished, Section: f.sections["news"], PublishedAt: f.now.Add(-time.Minute),
+	})
+	link := testBase + a.Path()
+	// rssSummary and atomSummary decode the feed with encoding/xml, not a
+	// feed library, so nothing in between repairs or hides what was sent.
+	rssSummary := func(t *testing.T, body string) string {
+		var doc struct {
+			Items []struct {
+				Link        string     `xml:"link"`
+				Description xmlElement `xml:"description"`
+			} `xml:"channel>item"`
+		}
+		if err := xml.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatalf("decode RSS: %v", err)
+		}
+		for _, it := range doc.Items {
+			if it.Link != link {
+				continue
+			}
+			if len(it.Description.Children) > 0 {
+				t.Errorf("description holds XML elements %+v", it.Description.Children)
+			}
+			// RSS readers render a description as HTML: what they show is
+			// the text of the description's text parsed as HTML.
+			txt, elems := htmlText(t, it.Description.Text)
+			if len(elems) > 0 {
+				t.Errorf("description %q renders as HTML elements %q", it.Description.Text, elems)
+			}
+			return txt
+		}
+		t.Fatalf("no item links to %s", link)
+		return ""
+	}
+	atomSummary := func(t *testing.T, body string) string {
+		var doc struct {
+			Entries []struct {
+				ID      string     `xml:"id"`
+				Summary xmlElement `xml:"summary"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatalf("decode Atom: %v", err)
+		}
+		for _, e := range doc.Entries {
+			if e.ID != link {
+				continue
+			}
+			if len(e.Summary.Children) > 0 {
+				t.Errorf("summary holds XML elements %+v", e.Summary.Children)
+			}
+			for _, at := range e.Summary.Attrs {
+				if at.Name.Local == "type" && at.Value != "text" {
+					t.Errorf("summary type %q, want text: readers would render the dek as markup", at.Value)
+				}
+			}
+			return e.Summary.Text // type text: shown as it is
+		}
+		t.Fatalf("no entry has id %s", link)
+		return ""
+	}
+	jsonSummary := func(t *testing.T, body string) string {
+		var doc struct {
+			Items []struct {
+				URL     string `json:"url"`
+				Summary string `json:"summary"` // plain text by the JSON Feed spec
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatalf("decode JSON Feed: %v", err)
+		}
+		for _, it := range doc.Items {
+			if it.URL == link {
+				return it.Summary
+			}
+		}
+		t.Fatalf("no item has url %s", link)
+		return ""
+	}
+	for _, tt := range []struct {
+		path    string
+		summary func(*testing.T, string) string
+	}{
+		{"/feed.xml", rssSummary},
+		{"/news/feed.xml", rssSummary},
+		{"/atom.xml", atomSummary},
+		{"/feed.json", jsonSummary},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			body := f.body(t, tt.path)
+			if got := tt.summary(t, body); got != markupDek {
+				t.Errorf("a reader shows the dek as %q, want it literally: %q", got, markupDek)
+			}
+			// gofeed, as a feed reader would use it, agrees.
+			feed, err := gofeed.NewParser().ParseString(body)
+			if err != nil {
+				t.Fatalf("gofeed: %v", err)
+			}
+			for _, it := range feed.Items {
+				if it.Link != link {
+					continue
+				}
+				got := it.Description
+				if feed.FeedType == "rss" {
+					got, _ = htmlText(t, got)
+				}
+				if got != markupDek {
+					t.Errorf("gofeed description %q, want the dek %q", got, markupDek)
+				}
+			}
+		})
+	}
+
+	t.Run("article page", func(t *testing.T) {
+		doc := parseHTML(t, f.body(t, a.Path()))
+		for _, e := range findAll(doc, "", func(n *html.Node) bool { _, ok := attr(n, "onload"); return ok }) {
+			t.Errorf("<%s> with an onload attribute got into the page", e.Data)
+		}
+		found := false // the "Read more" list shows other deks too
+		for _, p := range findAll(doc, "p", hasClass("dek")) {
+			if c := p.FirstChild; c == nil || c.NextSibling != nil || c.Type != html.TextNode {
+				t.Errorf("dek paragraph %q is not one text node", text(p))
+			}
+			found = found || text(p) == markupDek
+		}
+		if !found {
+			t.Errorf("no dek paragraph reads %q", markupDek)
+		}
+		for _, m := range []struct{ key, name string }{
+			{"name", "description"}, {"property", "og:description"}, {"name", "twitter:description"},
+		} {
+			if got := metaContent(doc, m.key, m.name); got != markupDek {
+				t.Errorf("meta %s: got %q, want %q", m.name, got, markupDek)
+			}
+		}
+		lds := findAll(doc, "script", hasAttr("type", "application/ld+json"))
+		if len(lds) != 1 {
+			t.Fatalf("got %d JSON-LD scripts, want 1", len(lds))
+		}
+		var ld struct {
+			Description string `json:"description"`
+		}
+		if err := json.Unmarshal([]byte(text(lds[0])), &ld); err != nil {
+			t.Fatalf("JSON-LD: %v", err)
+		}
+		if ld.Description != markupDek {
+			t.Errorf("JSON-LD description %q, want %q", ld.Description, markupDek)
+		}
+	})
+	t.Run("home page", func(t *testing.T) {
+		doc := parseHTML(t, f.body(t, "/"))
+		for _, e := range findAll(doc, "", func(n *html.Node) bool { _, ok := attr(n, "onload"); return ok }) {
+			t.Errorf("<%s> with an onload attribute got into the page", e.Data)
+		}
+	})
 }
