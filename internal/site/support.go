@@ -34,6 +34,9 @@ type SupportStore interface {
 	SupporterEmail(ctx context.Context, id int64) ([]byte, error)
 	CreateSupporterTokenCapped(ctx context.Context, supporterID int64, tokenHash string, expires, since time.Time, limit int) (bool, error)
 	UseSupporterToken(ctx context.Context, tokenHash string) (int64, error)
+	CreateSupporterSession(ctx context.Context, tokenHash string, supporterID int64, expires time.Time) error
+	SupporterSession(ctx context.Context, tokenHash string) (int64, error)
+	DeleteSupporterSession(ctx context.Context, tokenHash string) error
 	Entries(ctx context.Context, q store.LedgerQuery) ([]revenue.Entry, error)
 	Subscriptions(ctx context.Context, supporterID int64) ([]revenue.Subscription, error)
 	Pledges(ctx context.Context, q store.PledgeQuery) ([]revenue.Pledge, error)
@@ -66,7 +69,6 @@ type Support struct {
 	db        SupportStore
 	box       *secret.Box
 	marks     *revenue.SupporterMarks
-	sessions  *secret.Signer
 	providers []revenue.Provider
 	curr      []string
 	min       int64
@@ -109,8 +111,8 @@ func NewSupport(s *Site, cfg SupportConfig) *Support {
 	}
 	return &Support{
 		csp: csp, origins: origins, site: s, db: cfg.Store, box: secret.NewBox(cfg.Keys), marks: revenue.NewSupporterMarks(cfg.Keys),
-		sessions: secret.NewSigner(cfg.Keys, "supporter session"), providers: cfg.Providers,
-		curr: cfg.Currencies, min: cfg.MinAmount, pledgeTTL: cfg.PledgeTTL, mail: cfg.Mail, now: cfg.Now, log: s.log,
+		providers: cfg.Providers,
+		curr:      cfg.Currencies, min: cfg.MinAmount, pledgeTTL: cfg.PledgeTTL, mail: cfg.Mail, now: cfg.Now, log: s.log,
 	}
 }
 

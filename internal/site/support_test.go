@@ -356,6 +356,16 @@ func TestSupporterSignin(t *testing.T) {
 	if w := f.do(t, "GET", "/support/me", ""); w.Code != http.StatusSeeOther {
 		t.Errorf("signed out /support/me: %d, want a redirect to sign-in", w.Code)
 	}
+
+	// Signing out ends the session on the server: a copy of the cookie
+	// (another device, a stolen one) no longer signs anyone in.
+	out := f.do(t, "POST", "/support/signout", "", "Cookie", strings.Join(cookies, "; "))
+	if out.Code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", out.Code)
+	}
+	if w := f.do(t, "GET", "/support/me", "", "Cookie", strings.Join(cookies, "; ")); w.Code != http.StatusSeeOther || strings.Contains(w.Body.String(), email) {
+		t.Errorf("/support/me with the cookie kept from before signing out: %d, want a redirect to sign-in", w.Code)
+	}
 	_ = io.Discard
 }
 

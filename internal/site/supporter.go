@@ -3,7 +3,6 @@ package site
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -123,9 +122,18 @@ func (sp *Support) signinUse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The session lives in the database, so that signing out ends it for a
+	// copied cookie too, on every node.
 	until := sp.now().Add(supporterLogin)
+	raw, hash, err := account.NewToken()
+	if err != nil {
+		return err
+	}
+	if err := sp.db.CreateSupporterSession(r.Context(), hash, id, until); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SupporterSessionCookie, Value: sp.sessions.Sign(strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(until.Unix(), 10)),
+		Name: SupporterSessionCookie, Value: raw,
 		Path: "/support", Expires: until, HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	sp.setSupporter(w, r, sp.now().AddDate(1, 0, 0))
@@ -133,20 +141,15 @@ func (sp *Support) signinUse(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// supporterID reads the session cookie; 0 when signed out.
+// supporterID reads the session cookie; 0 when signed out (or when the
+// database cannot say, which shows the sign-in form).
 func (sp *Support) supporterID(r *http.Request) int64 {
 	c, err := r.Cookie(SupporterSessionCookie)
+	if err != nil || c.Value == "" {
+		return 0
+	}
+	id, err := sp.db.SupporterSession(r.Context(), account.HashToken(c.Value))
 	if err != nil {
-		return 0
-	}
-	p, ok := sp.sessions.Verify(c.Value)
-	if !ok {
-		return 0
-	}
-	ids, exp, _ := strings.Cut(p, ":")
-	id, err1 := strconv.ParseInt(ids, 10, 64)
-	until, err2 := strconv.ParseInt(exp, 10, 64)
-	if err1 != nil || err2 != nil || sp.now().Unix() >= until {
 		return 0
 	}
 	return id
@@ -274,6 +277,11 @@ func (sp *Support) allowedRedirect(u string) bool {
 }
 
 func (sp *Support) signout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(SupporterSessionCookie); err == nil && c.Value != "" {
+		if err := sp.db.DeleteSupporterSession(r.Context(), account.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: SupporterSessionCookie, Value: "", Path: "/support", MaxAge: -1,
 		HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/support", http.StatusSeeOther)

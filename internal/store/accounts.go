@@ -186,9 +186,14 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 // for longer than idle.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time, idle time.Duration) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`),
-			now.Unix(), now.Add(-idle).Unix())
-		return err
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`),
+			now.Unix(), now.Add(-idle).Unix()); err != nil {
+			return fmt.Errorf("delete expired sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM supporter_sessions WHERE expires_at <= ?`), now.Unix()); err != nil {
+			return fmt.Errorf("delete expired supporter sessions: %w", err)
+		}
+		return nil
 	})
 }
 

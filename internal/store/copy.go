@@ -49,6 +49,7 @@ var copyTables = []struct {
 	{"newsletter_sends", []string{"id"}},
 	{"supporters", []string{"id"}},
 	{"supporter_tokens", []string{"token_hash"}},
+	{"supporter_sessions", []string{"token_hash"}},
 	{"checkouts", []string{"id"}},
 	{"pledges", []string{"id"}},
 	{"subscriptions", []string{"id"}},

@@ -144,3 +144,37 @@ func (s *Store) SupporterTokensSince(ctx context.Context, supporterID int64, sin
 	}
 	return n, nil
 }
+
+// CreateSupporterSession stores a supporter's sign-in under the hash of
+// its token, until expires.
+func (s *Store) CreateSupporterSession(ctx context.Context, tokenHash string, supporterID int64, expires time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.dialect.rebind(`INSERT INTO supporter_sessions (token_hash, supporter_id, created_at, expires_at)
+		VALUES (?, ?, ?, ?)`), tokenHash, supporterID, s.now().Unix(), expires.Unix())
+	if err != nil {
+		return fmt.Errorf("create supporter session: %w", err)
+	}
+	return nil
+}
+
+// SupporterSession returns the supporter signed in with the token whose
+// hash is given, or ErrNotFound once it expired or was signed out.
+func (s *Store) SupporterSession(ctx context.Context, tokenHash string) (int64, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT supporter_id FROM supporter_sessions WHERE token_hash = ? AND expires_at > ?`),
+		tokenHash, s.now().Unix()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("supporter session: %w", err)
+	}
+	return id, nil
+}
+
+// DeleteSupporterSession signs a supporter's session out, on every node.
+func (s *Store) DeleteSupporterSession(ctx context.Context, tokenHash string) error {
+	if _, err := s.write.ExecContext(ctx, s.dialect.rebind(`DELETE FROM supporter_sessions WHERE token_hash = ?`), tokenHash); err != nil {
+		return fmt.Errorf("sign supporter out: %w", err)
+	}
+	return nil
+}
