@@ -32,6 +32,7 @@ func fillLedgerTables(t *testing.T, st *store.Store) {
 	id, err := st.AddSupporter(ctx, *key)
 	must(err)
 	must(st.CreateSupporterToken(ctx, id, "copy-token-hash", copyNow.Add(15*time.Minute)))
+	must(st.CreateSupporterSession(ctx, "copy-session-hash", id, copyNow.Add(30*24*time.Hour)))
 	_, err = st.CreatePledge(ctx, revenue.Pledge{Reference: "SZ-COPY-TEST", Frequency: revenue.OneTime, Amount: 1000, Currency: "eur",
 		ExpiresAt: copyNow.Add(time.Hour)}, key)
 	must(err)
