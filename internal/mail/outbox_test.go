@@ -462,3 +462,42 @@ func TestOutboxGivesUpOnPermanentRefusal(t *testing.T) {
 		t.Fatalf("mailpit got %+v", got)
 	}
 }
+
+// TestOutboxLinksNotInClearText: the single-use links a mail carries (in
+// its text, its HTML and its headers) are sealed in the outbox like the
+// address, and arrive intact.
+func TestOutboxLinksNotInClearText(t *testing.T) {
+	ctx := context.Background()
+	node, raw := engines[0].open(t)
+	st := node()
+	const link = "https://news.example/support/signin/tok3nAbCdEf0123456789"
+	const unsub = "<https://news.example/newsletter/unsubscribe?t=unsubTok3n987>"
+	pit := testpeer.StartMailpit(t)
+	if err := st.EnqueueMail(ctx, mail.Message{To: "reader@example.org", Subject: "Sign in", Kind: "test",
+		Text: "Sign in: " + link + "\n", HTML: `<p><a href="` + link + `">Sign in</a></p>`,
+		Headers: map[string]string{"List-Unsubscribe": unsub}}); err != nil {
+		t.Fatal(err)
+	}
+	var text, html, headers string
+	if err := raw.QueryRow(`SELECT body_text, body_html, headers FROM mail_outbox`).Scan(&text, &html, &headers); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{"body_text": text, "body_html": html, "headers": headers} {
+		if strings.Contains(v, "tok3nAbCdEf") || strings.Contains(v, "unsubTok3n") || strings.Contains(v, "news.example") {
+			t.Errorf("column %s holds a link in clear text: %.120s", name, v)
+		}
+	}
+	w := newWorker(t, st, pit.SMTPURL(), 10, newClock())
+	w.RunOnce(ctx)
+	got := pit.Messages(t)
+	if len(got) != 1 {
+		t.Fatalf("mailpit got %d messages, want 1", len(got))
+	}
+	m := pit.Message(t, got[0].ID)
+	if !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, link) {
+		t.Errorf("the delivered mail lost its link:\ntext %q\nhtml %q", m.Text, m.HTML)
+	}
+	if h := m.Headers["List-Unsubscribe"]; len(h) != 1 || h[0] != unsub {
+		t.Errorf("List-Unsubscribe arrived as %q, want %q", h, unsub)
+	}
+}

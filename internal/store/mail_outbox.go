@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -80,13 +81,37 @@ func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, msgs []mail.Message) 
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, m.Kind, s.sealer.Seal(m.To), m.Subject, m.Text, m.HTML, string(headers), now, now)
+			// The bodies and headers carry single-use links (sign-in, set a
+			// password, confirm, unsubscribe): sealed like the address.
+			args = append(args, m.Kind, s.sealer.Seal(m.To), m.Subject, s.sealText(m.Text), s.sealText(m.HTML), s.sealText(string(headers)), now, now)
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(q.String()), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sealedPrefix marks a sealed text column of the outbox; rows written
+// before bodies were sealed have none and are read as they are.
+const sealedPrefix = "sealed:"
+
+// sealText seals v for a text column: the prefix, then base64.
+func (s *Store) sealText(v string) string {
+	return sealedPrefix + base64.StdEncoding.EncodeToString(s.sealer.Seal(v))
+}
+
+// openText opens what sealText made, and returns an unsealed value as it is.
+func (s *Store) openText(v string) (string, error) {
+	b64, ok := strings.CutPrefix(v, sealedPrefix)
+	if !ok {
+		return v, nil
+	}
+	sealed, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", fmt.Errorf("sealed mail text: %w", err)
+	}
+	return s.sealer.Open(sealed)
 }
 
 // ClaimMail takes up to limit messages due at now for this caller alone
@@ -129,7 +154,11 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 				return err
 			}
 			to, err := s.sealer.Open(sealed)
-			if err != nil {
+			var errs [3]error
+			o.Text, errs[0] = s.openText(o.Text)
+			o.HTML, errs[1] = s.openText(o.HTML)
+			headers, errs[2] = s.openText(headers)
+			if err != nil || errors.Join(errs[:]...) != nil {
 				unreadable = append(unreadable, o.ID)
 				continue
 			}
