@@ -35,6 +35,7 @@ var ErrBadSignature = errors.New("manifest.sig does not match manifest.json and 
 // Verify checks dir against its signed manifest: the signature first, then
 // every file's size and SHA-256, then that no file was added.
 func Verify(dir string, pub ed25519.PublicKey) (Report, error) {
+	dir = filepath.Clean(dir) // "copy/", "./copy" and "copy" are one copy
 	mb, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return Report{}, fmt.Errorf("verify: %w", err)
@@ -64,7 +65,11 @@ func Verify(dir string, pub ed25519.PublicKey) (Report, error) {
 		if d.IsDir() {
 			return nil
 		}
-		rel := filepath.ToSlash(strings.TrimPrefix(p, dir+string(filepath.Separator)))
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
 		if rel == manifestName || rel == sigName {
 			return nil
 		}

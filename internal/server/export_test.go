@@ -181,6 +181,20 @@ func TestExport(t *testing.T) {
 				t.Errorf("verify --pubkey %s: %v\n%s%s", key, err, stdout, stderr)
 			}
 		}
+		// However the directory is written, it is the same copy.
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, err := filepath.Rel(wd, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dir := range []string{out + "/", out + "//", filepath.Join(out, "news", "..") + "/", rel, rel + "/"} {
+			if stdout, stderr, err := s.run(t, "verify", dir, "--pubkey", pub); err != nil || !strings.HasPrefix(stdout, "ok: ") {
+				t.Errorf("verify %s: %v\n%s%s", dir, err, stdout, stderr)
+			}
+		}
 	})
 
 	t.Run("verify catches tampering", func(t *testing.T) {
