@@ -107,6 +107,10 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if res.Updated {
 		how = fmt.Sprintf("updated: rendered %d files, %d of them by putting an edited article's card in place", res.Rendered, res.Patched)
 	}
+	if len(res.Altered) > 0 {
+		fmt.Fprintf(stderr, "warning: %d files of the copy were changed after it was signed (such as %s); every page was rendered again and they were written anew\n",
+			len(res.Altered), res.Altered[0])
+	}
 	fmt.Fprintf(stdout, "exported %d files (%d written, %d unchanged, %d removed, %.1f MB) to %s in %.1fs, %.0f files/s; %s\n",
 		res.Files, res.Written, res.Linked, res.Removed, float64(res.Bytes)/1e6, *out, secs, float64(res.Files)/secs, how)
 	return nil

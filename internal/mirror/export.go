@@ -113,6 +113,9 @@ type Result struct {
 	Rendered int   // pages and files rendered through the site, or patched
 	Patched  int   // of those, pages patched with an article's new card
 	Updated  bool  // only what changed since the previous export was rendered
+	// Altered lists files of the copy found changed since it was signed;
+	// the export then rendered every page again, and wrote them anew.
+	Altered []string
 }
 
 // Manifest is manifest.json: every file of the export with its size and
@@ -227,6 +230,7 @@ func full(ctx context.Context, opt Options, out string) (Result, error) {
 		return Result{}, fmt.Errorf("export: %w", err)
 	}
 	w := newWriter(ctx, opt, out, prev, nil)
+	w.trusted, _ = trustedAt(out)
 	w.staging = staging
 	jobs, err := w.plan(ctx)
 	if err != nil {
@@ -562,6 +566,7 @@ type writer struct {
 	urlOf         map[string]string          // file path -> the URL rendered into it
 	prevFiles     []stateFile                // update: the previous export's files, by path
 	newCards      map[string][]byte          // update: an old card's sum -> the article's new card
+	trusted       time.Time                  // see intact; zero: hash files before trusting them
 }
 
 func (w *writer) hasList(u string) bool { _, ok := w.lists[u]; return ok }
@@ -822,7 +827,7 @@ func (w *writer) put(u string, body []byte) error {
 	sum := sha256.Sum256(body)
 	e := Entry{Path: rel, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}
 	old, had := w.previous(rel)
-	same := had && old == e
+	same := had && old == e && w.intact(rel, old) // the manifest says so, and the file still does
 	linked, pending := false, ""
 	switch {
 	case w.pending != "" && same:

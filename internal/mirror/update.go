@@ -52,6 +52,7 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 
 	w := newWriter(ctx, opt, out, nil, st.Keys)
 	w.prevFiles = st.Files
+	w.trusted, _ = trustedAt(out)
 	w.pending = pending
 	w.cards = map[string][]byte{}
 	w.newCards = map[string][]byte{}
@@ -238,6 +239,14 @@ func update(ctx context.Context, opt Options, out string, st *state) (Result, er
 		default:
 			removed = append(removed, f.Path)
 		}
+	}
+	if bad := w.altered(keptFiles); len(bad) > 0 {
+		// Files of the copy were changed after it was signed. Rendering
+		// everything again writes them anew (full links only intact files).
+		os.RemoveAll(pending)
+		res, err := full(ctx, opt, out)
+		res.Altered = bad
+		return res, err
 	}
 	for _, f := range keptFiles {
 		w.res.Files++

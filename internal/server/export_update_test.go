@@ -133,6 +133,52 @@ func TestExportUpdate(t *testing.T) {
 			t.Errorf("export of an unchanged site: %+v, want an update writing nothing", got)
 		}
 	})
+	// alter changes one byte of a served file in place (same inode, same
+	// size) and puts its modification time back, as a careless deploy
+	// tool or an intruder covering tracks would.
+	alter := func(t *testing.T, rel string) {
+		t.Helper()
+		p := filepath.Join(out, filepath.FromSlash(rel))
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 1)
+		f.ReadAt(b, fi.Size()/2)
+		b[0] ^= 0x01
+		if _, err := f.WriteAt(b, fi.Size()/2); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.run(t, "verify", out, "--pubkey", pub); err == nil {
+			t.Fatal("verify passes a copy with an altered file")
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		prep func(t *testing.T)
+	}{
+		{"a kept file altered in place", func(t *testing.T) {}},
+		{"a kept file altered in place, without page descriptions", func(t *testing.T) {
+			if err := os.Remove(filepath.Join(s.dir, ".www.samizdat-state")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alter(t, mid.Path()[1:]+"/index.html")
+			alter(t, "robots.txt")
+			tc.prep(t)
+			sameAsFull(t) // the export signs what is on disk, and it is what a full export writes
+		})
+	}
 	t.Run("a correction to the body", func(t *testing.T) {
 		edit(t, mid.Slug, func(a *content.Article) { a.Body += "\n\nCorrection: the figure was 12, not 21." })
 		got := sameAsFull(t)
