@@ -189,23 +189,25 @@ func rss(pid int) int64 {
 }
 
 type loadResult struct {
-	Rate        float64 `json:"rate"` // achieved requests/s
-	Target      float64 `json:"target_rate"`
-	Seconds     float64 `json:"seconds"`
-	Requests    int64   `json:"requests"`
-	Errors      int64   `json:"errors"`
-	Late        int64   `json:"late"` // scheduled requests no connection could take in time
-	P50ms       float64 `json:"p50_ms"`
-	P99ms       float64 `json:"p99_ms"`
-	P999ms      float64 `json:"p999_ms"`
-	MaxMs       float64 `json:"max_ms"`
-	FirstError  string  `json:"first_error,omitempty"`
-	RSSMinute   int64   `json:"rss_1min_bytes,omitempty"`
-	RSSEnd      int64   `json:"rss_end_bytes,omitempty"`
-	RSSMax      int64   `json:"rss_max_after_1min_bytes,omitempty"`
-	RSSMin      int64   `json:"rss_min_after_1min_bytes,omitempty"`
-	RSSSamples  []int64 `json:"rss_samples_mb,omitempty"`
-	Connections int     `json:"connections"`
+	Rate       float64 `json:"rate"` // achieved requests/s
+	Target     float64 `json:"target_rate"`
+	Seconds    float64 `json:"seconds"`
+	Requests   int64   `json:"requests"`
+	Errors     int64   `json:"errors"`
+	Late       int64   `json:"late"` // scheduled requests no connection could take in time
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	P999ms     float64 `json:"p999_ms"`
+	MaxMs      float64 `json:"max_ms"`
+	FirstError string  `json:"first_error,omitempty"`
+	RSSMinute  int64   `json:"rss_1min_bytes,omitempty"`
+	RSSEnd     int64   `json:"rss_end_bytes,omitempty"`
+	RSSMax     int64   `json:"rss_max_after_1min_bytes,omitempty"`
+	RSSMin     int64   `json:"rss_min_after_1min_bytes,omitempty"`
+	RSSSamples []int64 `json:"rss_samples_mb,omitempty"`
+	// Timeline is each 10-second window's p99 and worst latency in ms.
+	Timeline    []string `json:"timeline_p99_max_ms,omitempty"`
+	Connections int      `json:"connections"`
 }
 
 func loadCmd(args []string) error {
@@ -231,12 +233,14 @@ func loadCmd(args []string) error {
 		clients[i] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
+	start := time.Now()
 	var (
 		next     atomic.Int64
 		errs     atomic.Int64
 		late     atomic.Int64
 		mu       sync.Mutex
-		lat      = make([]float64, 0, 1<<20)
+		all      = newHistogram(10 * time.Microsecond)
+		windows  []*histogram // each 10-second window's, to see when the tail happens
 		firstErr atomic.Value
 	)
 	do := func(c *http.Client, p string, from time.Time) {
@@ -258,13 +262,17 @@ func loadCmd(args []string) error {
 			errs.Add(1)
 			firstErr.CompareAndSwap(nil, err.Error())
 		}
+		w := int(from.Sub(start) / (10 * time.Second))
 		mu.Lock()
-		lat = append(lat, float64(d.Microseconds())/1000)
+		all.add(d)
+		for len(windows) <= w {
+			windows = append(windows, newHistogram(100*time.Microsecond))
+		}
+		windows[w].add(d)
 		mu.Unlock()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
-	start := time.Now()
 	var samples []int64
 	var sampleWG sync.WaitGroup
 	if *pid > 0 {
@@ -338,18 +346,13 @@ func loadCmd(args []string) error {
 	cancel()
 	sampleWG.Wait()
 	secs := time.Since(start).Seconds()
-	slices.Sort(lat)
-	q := func(f float64) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(f*float64(len(lat))))]
+	var timeline []string
+	for i, h := range windows {
+		timeline = append(timeline, fmt.Sprintf("%ds:%.1f/%.0f", i*10, h.quantile(0.99), h.maxMs()))
 	}
-	res := loadResult{Rate: float64(len(lat)) / secs, Target: *rate, Seconds: secs, Requests: int64(len(lat)), Errors: errs.Load(),
-		Late: late.Load(), P50ms: q(0.50), P99ms: q(0.99), P999ms: q(0.999), Connections: *conns}
-	if len(lat) > 0 {
-		res.MaxMs = lat[len(lat)-1]
-	}
+	res := loadResult{Rate: float64(all.n) / secs, Target: *rate, Seconds: secs, Requests: all.n, Errors: errs.Load(),
+		Late: late.Load(), Timeline: timeline, P50ms: all.quantile(0.50), P99ms: all.quantile(0.99), P999ms: all.quantile(0.999),
+		MaxMs: all.maxMs(), Connections: *conns}
 	if v, ok := firstErr.Load().(string); ok {
 		res.FirstError = v
 	}
@@ -369,6 +372,46 @@ func loadCmd(args []string) error {
 		res.RSSEnd = samples[len(samples)-1]
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// histogram counts latencies in fixed buckets up to 2 s, so that a long
+// soak keeps a fixed amount of memory and the generator's own pauses
+// (growing a slice of millions) stay out of what it measures.
+type histogram struct {
+	width   time.Duration
+	n       int64
+	buckets []int64
+	over    int64 // beyond the last bucket
+	max     time.Duration
+}
+
+// newHistogram counts in buckets of width up to 2 s.
+func newHistogram(width time.Duration) *histogram {
+	return &histogram{width: width, buckets: make([]int64, 2*time.Second/width)}
+}
+
+func (h *histogram) add(d time.Duration) {
+	h.n++
+	h.max = max(h.max, d)
+	if i := int(d / h.width); i < len(h.buckets) {
+		h.buckets[i]++
+	} else {
+		h.over++
+	}
+}
+
+func (h *histogram) maxMs() float64 { return float64(h.max.Microseconds()) / 1000 }
+
+// quantile returns the latency below which fraction q of requests fell, in ms.
+func (h *histogram) quantile(q float64) float64 {
+	want := int64(q * float64(h.n))
+	var seen int64
+	for i, c := range h.buckets {
+		if seen += c; seen > want {
+			return float64(time.Duration(i+1)*h.width) / float64(time.Millisecond)
+		}
+	}
+	return h.maxMs()
 }
 
 type visibleResult struct {
