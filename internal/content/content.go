@@ -115,7 +115,10 @@ type Article struct {
 	Tags        []Tag
 	Image       Image
 	Corrections []Correction
-	PublishedAt time.Time // zero for drafts
+	// Translations are the other languages' versions, live or not: the
+	// page shows the live ones and depends on them all.
+	Translations []Translation
+	PublishedAt  time.Time // zero for drafts
 	UpdatedAt   time.Time
 	CreatedAt   time.Time
 	Version     int   // bumped by every save; a stale version is a conflict
@@ -170,4 +173,62 @@ type Revision struct {
 	Editor    string // e-mail of the account, when known
 	CreatedAt time.Time
 	Article   Article // the editable fields; Section and Authors carry IDs and names
+}
+
+// Translation is an article's version in another language, linked by an
+// editor. Only live translations are shown to readers.
+type Translation struct {
+	ID          int64
+	Lang        string
+	Slug        string
+	Headline    string
+	PublishedAt time.Time
+	Live        bool
+}
+
+// Path is the translation's public URL path.
+func (t Translation) Path() string {
+	a := Article{Slug: t.Slug, PublishedAt: t.PublishedAt}
+	return a.Path()
+}
+
+// LiveTranslations are the translations a reader may follow.
+func (a *Article) LiveTranslations() []Translation {
+	var out []Translation
+	for _, t := range a.Translations {
+		if t.Live && t.Lang != a.Lang {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// NameKind is what a name form names.
+type NameKind string
+
+// The kinds with names per language.
+const (
+	NameSection NameKind = "section"
+	NameTag     NameKind = "tag"
+	NameAuthor  NameKind = "author"
+)
+
+// NameKey identifies one name form: a section's, tag's or author's name in
+// one language.
+type NameKey struct {
+	Kind NameKind
+	ID   int64
+	Lang string
+}
+
+// NameForms are names per language; a name without a form here is shown
+// as entered.
+type NameForms map[NameKey]string
+
+// Of returns the name of (kind, id) in lang, or name when it has no form.
+func (n NameForms) Of(kind NameKind, id int64, lang, name string) string {
+	if v, ok := n[NameKey{kind, id, lang}]; ok && v != "" {
+		return v
+	}
+	return name
 }

@@ -253,7 +253,7 @@ func (s *Store) article(ctx context.Context, where string, arg any) (*content.Ar
 	return a, nil
 }
 
-// loadLinks fills an article's bylines, tags and corrections in one query:
+// loadLinks fills an article's bylines, tags, corrections and translations in one query:
 // on PostgreSQL every query is a network round trip, and the article page
 // is the page most often rendered.
 func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
@@ -261,6 +261,7 @@ func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
 		kindAuthor = iota + 1
 		kindTag
 		kindCorrection
+		kindTranslation
 	)
 	// Columns: kind, id, slug, name (or correction text), bio, then the
 	// sort keys: position for bylines, name for tags, time for corrections.
@@ -273,7 +274,13 @@ func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
 		UNION ALL
 		SELECT 3, c.id, '', c.text, '', c.created_at, ''
 			FROM corrections c WHERE c.article_id = ?
-		ORDER BY 1, 6, 7, 2`), a.ID, a.ID, a.ID)
+		UNION ALL
+		SELECT 4, o.id, o.slug, o.headline, o.lang, COALESCE(o.published_at, 0),
+			CASE WHEN o.live_at IS NOT NULL AND o.live_at <= ? THEN 'live' ELSE '' END
+			FROM article_translations me
+			JOIN article_translations x ON x.grp = me.grp AND x.article_id <> me.article_id
+			JOIN articles o ON o.id = x.article_id WHERE me.article_id = ?
+		ORDER BY 1, 6, 7, 2`), a.ID, a.ID, a.ID, s.now().Unix(), a.ID)
 	if err != nil {
 		return fmt.Errorf("load bylines, tags and corrections: %w", err)
 	}
@@ -295,6 +302,9 @@ func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
 			a.Tags = append(a.Tags, content.Tag{ID: id, Slug: slug, Name: name})
 		case kindCorrection:
 			a.Corrections = append(a.Corrections, content.Correction{ID: id, Text: name, CreatedAt: time.Unix(order, 0).UTC()})
+		case kindTranslation:
+			a.Translations = append(a.Translations, content.Translation{ID: id, Slug: slug, Headline: name, Lang: bio,
+				PublishedAt: fromUnix(sql.NullInt64{Int64: order, Valid: order != 0}), Live: sortName == "live"})
 		}
 	}
 	return rows.Err()

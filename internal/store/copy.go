@@ -33,6 +33,8 @@ var copyTables = []struct {
 	{"articles", []string{"id"}},
 	{"article_authors", []string{"article_id", "author_id"}},
 	{"article_tags", []string{"article_id", "tag_id"}},
+	{"article_translations", []string{"article_id"}},
+	{"name_forms", []string{"kind", "ref_id", "lang"}},
 	{"corrections", []string{"id"}},
 	{"settings", []string{"key"}},
 	{"sessions", []string{"token_hash"}},

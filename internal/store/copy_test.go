@@ -74,6 +74,8 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	later := &content.Article{Slug: "scheduled-storm", Headline: "Storm warning", Body: "Gales 'expected' \"tonight\" \\ 100%.",
 		Lang: "en", Status: content.StatusScheduled, Section: news, PublishedAt: copyNow.Add(24 * time.Hour)}
 	must("create", svc.Create(ctx, later))
+	must("translation", st.LinkTranslation(ctx, flood.ID, vybory.ID))
+	must("name form", st.SetNameForm(ctx, content.NameKey{Kind: content.NameSection, ID: news.ID, Lang: "ru"}, "Новости"))
 
 	must("setting", st.SetSetting(ctx, "site.name", "Вестник & <Co>"))
 	must("setting", st.SetSetting(ctx, "site.description", ""))

@@ -15,6 +15,9 @@ import (
 // ListQuery selects live articles, newest first. At most one of SectionID,
 // TagID and AuthorID is used, in that order.
 type ListQuery struct {
+	// Lang limits the home and section lists to one edition ("": every
+	// language). Tag and author lists span both editions.
+	Lang      string
 	SectionID int64
 	TagID     int64
 	AuthorID  int64
@@ -36,6 +39,10 @@ func (s *Store) pageSQL(q ListQuery) (sql string, args []any) {
 		since = q.Since.Unix()
 	}
 	switch {
+	case q.SectionID != 0 && q.Lang != "":
+		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
+			WHERE a.section_id = ? AND a.lang = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
+			ORDER BY a.live_at DESC, a.id DESC`, []any{q.SectionID, q.Lang, now, since}
 	case q.SectionID != 0:
 		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
 			WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
@@ -48,6 +55,10 @@ func (s *Store) pageSQL(q ListQuery) (sql string, args []any) {
 		sql, args = `SELECT x.article_id AS id, x.live_at AS live_at FROM article_authors x
 			WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?
 			ORDER BY x.live_at DESC, x.article_id DESC`, []any{q.AuthorID, now, since}
+	case q.Lang != "":
+		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
+			WHERE a.lang = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
+			ORDER BY a.live_at DESC, a.id DESC`, []any{q.Lang, now, since}
 	default:
 		sql, args = `SELECT a.id AS id, a.live_at AS live_at FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?
@@ -113,6 +124,9 @@ func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
 	}
 	from, args := ` FROM articles a WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`, []any{now, since}
 	switch {
+	case q.SectionID != 0 && q.Lang != "":
+		from, args = ` FROM articles a WHERE a.section_id = ? AND a.lang = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`,
+			[]any{q.SectionID, q.Lang, now, since}
 	case q.SectionID != 0:
 		from, args = ` FROM articles a WHERE a.section_id = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`,
 			[]any{q.SectionID, now, since}
@@ -122,6 +136,9 @@ func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
 	case q.AuthorID != 0:
 		from, args = ` FROM article_authors x WHERE x.author_id = ? AND x.live_at IS NOT NULL AND x.live_at <= ? AND x.live_at >= ?`,
 			[]any{q.AuthorID, now, since}
+	case q.Lang != "":
+		from, args = ` FROM articles a WHERE a.lang = ? AND a.live_at IS NOT NULL AND a.live_at <= ? AND a.live_at >= ?`,
+			[]any{q.Lang, now, since}
 	}
 	var n int
 	if err := s.queryRow(ctx, s.dialect.rebind(`SELECT COUNT(*)`+from), args...).Scan(&n); err != nil {

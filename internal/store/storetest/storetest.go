@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Throttle", testThrottle},
 		{"ThrottleConcurrent", testThrottleConcurrent},
 		{"SupporterLinksCapped", testSupporterLinksCapped},
+		{"Translations", testTranslations},
+		{"EditionLists", testEditionLists},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

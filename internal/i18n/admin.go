@@ -1,0 +1,4 @@
+package i18n
+
+// adminMessages are the newsroom admin's words.
+var adminMessages = []msg{}

@@ -1,0 +1,4 @@
+package i18n
+
+// readerMessages are the public site's words.
+var readerMessages = []msg{}
