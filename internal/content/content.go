@@ -119,11 +119,11 @@ type Article struct {
 	// page shows the live ones and depends on them all.
 	Translations []Translation
 	PublishedAt  time.Time // zero for drafts
-	UpdatedAt   time.Time
-	CreatedAt   time.Time
-	Version     int   // bumped by every save; a stale version is a conflict
-	CreatedBy   int64 // the newsroom account that created it; 0 for imports
-	EditedBy    int64 // the account saving it now, recorded in the revision
+	UpdatedAt    time.Time
+	CreatedAt    time.Time
+	Version      int   // bumped by every save; a stale version is a conflict
+	CreatedBy    int64 // the newsroom account that created it; 0 for imports
+	EditedBy     int64 // the account saving it now, recorded in the revision
 }
 
 // Path is the article's public URL path: /yyyy/mm/dd/slug.
