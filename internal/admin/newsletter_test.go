@@ -35,7 +35,7 @@ func newsletterEnv(t *testing.T) *tAuthEnv {
 	}
 	e.mux = http.NewServeMux()
 	e.adm.Register(e.mux)
-	if _, err := e.st.Subscribe(e.ctx, "reader@example.org", []string{"breaking"}, "h", e.clock.Now()); err != nil {
+	if _, err := e.st.Subscribe(e.ctx, "reader@example.org", "en", []string{"breaking"}, "h", e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.st.ConfirmSubscription(e.ctx, "h", e.clock.Now()); err != nil {

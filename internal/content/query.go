@@ -15,6 +15,7 @@ const MaxQuery = 200
 type Query struct {
 	Terms    []Term
 	Excluded []string // words after a minus sign
+	Lang     string   // only articles in this language; "" for every language
 }
 
 // Term is a single word or a quoted phrase of several words.

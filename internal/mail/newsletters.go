@@ -17,12 +17,13 @@ import (
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/secret"
 )
 
 // NewsletterStore is what newsletters need from storage (*store.Store).
 type NewsletterStore interface {
-	Subscribe(ctx context.Context, email string, lists []string, confirmHash string, now time.Time) (bool, error)
+	Subscribe(ctx context.Context, email, lang string, lists []string, confirmHash string, now time.Time) (bool, error)
 	ConfirmSubscription(ctx context.Context, confirmHash string, now time.Time) ([]string, error)
 	Unsubscribe(ctx context.Context, id int64, now time.Time) (string, error)
 	NewsletterSubscription(ctx context.Context, id int64) (Subscriber, error)
@@ -37,7 +38,7 @@ type NewslettersConfig struct {
 	Web      fs.FS // templates/mail/newsletter*
 	BaseURL  string
 	SiteName func() string // read at each send: an admin may rename the site
-	Lang     func() string
+	Lang     func() string // the site's main language: the daily digest's
 	// Mirrors lists other addresses of the site for the mail's footer.
 	Mirrors func() []string
 	Now     func() time.Time
@@ -49,8 +50,9 @@ type Newsletters struct {
 	cfg     NewslettersConfig
 	confirm *secret.Signer
 	unsub   *secret.Signer
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
+	text    map[string]*texttemplate.Template // per language
+	html    map[string]*htmltemplate.Template
+	catalog *i18n.Catalog
 }
 
 // ConfirmLifetime is how long a confirmation link works.
@@ -75,21 +77,27 @@ func NewNewsletters(cfg NewslettersConfig) (*Newsletters, error) {
 		cfg.Mirrors = func() []string { return nil }
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	t, err := texttemplate.ParseFS(cfg.Web, "templates/mail/newsletter*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("newsletter templates: %w", err)
-	}
-	h, err := htmltemplate.ParseFS(cfg.Web, "templates/mail/newsletter*.html")
-	if err != nil {
-		return nil, fmt.Errorf("newsletter templates: %w", err)
-	}
-	return &Newsletters{
+	n := &Newsletters{
 		cfg:     cfg,
 		confirm: secret.NewSigner(cfg.Keys, "newsletter confirm"),
 		unsub:   secret.NewSigner(cfg.Keys, "unsubscribe"),
-		text:    t,
-		html:    h,
-	}, nil
+		text:    map[string]*texttemplate.Template{},
+		html:    map[string]*htmltemplate.Template{},
+		catalog: i18n.New(cfg.Lang()),
+	}
+	for _, lang := range i18n.Languages {
+		funcs := templateFuncs(n.catalog.Locale(lang))
+		t, err := texttemplate.New("newsletter").Funcs(funcs).ParseFS(cfg.Web, "templates/mail/newsletter*.txt")
+		if err != nil {
+			return nil, fmt.Errorf("newsletter templates: %w", err)
+		}
+		h, err := htmltemplate.New("newsletter").Funcs(funcs).ParseFS(cfg.Web, "templates/mail/newsletter*.html")
+		if err != nil {
+			return nil, fmt.Errorf("newsletter templates: %w", err)
+		}
+		n.text[lang], n.html[lang] = t, h
+	}
+	return n, nil
 }
 
 // FormError is a reader's mistake in the subscribe form, to show beside
@@ -100,7 +108,8 @@ type FormError struct {
 
 func (e *FormError) Error() string { return e.Message }
 
-// CheckAddress parses what a reader typed as their address.
+// CheckAddress parses what a reader typed as their address. Its errors'
+// messages are catalog keys (i18n).
 func CheckAddress(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -116,7 +125,8 @@ func CheckAddress(s string) (string, error) {
 // RequestSubscription records a pending subscription and mails the link
 // that confirms it. An address already confirmed on every list gets no
 // mail, and the caller cannot tell: the form must not reveal who reads us.
-func (n *Newsletters) RequestSubscription(ctx context.Context, email string, lists []string) error {
+// The mail is in lang, the language of the form the reader used.
+func (n *Newsletters) RequestSubscription(ctx context.Context, email, lang string, lists []string) error {
 	email, err := CheckAddress(email)
 	if err != nil {
 		return err
@@ -137,7 +147,10 @@ func (n *Newsletters) RequestSubscription(ctx context.Context, email string, lis
 	nonce := hex.EncodeToString(raw)
 	expires := n.cfg.Now().Add(ConfirmLifetime).Unix()
 	token := n.confirm.Sign(nonce + ":" + strconv.FormatInt(expires, 10))
-	need, err := n.cfg.Store.Subscribe(ctx, email, lists, confirmHash(nonce), n.cfg.Now())
+	if !i18n.Supported(lang) {
+		lang = n.cfg.Lang()
+	}
+	need, err := n.cfg.Store.Subscribe(ctx, email, lang, lists, confirmHash(nonce), n.cfg.Now())
 	if err != nil || !need {
 		return err
 	}
@@ -146,12 +159,12 @@ func (n *Newsletters) RequestSubscription(ctx context.Context, email string, lis
 		Lists      []List
 		ConfirmURL string
 		Days       int
-	}{n.cfg.SiteName(), chosen, n.cfg.BaseURL + "/newsletter/confirm?t=" + token, int(ConfirmLifetime / (24 * time.Hour))}
-	text, html, err := n.render("newsletter-confirm", data)
+	}{n.cfg.SiteName(), chosen, n.cfg.BaseURL + n.editionPrefix(lang) + "/newsletter/confirm?t=" + token, int(ConfirmLifetime / (24 * time.Hour))}
+	text, html, err := n.render(lang, "newsletter-confirm", data)
 	if err != nil {
 		return err
 	}
-	return n.cfg.Store.EnqueueMail(ctx, Message{To: email, Subject: "Confirm your subscription to " + data.SiteName,
+	return n.cfg.Store.EnqueueMail(ctx, Message{To: email, Subject: n.catalog.Locale(lang).T("Confirm your subscription to %s", data.SiteName),
 		Text: text, HTML: html, Kind: "newsletter-confirm"})
 }
 
@@ -250,8 +263,9 @@ func (n *Newsletters) SendDigest(ctx context.Context, day time.Time, articles []
 	for i, a := range articles {
 		items[i] = item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path()}
 	}
-	title := "The day's stories: " + day.UTC().Format("2 January 2006")
-	return n.send(ctx, Send{List: "daily", Key: DigestKey(day)}, title, n.cfg.Lang(), items)
+	loc := n.catalog.Locale(n.cfg.Lang())
+	title := loc.T("The day's stories: %s", loc.Date(day))
+	return n.send(ctx, Send{List: "daily", Key: DigestKey(day)}, title, loc.Lang(), items)
 }
 
 func (n *Newsletters) send(ctx context.Context, s Send, title, lang string, items []item) (int, error) {
@@ -260,11 +274,11 @@ func (n *Newsletters) send(ctx context.Context, s Send, title, lang string, item
 	mirrors := n.cfg.Mirrors()
 	subject := title
 	if s.List == "breaking" {
-		subject = "Breaking: " + title
+		subject = n.catalog.Locale(lang).T("Breaking: %s", title)
 	}
 	return n.cfg.Store.SendNewsletter(ctx, s, func(sub Subscriber) (Message, error) {
 		unsub := n.UnsubscribeURL(sub.ID)
-		text, html, err := n.render("newsletter", issue{SiteName: site, ListName: list.Name, Title: title, Lang: lang,
+		text, html, err := n.render(lang, "newsletter", issue{SiteName: site, ListName: list.Name, Title: title, Lang: lang,
 			Items: items, UnsubscribeURL: unsub, Mirrors: mirrors})
 		if err != nil {
 			return Message{}, err
@@ -302,13 +316,24 @@ func paragraphs(text string) []string {
 	return out
 }
 
-func (n *Newsletters) render(name string, data any) (text, html string, err error) {
+func (n *Newsletters) render(lang, name string, data any) (text, html string, err error) {
+	if !i18n.Supported(lang) {
+		lang = n.cfg.Lang()
+	}
 	var tb, hb bytes.Buffer
-	if err := n.text.ExecuteTemplate(&tb, name+".txt", data); err != nil {
+	if err := n.text[lang].ExecuteTemplate(&tb, name+".txt", data); err != nil {
 		return "", "", fmt.Errorf("render %s.txt: %w", name, err)
 	}
-	if err := n.html.ExecuteTemplate(&hb, name+".html", data); err != nil {
+	if err := n.html[lang].ExecuteTemplate(&hb, name+".html", data); err != nil {
 		return "", "", fmt.Errorf("render %s.html: %w", name, err)
 	}
 	return tb.String(), hb.String(), nil
+}
+
+// editionPrefix is the path prefix of lang's edition of the site.
+func (n *Newsletters) editionPrefix(lang string) string {
+	if lang == n.cfg.Lang() {
+		return ""
+	}
+	return "/" + lang
 }

@@ -20,7 +20,7 @@ var tokenInMail = regexp.MustCompile(`/newsletter/confirm\?t=(\S+)`)
 func confirmToken(t *testing.T, st *store.Store, n *mail.Newsletters, now time.Time, email string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := n.RequestSubscription(ctx, email, []string{"daily"}); err != nil {
+	if err := n.RequestSubscription(ctx, email, "en", []string{"daily"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := st.ClaimMail(ctx, now.Add(time.Hour), time.Minute, 100)
@@ -96,7 +96,7 @@ func TestSubscribeResendsAfterAWhile(t *testing.T) {
 		{store.ResendAfter + time.Second, true},
 		{store.ResendAfter + 2*time.Second, false},
 	} {
-		need, err := st.Subscribe(ctx, "a@example.org", []string{"daily"}, "h", now.Add(tc.at))
+		need, err := st.Subscribe(ctx, "a@example.org", "en", []string{"daily"}, "h", now.Add(tc.at))
 		if err != nil || need != tc.want {
 			t.Errorf("Subscribe at +%s: need confirmation %v, %v; want %v", tc.at, need, err, tc.want)
 		}

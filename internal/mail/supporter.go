@@ -6,6 +6,8 @@ import (
 	htmltemplate "html/template"
 	texttemplate "text/template"
 
+	"github.com/samizdat-press/samizdat/internal/i18n"
+
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -14,6 +16,7 @@ type SigninData struct {
 	SiteName string
 	Link     string // absolute, single use
 	Minutes  int    // how long the link is valid
+	Lang     string // the reader's: the mail's language
 }
 
 // ReceiptData fills the receipt mail.
@@ -24,21 +27,29 @@ type ReceiptData struct {
 	Date      string
 	Reference string
 	ManageURL string // where to sign in and manage support
+	Lang      string // the donor's: the mail's language
 }
 
 // Signin is the mail with a supporter's sign-in link.
 func Signin(to string, d SigninData) (Message, error) {
-	return render(to, "signin", fmt.Sprintf("Your sign-in link for %s", d.SiteName), d)
+	loc := i18n.New(d.Lang).Locale(d.Lang)
+	return render(to, "signin", loc.T("Your sign-in link for %s", d.SiteName), loc, d)
 }
 
 // Receipt is the receipt for a gift, sent only when the donor asked.
 func Receipt(to string, d ReceiptData) (Message, error) {
-	return render(to, "receipt", fmt.Sprintf("Thank you for supporting %s", d.SiteName), d)
+	loc := i18n.New(d.Lang).Locale(d.Lang)
+	return render(to, "receipt", loc.T("Thank you for supporting %s", d.SiteName), loc, d)
 }
 
-func render(to, kind, subject string, data any) (Message, error) {
+// templateFuncs are the mail templates' words in loc's language.
+func templateFuncs(loc *i18n.Locale) map[string]any {
+	return map[string]any{"t": loc.T, "lang": loc.Lang, "date": loc.Date}
+}
+
+func render(to, kind, subject string, loc *i18n.Locale, data any) (Message, error) {
 	m := Message{To: to, Subject: subject, Kind: kind}
-	tt, err := texttemplate.ParseFS(web.FS, "templates/mail/"+kind+".txt")
+	tt, err := texttemplate.New(kind + ".txt").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".txt")
 	if err != nil {
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}
@@ -47,7 +58,7 @@ func render(to, kind, subject string, data any) (Message, error) {
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}
 	m.Text = b.String()
-	ht, err := htmltemplate.ParseFS(web.FS, "templates/mail/"+kind+".html")
+	ht, err := htmltemplate.New(kind + ".html").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".html")
 	if err != nil {
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}

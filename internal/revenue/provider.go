@@ -53,6 +53,7 @@ type Checkout struct {
 	SuccessURL  string // absolute; may contain {CHECKOUT_SESSION_ID}
 	CancelURL   string // absolute
 	Description string // shown by the provider, such as "Monthly support for X"
+	Lang        string // the language the reader gave in: their receipt's
 }
 
 // CheckoutResult is where the reader goes next: a provider's payment page,

@@ -46,7 +46,11 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The page is in the article's language, masthead and all, and its
+	// links lead into that language's edition.
 	l.Lang = a.Lang
+	l.Switch = s.otherEditions(a.Lang)
+	s.setAlternates(&l, s.articleAlternates(a))
 	l.Current = a.Section.Slug
 	og := &openGraph{
 		Type:          "article",
@@ -80,6 +84,9 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		Related []*content.Article
 	}{layout: l, Article: a, Related: related}
 	deps := []string{depArticle(a.ID), depSection(a.Section.ID)}
+	for _, t := range a.Translations { // live or not: one going live adds its link
+		deps = append(deps, depArticle(t.ID))
+	}
 	for _, t := range a.Tags {
 		deps = append(deps, depTag(t.ID))
 	}

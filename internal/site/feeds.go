@@ -31,13 +31,14 @@ func (s *Site) feedItems(r *http.Request, q store.ListQuery) ([]*content.Article
 }
 
 func (s *Site) siteFeed(r *http.Request) (feedData, error) {
-	items, err := s.feedItems(r, store.ListQuery{})
+	lang := s.pageLang(r) // each edition has its own feeds
+	items, err := s.feedItems(r, store.ListQuery{Lang: lang})
 	if err != nil {
 		return feedData{}, err
 	}
 	return feedData{
-		title: s.conf().Name, description: s.conf().Description, lang: s.conf().Lang,
-		link: s.hostBase(r) + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
+		title: s.conf().Name, description: s.conf().Description, lang: lang,
+		link: s.hostBase(r) + s.editionPrefix(lang) + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
 		items: items, deps: articleDeps([]string{depAll}, items),
 	}, nil
 }
@@ -58,13 +59,15 @@ func (s *Site) sectionFeed(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.feedItems(r, store.ListQuery{SectionID: sec.ID})
+	lang := s.pageLang(r)
+	items, err := s.feedItems(r, store.ListQuery{Lang: lang, SectionID: sec.ID})
 	if err != nil {
 		return nil, err
 	}
+	name := s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name)
 	return s.rssPage(feedData{
-		title: s.conf().Name + ": " + sec.Name, description: sec.Name + " from " + s.conf().Name,
-		lang: s.conf().Lang, link: s.hostBase(r) + "/" + sec.Slug + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
+		title: s.conf().Name + ": " + name, description: s.catalog.Locale(lang).T("%s from %s", name, s.conf().Name),
+		lang: lang, link: s.hostBase(r) + s.editionPrefix(lang) + "/" + sec.Slug + "/", self: s.hostBase(r) + r.URL.Path, base: s.hostBase(r),
 		items: items, deps: articleDeps([]string{depSection(sec.ID)}, items),
 	})
 }

@@ -10,7 +10,7 @@ import (
 // hostRoutes registers the pages that list the site's other addresses.
 func (s *Site) hostRoutes(mux *http.ServeMux) {
 	h := s.adapter.Handle
-	mux.Handle("GET /mirrors", h(s.cached(s.mirrorsPage)))
+	s.handleEditions(mux, "GET /mirrors", h(s.cached(s.mirrorsPage)))
 	mux.Handle("GET /mirrors.txt", h(s.cached(s.mirrorsText)))
 }
 
@@ -33,10 +33,12 @@ func (s *Site) mirrorAddresses() []mirrorAddress {
 // mirrorsPage lists where to read the site when its main address is
 // blocked. It is the same on every host, like every HTML page.
 func (s *Site) mirrorsPage(r *http.Request) (*page, error) {
-	l, err := s.newLayout(r, "Mirrors", "Other addresses of "+s.conf().Name+", for when one is blocked.")
+	loc := s.loc(r)
+	l, err := s.newLayout(r, loc.T("Where to read us"), loc.T("Other addresses of %s, for when one is blocked.", s.conf().Name))
 	if err != nil {
 		return nil, err
 	}
+	s.setAlternates(&l, s.editionAlternates(l.Lang, "/mirrors"))
 	l.OG = &openGraph{Type: "website"}
 	data := struct {
 		layout

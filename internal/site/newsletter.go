@@ -13,7 +13,7 @@ import (
 
 // Newsletters is what the public newsletter pages need (*mail.Newsletters).
 type Newsletters interface {
-	RequestSubscription(ctx context.Context, email string, lists []string) error
+	RequestSubscription(ctx context.Context, email, lang string, lists []string) error
 	Confirm(ctx context.Context, token string) ([]string, error)
 	Subscription(ctx context.Context, token string) (mail.Subscriber, error)
 	Unsubscribe(ctx context.Context, token string) (string, error)
@@ -32,12 +32,13 @@ func (s *Site) NewsletterRoutes(mux *http.ServeMux, n Newsletters) {
 	h := s.adapter.Handle
 	cop := http.NewCrossOriginProtection()
 	nl := &newsletterPages{s: s, n: n}
-	mux.Handle("GET /newsletter", h(nl.form))
-	mux.Handle("POST /newsletter", cop.Handler(h(nl.subscribe)))
-	mux.Handle("GET /newsletter/confirm", h(nl.confirmPage))
-	mux.Handle("POST /newsletter/confirm", cop.Handler(h(nl.confirm)))
-	mux.Handle("GET /newsletter/unsubscribe", h(nl.unsubscribePage))
-	mux.Handle("POST /newsletter/unsubscribe", h(nl.unsubscribe))
+	ed := func(pattern string, h http.Handler) { s.handleEditions(mux, pattern, h) }
+	ed("GET /newsletter", h(nl.form))
+	ed("POST /newsletter", cop.Handler(h(nl.subscribe)))
+	ed("GET /newsletter/confirm", h(nl.confirmPage))
+	ed("POST /newsletter/confirm", cop.Handler(h(nl.confirm)))
+	ed("GET /newsletter/unsubscribe", h(nl.unsubscribePage))
+	ed("POST /newsletter/unsubscribe", h(nl.unsubscribe))
 }
 
 type newsletterPages struct {
@@ -70,16 +71,20 @@ func choices(checked []string) []listChoice {
 }
 
 func (p *newsletterPages) render(w http.ResponseWriter, r *http.Request, status int, d newsletterData) error {
-	l, err := p.s.newLayout(r, "Newsletters", "Our newsletters by e-mail: the daily digest and breaking news.")
+	loc := p.s.loc(r)
+	l, err := p.s.newLayout(r, loc.T("Newsletters"), loc.T("Our newsletters by e-mail: the daily digest and breaking news."))
 	if err != nil {
 		return err
+	}
+	for k, v := range d.Errors { // the mail package's messages are catalog keys
+		d.Errors[k] = loc.T(v)
 	}
 	l.NoIndex = d.State != "form"
 	d.layout = l
 	if d.Lists == nil {
 		d.Lists = choices(nil)
 	}
-	b, err := p.s.views.Render("newsletter", d)
+	b, err := p.s.viewsFor(d.Lang).Render("newsletter", d)
 	if err != nil {
 		return err
 	}
@@ -107,7 +112,7 @@ func (p *newsletterPages) subscribe(w http.ResponseWriter, r *http.Request) erro
 	}
 	email := r.PostForm.Get("email")
 	lists := r.PostForm["list"]
-	err := p.n.RequestSubscription(r.Context(), email, lists)
+	err := p.n.RequestSubscription(r.Context(), email, p.s.pageLang(r), lists)
 	var fe *mail.FormError
 	if errors.As(err, &fe) {
 		checked := lists
@@ -121,7 +126,7 @@ func (p *newsletterPages) subscribe(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	// The same answer whether or not the address was already subscribed.
-	http.Redirect(w, r, "/newsletter?sent=1", http.StatusSeeOther)
+	http.Redirect(w, r, p.s.editionPrefix(p.s.pageLang(r))+"/newsletter?sent=1", http.StatusSeeOther)
 	return nil
 }
 

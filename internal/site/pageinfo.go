@@ -53,7 +53,7 @@ func pageInfoFrom(ctx context.Context) *PageInfo {
 
 // describeArticle fills info for an article's own page.
 func (s *Site) describeArticle(info *PageInfo, a *content.Article) error {
-	card, err := s.views.RenderTemplate("article", "card", a)
+	card, err := s.viewsFor(a.Lang).RenderTemplate("article", "card", a)
 	if err != nil {
 		return err
 	}

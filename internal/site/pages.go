@@ -1,9 +1,9 @@
 package site
 
 import (
+	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -25,7 +25,8 @@ func (s *Site) home(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	latest, err := s.db.ListArticles(ctx, store.ListQuery{Limit: 11})
+	s.setAlternates(&l, s.editionAlternates(l.Lang, "/"))
+	latest, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, Limit: 11})
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,7 @@ func (s *Site) home(r *http.Request) (*page, error) {
 		data.Lead, data.Latest = latest[0], latest[1:]
 	}
 	for _, sec := range l.Sections {
-		list, err := s.db.ListArticles(ctx, store.ListQuery{SectionID: sec.ID, Limit: 5})
+		list, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, SectionID: sec.ID, Limit: 5})
 		if err != nil {
 			return nil, err
 		}
@@ -64,8 +65,16 @@ type listPage struct {
 	Total    int
 }
 
-func (s *Site) list(r *http.Request, q store.ListQuery, current, heading, kicker, intro string, deps []string) (*page, error) {
+// list renders page n of a list. Section fronts hold their edition's
+// articles; tag and author pages every language's, in the edition's words.
+// path is the page's path without the edition prefix.
+func (s *Site) list(r *http.Request, q store.ListQuery, path, current, heading, kicker, intro string, deps []string) (*page, error) {
 	ctx := r.Context()
+	lang := s.pageLang(r)
+	loc := s.catalog.Locale(lang)
+	if q.SectionID != 0 {
+		q.Lang = lang
+	}
 	n, err := pageNumber(r)
 	if err != nil {
 		return nil, err
@@ -85,7 +94,7 @@ func (s *Site) list(r *http.Request, q store.ListQuery, current, heading, kicker
 	}
 	title := heading
 	if n > 1 {
-		title += " — page " + strconv.Itoa(n)
+		title = loc.T("%s — page %d", heading, n)
 	}
 	l, err := s.newLayout(r, title, intro)
 	if err != nil {
@@ -94,8 +103,9 @@ func (s *Site) list(r *http.Request, q store.ListQuery, current, heading, kicker
 	l.Canonical = s.conf().BaseURL + pageURL(r.URL.Path, n)
 	l.Current = current
 	if q.SectionID != 0 {
-		l.Feed = "/" + current + "/feed.xml"
+		l.Feed = s.editionPrefix(lang) + "/" + current + "/feed.xml"
 	}
+	s.setAlternates(&l, s.editionAlternates(lang, path))
 	l.OG = &openGraph{Type: "website"}
 	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Articles: list, Pager: pg, Total: total}
 	return s.renderPage("list", data, articleDeps(deps, list))
@@ -109,7 +119,9 @@ func (s *Site) section(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.list(r, store.ListQuery{SectionID: sec.ID}, sec.Slug, sec.Name, "Section", "", []string{depSection(sec.ID)})
+	lang := s.pageLang(r)
+	p, err := s.list(r, store.ListQuery{SectionID: sec.ID}, "/"+sec.Slug+"/", sec.Slug, s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name),
+		s.catalog.Locale(lang).T("Section"), "", []string{depSection(sec.ID)})
 	return p, err
 }
 
@@ -128,7 +140,9 @@ func (s *Site) tag(r *http.Request) (*page, error) {
 	} else if n == 0 {
 		return nil, httpx.NotFound()
 	}
-	return s.list(r, store.ListQuery{TagID: t.ID}, "", t.Name, "Topic", "", []string{depTag(t.ID)})
+	lang := s.pageLang(r)
+	return s.list(r, store.ListQuery{TagID: t.ID}, "/tag/"+t.Slug+"/", "", s.nameOf(r.Context(), content.NameTag, t.ID, lang, t.Name),
+		s.catalog.Locale(lang).T("Topic"), "", []string{depTag(t.ID)})
 }
 
 func (s *Site) author(r *http.Request) (*page, error) {
@@ -139,5 +153,18 @@ func (s *Site) author(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.list(r, store.ListQuery{AuthorID: a.ID}, "", a.Name, "Author", a.Bio, []string{depAuthor(a.ID)})
+	lang := s.pageLang(r)
+	return s.list(r, store.ListQuery{AuthorID: a.ID}, "/author/"+a.Slug+"/", "", s.nameOf(r.Context(), content.NameAuthor, a.ID, lang, a.Name),
+		s.catalog.Locale(lang).T("Author"), a.Bio, []string{depAuthor(a.ID)})
+}
+
+// nameOf is the name of a section, tag or author in lang.
+func (s *Site) nameOf(ctx context.Context, kind content.NameKind, id int64, lang, name string) string {
+	if _, err := s.navList(ctx); err != nil {
+		return name // the names load with the navigation; without them, the name as entered
+	}
+	if p := s.sections.Load(); p != nil {
+		return p.names.Of(kind, id, lang, name)
+	}
+	return name
 }

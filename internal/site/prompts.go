@@ -14,6 +14,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
@@ -33,17 +34,29 @@ type PromptsConfig struct {
 // prompts is the site's prompt machinery; nil until EnablePrompts.
 type prompts struct {
 	PromptsConfig
-	frags *template.Template // the prompt partials, to render an inline prompt into an article body
+	frags map[string]*template.Template // the prompt partials per language, to render an inline prompt into an article body
 }
 
 // EnablePrompts turns donation prompts on. Call it before serving.
 func (s *Site) EnablePrompts(cfg PromptsConfig, web fs.FS) error {
-	t, err := template.New("prompts").Funcs(s.funcs()).ParseFS(web, "templates/partials/prompts.html")
-	if err != nil {
-		return fmt.Errorf("parse prompt templates: %w", err)
+	frags := map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		t, err := template.New("prompts").Funcs(s.funcs(lang)).ParseFS(web, "templates/partials/prompts.html")
+		if err != nil {
+			return fmt.Errorf("parse prompt templates: %w", err)
+		}
+		frags[lang] = t
 	}
-	s.prompts = &prompts{PromptsConfig: cfg, frags: t}
+	s.prompts = &prompts{PromptsConfig: cfg, frags: frags}
 	return nil
+}
+
+// fragsFor returns the prompt partials in lang, English when it has none.
+func (p *prompts) fragsFor(lang string) *template.Template {
+	if t, ok := p.frags[lang]; ok {
+		return t
+	}
+	return p.frags[i18n.Languages[0]]
 }
 
 // InvalidatePrompts drops every cached page that shows a prompt: after the
@@ -89,13 +102,15 @@ type readerState struct {
 // promptPatterns are the routes whose pages carry prompts (articles all
 // placements, the fronts the top banner), and so vary by reader state.
 // The fast path recognizes their paths by shape: see isPromptPath.
-var promptPatterns = map[string]bool{
-	articlePattern:           true,
-	"GET /{$}":               true,
-	"GET /{section}/{$}":     true,
-	"GET /tag/{slug}/{$}":    true,
-	"GET /author/{slug}/{$}": true,
-}
+var promptPatterns = func() map[string]bool {
+	m := map[string]bool{articlePattern: true}
+	for _, p := range []string{"GET /{$}", "GET /{section}/{$}", "GET /tag/{slug}/{$}", "GET /author/{slug}/{$}"} {
+		for _, e := range editionPatterns(p) {
+			m[e] = true
+		}
+	}
+	return m
+}()
 
 // isPromptPath reports whether p may be a page of promptPatterns: an
 // article's shape, or a front's (ending in "/"). Other paths ending in "/"
@@ -253,6 +268,7 @@ type promptView struct {
 	Return    string
 	ThankYou  string
 	Meter     *revenue.Meter
+	lang      string // of the page: the partial's words
 }
 
 // articlePrompts chooses the prompts of an article page.
@@ -281,7 +297,7 @@ func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string
 		if !ok {
 			continue
 		}
-		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path}
+		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path, lang: page.Lang}
 		if c.ThankYou {
 			v.ThankYou = c.Prompt.ThankYou
 		} else {
@@ -341,7 +357,7 @@ func (s *Site) insertInline(body string, n int, v *promptView) (template.HTML, b
 		return "", false, nil // after the last paragraph is the end-of-article placement's place
 	}
 	var buf bytes.Buffer
-	if err := s.prompts.frags.ExecuteTemplate(&buf, "prompt", v); err != nil {
+	if err := s.prompts.fragsFor(v.lang).ExecuteTemplate(&buf, "prompt", v); err != nil {
 		return "", false, fmt.Errorf("render inline prompt: %w", err)
 	}
 	return template.HTML(body[:at] + "\n" + buf.String() + body[at:]), true, nil // body sanitized at save
@@ -359,7 +375,11 @@ func (s *Site) RenderPrompt(p *revenue.Prompt, v *revenue.Variant, m *revenue.Me
 		pv.Meter = m
 	}
 	var buf bytes.Buffer
-	if err := s.prompts.frags.ExecuteTemplate(&buf, "prompt", pv); err != nil {
+	lang := s.conf().Lang // a prompt in one language is previewed in it
+	if len(p.Languages) == 1 {
+		lang = p.Languages[0]
+	}
+	if err := s.prompts.fragsFor(lang).ExecuteTemplate(&buf, "prompt", pv); err != nil {
 		return "", fmt.Errorf("render prompt preview: %w", err)
 	}
 	return template.HTML(buf.String()), nil

@@ -47,7 +47,7 @@ func TestGoalMeterPartial(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := s.prompts.frags.ExecuteTemplate(&buf, "goal-meter", m); err != nil {
+		if err := s.prompts.fragsFor("en").ExecuteTemplate(&buf, "goal-meter", m); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range tc.want {

@@ -26,14 +26,19 @@ const searchWait = 2 * time.Second
 func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	raw := r.URL.Query().Get("q")
 	if len(raw) > maxQueryBytes {
-		return httpx.BadRequest("That search is too long. Try a few words.")
+		return httpx.BadRequest(s.loc(r).T("That search is too long. Try a few words."))
 	}
 	n, err := pageNumber(r)
 	if err != nil {
 		return err
 	}
-	// The page shows the query as typed, so that is the key.
-	key := "/search?q=" + raw + "&page=" + strconv.Itoa(n)
+	all := r.URL.Query().Get("in") == "all"
+	// The page shows the query as typed, so that is the key, in the
+	// edition's path.
+	key := r.URL.Path + "?q=" + raw + "&page=" + strconv.Itoa(n)
+	if all {
+		key += "&in=all"
+	}
 	if e := s.searchCache.get(key); e != nil {
 		serveEntry(w, r, e, searchCacheControl)
 		return nil
@@ -49,12 +54,12 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 		case s.searchSlots <- struct{}{}:
 			defer func() { <-s.searchSlots }()
 		case <-t.C:
-			return httpx.Busy("Search is busy right now. Please try again in a few seconds.", 5)
+			return httpx.Busy(s.loc(r).T("Search is busy right now. Please try again in a few seconds."), 5)
 		case <-r.Context().Done():
 			return r.Context().Err()
 		}
 	}
-	p, partial, err := s.searchPage(r, raw, n)
+	p, partial, err := s.searchPage(r, raw, n, all)
 	if err != nil {
 		return err
 	}
@@ -71,8 +76,11 @@ var searchCacheControl = []string{"public, max-age=60"}
 
 // searchPage renders page n of the results for raw.
 // partial reports a search cut short by its time limit, which is not kept.
-func (s *Site) searchPage(r *http.Request, raw string, n int) (p *page, partial bool, err error) {
+func (s *Site) searchPage(r *http.Request, raw string, n int, all bool) (p *page, partial bool, err error) {
 	q := content.ParseQuery(raw)
+	if !all {
+		q.Lang = s.pageLang(r) // the edition's articles only
+	}
 	hits, total, err := s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
 	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
 	if err != nil && !tooSlow {
@@ -81,9 +89,10 @@ func (s *Site) searchPage(r *http.Request, raw string, n int) (p *page, partial 
 	if n > 1 && len(hits) == 0 {
 		return nil, false, httpx.NotFound()
 	}
-	title := "Search"
+	loc := s.loc(r)
+	title := loc.T("Search")
 	if strings.TrimSpace(raw) != "" {
-		title = "Search: " + truncate(raw, 60)
+		title = loc.T("Search: %s", truncate(raw, 60))
 	}
 	l, err := s.newLayout(r, title, "")
 	if err != nil {
@@ -93,16 +102,21 @@ func (s *Site) searchPage(r *http.Request, raw string, n int) (p *page, partial 
 	l.Query = raw
 	data := struct {
 		layout
-		Q       string
-		Empty   bool
+		Q           string
+		AllEditions bool
+		Empty       bool
 		Hits    []store.SearchHit
 		Total   int
 		Capped  bool
 		TooSlow bool
 		Pager   pager
-	}{layout: l, Q: raw, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap, TooSlow: tooSlow}
+	}{layout: l, Q: raw, AllEditions: all, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap, TooSlow: tooSlow}
 	last := max(1, (total+PageSize-1)/PageSize)
-	data.Pager = pager{Page: n, Last: last, Path: "/search?q=" + url.QueryEscape(raw)}
+	pagerPath := r.URL.Path + "?q=" + url.QueryEscape(raw)
+	if all {
+		pagerPath += "&in=all"
+	}
+	data.Pager = pager{Page: n, Last: last, Path: pagerPath}
 	// Any change to a live article may change any result.
 	p, err = s.renderPage("search", data, []string{depAll})
 	return p, tooSlow, err

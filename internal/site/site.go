@@ -21,6 +21,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
@@ -38,6 +39,7 @@ type Reader interface {
 	ArticleLocs(ctx context.Context, offset, limit int) ([]store.ArticleLoc, error)
 	Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error)
 	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
+	NameForms(ctx context.Context) (content.NameForms, error)
 }
 
 // MediaFiles opens stored images.
@@ -93,7 +95,8 @@ type Site struct {
 	searchCache *pageCache
 	searchSlots chan struct{}
 	searchWait  time.Duration // overrides searchWait in tests
-	views       *view.Set
+	views       map[string]*view.Set // per language
+	catalog     *i18n.Catalog
 	assets      *assets
 	adapter     *httpx.Adapter
 	now         func() time.Time
@@ -139,7 +142,8 @@ func New(cfg Config) (*Site, error) {
 		now:         cfg.Now,
 	}
 	s.settings.Store(&cfg.Settings)
-	v, err := parseViews(cfg.Web, s.funcs())
+	s.catalog = i18n.New(cfg.Settings.Lang)
+	v, err := s.parseViews(cfg.Web)
 	if err != nil {
 		return nil, err
 	}
@@ -169,16 +173,18 @@ func (s *Site) Adapter() *httpx.Adapter { return s.adapter }
 // Routes registers the public URLs on mux.
 func (s *Site) Routes(mux *http.ServeMux) {
 	h := s.adapter.Handle
-	mux.Handle("GET /{$}", h(s.cached(s.home)))
-	mux.Handle("GET /{section}/{$}", h(s.cached(s.section)))
-	mux.Handle("GET /{section}/feed.xml", hostScoped(h(s.cached(s.sectionFeed))))
+	// Every list page, search and feed exists in each edition.
+	s.handleEditions(mux, "GET /{$}", h(s.cached(s.home)))
+	s.handleEditions(mux, "GET /{section}/{$}", h(s.cached(s.section)))
+	s.handleEditions(mux, "GET /{section}/feed.xml", hostScoped(h(s.cached(s.sectionFeed))))
 	mux.Handle(articlePattern, h(s.cached(s.article)))
-	mux.Handle("GET /tag/{slug}/{$}", h(s.cached(s.tag)))
-	mux.Handle("GET /author/{slug}/{$}", h(s.cached(s.author)))
-	mux.Handle("GET /search", h(s.search))
-	mux.Handle("GET /feed.xml", hostScoped(h(s.cached(s.rss))))
-	mux.Handle("GET /atom.xml", hostScoped(h(s.cached(s.atom))))
-	mux.Handle("GET /feed.json", hostScoped(h(s.cached(s.jsonFeed))))
+	s.handleEditions(mux, "GET /tag/{slug}/{$}", h(s.cached(s.tag)))
+	s.handleEditions(mux, "GET /author/{slug}/{$}", h(s.cached(s.author)))
+	s.handleEditions(mux, "GET /search", h(s.search))
+	s.handleEditions(mux, "GET /feed.xml", hostScoped(h(s.cached(s.rss))))
+	s.handleEditions(mux, "GET /atom.xml", hostScoped(h(s.cached(s.atom))))
+	s.handleEditions(mux, "GET /feed.json", hostScoped(h(s.cached(s.jsonFeed))))
+	s.editionRoots(mux)
 	mux.Handle("GET /sitemap.xml", hostScoped(h(s.cached(s.sitemap))))
 	mux.Handle("GET /sitemaps/{n}/sitemap.xml", hostScoped(h(s.cached(s.sitemapPart))))
 	mux.Handle("GET /news-sitemap.xml", hostScoped(h(s.cached(s.newsSitemap))))
@@ -422,8 +428,9 @@ func (s *Site) PurgeCache() {
 
 // navSections is the navigation as read in one generation.
 type navSections struct {
-	gen  uint64
-	list []content.Section
+	gen   uint64
+	list  []content.Section
+	names content.NameForms // of sections, tags and authors, per language
 }
 
 func (s *Site) dropNav() { s.navGen.Add(1) }
@@ -440,7 +447,11 @@ func (s *Site) navList(ctx context.Context) ([]content.Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sections.Store(&navSections{gen: gen, list: secs})
+	names, err := s.db.NameForms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.sections.Store(&navSections{gen: gen, list: secs, names: names})
 	return secs, nil
 }
 

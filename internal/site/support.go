@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	smail "github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/secret"
@@ -26,7 +27,7 @@ type SupportStore interface {
 	CreateCheckout(ctx context.Context, c revenue.Checkout, supporter *store.SupporterKey) error
 	SetCheckoutRef(ctx context.Context, id, ref string) error
 	CheckoutByRef(ctx context.Context, provider, ref string) (revenue.Checkout, error)
-	CheckoutReceipt(ctx context.Context, id string) (bool, error)
+	CheckoutReceipt(ctx context.Context, id string) (want bool, lang string, err error)
 	CreatePledge(ctx context.Context, p revenue.Pledge, supporter *store.SupporterKey) (int64, error)
 	PledgeByReference(ctx context.Context, ref string) (revenue.Pledge, error)
 	ApplyEvent(ctx context.Context, ev revenue.Event, sealedPayload []byte, supporter *store.SupporterKey) (bool, error)
@@ -123,18 +124,21 @@ func (sp *Support) Routes(mux *http.ServeMux) {
 	h := sp.site.adapter.Handle
 	cop := http.NewCrossOriginProtection()
 	post := func(f httpx.HandlerFunc) http.Handler { return cop.Handler(h(limitForm(f))) }
-	mux.Handle("GET /support", h(sp.supportPage))
-	mux.Handle("POST /support", post(sp.checkout))
-	mux.Handle("GET /support/thanks", h(sp.thanks))
-	mux.Handle("GET /support/cancelled", h(sp.cancelled))
-	mux.Handle("GET /support/pledge/{ref}", h(sp.pledgePage))
-	mux.Handle("GET /support/signin", h(sp.signinForm))
-	mux.Handle("POST /support/signin", post(sp.signinSend))
-	mux.Handle("GET /support/signin/{token}", h(sp.signinConfirm))
-	mux.Handle("POST /support/signin/{token}", post(sp.signinUse))
-	mux.Handle("GET /support/me", h(sp.me))
-	mux.Handle("POST /support/me/manage", post(sp.manage))
-	mux.Handle("POST /support/signout", post(sp.signout))
+	// The support pages exist in each edition; the language a reader
+	// gave in is the language of their receipt and their sign-in mail.
+	ed := func(pattern string, h http.Handler) { sp.site.handleEditions(mux, pattern, h) }
+	ed("GET /support", h(sp.supportPage))
+	ed("POST /support", post(sp.checkout))
+	ed("GET /support/thanks", h(sp.thanks))
+	ed("GET /support/cancelled", h(sp.cancelled))
+	ed("GET /support/pledge/{ref}", h(sp.pledgePage))
+	ed("GET /support/signin", h(sp.signinForm))
+	ed("POST /support/signin", post(sp.signinSend))
+	ed("GET /support/signin/{token}", h(sp.signinConfirm))
+	ed("POST /support/signin/{token}", post(sp.signinUse))
+	ed("GET /support/me", h(sp.me))
+	ed("POST /support/me/manage", post(sp.manage))
+	ed("POST /support/signout", post(sp.signout))
 	// Webhooks come from providers' servers, not browsers: the signature
 	// is their protection.
 	mux.Handle("POST /webhooks/{provider}", h(sp.webhook))
@@ -223,6 +227,7 @@ type supportData struct {
 
 type method struct{ Name, Label string }
 
+// methodLabel is a payment method's catalog key.
 func methodLabel(name string) string {
 	switch name {
 	case "stripe":
@@ -286,15 +291,17 @@ func (sp *Support) formFrom(ctx context.Context, get func(string) string) suppor
 }
 
 func (sp *Support) page(r *http.Request, f supportForm, errs map[string]string) (*supportData, error) {
-	l, err := sp.site.newLayout(r, "Support us", "Independent journalism, paid for by its readers.")
+	loc := sp.site.loc(r)
+	l, err := sp.site.newLayout(r, loc.T("Support us"), loc.T("Independent journalism, paid for by its readers."))
 	if err != nil {
 		return nil, err
 	}
-	l.Canonical = sp.site.conf().BaseURL + "/support"
+	l.Canonical = sp.site.conf().BaseURL + sp.site.editionPrefix(l.Lang) + "/support"
+	sp.site.setAlternates(&l, sp.site.editionAlternates(l.Lang, "/support"))
 	d := &supportData{layout: l, Form: f, Frequencies: []revenue.Frequency{revenue.OneTime, revenue.Monthly, revenue.Annual},
 		Currencies: sp.curr, Min: sp.min, Errors: errs}
 	for _, p := range sp.offered(r.Context()) {
-		d.Methods = append(d.Methods, method{p.Name(), methodLabel(p.Name())})
+		d.Methods = append(d.Methods, method{p.Name(), loc.T(methodLabel(p.Name()))})
 	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -308,7 +315,7 @@ func (sp *Support) page(r *http.Request, f supportForm, errs map[string]string) 
 }
 
 func (sp *Support) render(w http.ResponseWriter, status int, name string, data any) error {
-	b, err := sp.site.views.Render(name, data)
+	b, err := sp.site.viewsFor(langOf(data)).Render(name, data)
 	if err != nil {
 		return err
 	}
@@ -392,6 +399,7 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	if m := r.PostFormValue("method"); m != "" {
 		f.Method = m // what was sent, to say so if it is not offered
 	}
+	loc := sp.site.loc(r)
 	errs := map[string]string{}
 	raw := f.Custom
 	if raw == "" && f.Amount != "custom" {
@@ -400,13 +408,13 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	var minor int64
 	switch a, ok := parseAmount(raw); {
 	case raw == "":
-		errs["amount"] = "Choose an amount or type one."
+		errs["amount"] = loc.T("Choose an amount or type one.")
 	case !ok:
-		errs["amount"] = fmt.Sprintf("“%s” is not an amount. Type a number such as 15 or 7.50.", truncate(raw, 20))
+		errs["amount"] = loc.T("“%s” is not an amount. Type a number such as 15 or 7.50.", truncate(raw, 20))
 	case a < sp.min*100:
-		errs["amount"] = fmt.Sprintf("The smallest gift is %d %s.", sp.min, strings.ToUpper(f.Currency))
+		errs["amount"] = loc.T("The smallest gift is %d %s.", sp.min, strings.ToUpper(f.Currency))
 	case a > maxAmount*100:
-		errs["amount"] = fmt.Sprintf("That is more than %d %s. For a gift this large, please write to us.", maxAmount, strings.ToUpper(f.Currency))
+		errs["amount"] = loc.T("That is more than %d %s. For a gift this large, please write to us.", maxAmount, strings.ToUpper(f.Currency))
 	default:
 		minor = a
 	}
@@ -417,13 +425,13 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p == nil {
-		errs["method"] = "Choose a payment method from the list."
+		errs["method"] = loc.T("Choose a payment method from the list.")
 	}
 	if f.Email != "" && !validEmail(f.Email) {
-		errs["email"] = "That does not look like an e-mail address."
+		errs["email"] = loc.T("That does not look like an e-mail address.")
 	}
 	if f.Receipt && f.Email == "" && (f.Frequency == revenue.OneTime || f.Method == "bank") {
-		errs["email"] = "Give an e-mail address for the receipt, or leave the receipt unticked."
+		errs["email"] = loc.T("Give an e-mail address for the receipt, or leave the receipt unticked.")
 	}
 	if len(errs) > 0 {
 		return sp.reshow(w, r, http.StatusUnprocessableEntity, f, errs)
@@ -435,9 +443,10 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	c := revenue.Checkout{
 		ID: newCheckoutID(), Provider: p.Name(), Frequency: f.Frequency, Amount: minor, Currency: f.Currency,
 		Email: f.Email, Receipt: f.Receipt, Attribution: f.attribution(),
-		SuccessURL:  sp.site.conf().BaseURL + "/support/thanks?session={CHECKOUT_SESSION_ID}",
-		CancelURL:   sp.site.conf().BaseURL + "/support/cancelled",
-		Description: frequencyLabel(f.Frequency) + " support for " + sp.site.conf().Name,
+		SuccessURL:  sp.site.conf().BaseURL + sp.site.editionPrefix(loc.Lang()) + "/support/thanks?session={CHECKOUT_SESSION_ID}",
+		CancelURL:   sp.site.conf().BaseURL + sp.site.editionPrefix(loc.Lang()) + "/support/cancelled",
+		Description: loc.T(frequencyLabel(f.Frequency)+" support for %s", sp.site.conf().Name),
+		Lang:        loc.Lang(),
 	}
 	ctx := r.Context()
 	if p.Name() == "bank" {
@@ -450,8 +459,8 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		sp.log.WarnContext(ctx, "checkout failed", "provider", p.Name(), "checkout", c.ID, "err", err)
 		return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
-			"form": "We could not reach the payment service, so nothing was charged. Please try again in a few minutes" +
-				sp.orOther(p.Name()) + "."})
+			"form": loc.T("We could not reach the payment service, so nothing was charged. Please try again in a few minutes.") +
+				sp.orOther(loc, p.Name())})
 	}
 	if err := sp.db.SetCheckoutRef(ctx, c.ID, res.Reference); err != nil {
 		return err
@@ -460,10 +469,11 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (sp *Support) orOther(name string) string {
+// orOther suggests another payment method, as a sentence of its own.
+func (sp *Support) orOther(loc *i18n.Locale, name string) string {
 	for _, p := range sp.offered(context.Background()) {
 		if p.Name() != name {
-			return ", or choose " + strings.ToLower(methodLabel(p.Name()))
+			return " " + loc.T("You can also choose: %s.", loc.T(methodLabel(p.Name())))
 		}
 	}
 	return ""
@@ -501,7 +511,7 @@ func (sp *Support) pledge(w http.ResponseWriter, r *http.Request, p revenue.Prov
 		if err != nil {
 			sp.log.WarnContext(ctx, "bank pledge failed", "err", err)
 			return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
-				"form": "Bank transfer is not available at the moment" + sp.orOther(p.Name()) + "."})
+				"form": sp.site.loc(r).T("Bank transfer is not available at the moment.") + sp.orOther(sp.site.loc(r), p.Name())})
 		}
 		_, err = sp.db.CreatePledge(ctx, revenue.Pledge{Reference: res.Reference, Frequency: c.Frequency, Amount: c.Amount,
 			Currency: c.Currency, Attribution: c.Attribution, ExpiresAt: sp.now().Add(sp.pledgeTTL)}, key)
@@ -511,7 +521,7 @@ func (sp *Support) pledge(w http.ResponseWriter, r *http.Request, p revenue.Prov
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/support/pledge/"+res.Reference, http.StatusSeeOther)
+		http.Redirect(w, r, sp.site.editionPrefix(sp.site.pageLang(r))+"/support/pledge/"+res.Reference, http.StatusSeeOther)
 		return nil
 	}
 	return errors.New("bank pledge: no free reference after 5 tries")
@@ -539,7 +549,7 @@ func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
 			details = res.Instructions
 		}
 	}
-	l, err := sp.site.newLayout(r, "Your bank transfer", "")
+	l, err := sp.site.newLayout(r, sp.site.loc(r).T("Your bank transfer"), "")
 	if err != nil {
 		return err
 	}
@@ -570,24 +580,27 @@ func (sp *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 		}
 		sp.setSupporter(w, r, until)
 	}
-	l, err := sp.site.newLayout(r, "Thank you", "")
+	loc := sp.site.loc(r)
+	l, err := sp.site.newLayout(r, loc.T("Thank you"), "")
 	if err != nil {
 		return err
 	}
 	l.NoIndex = true
-	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "Thank you",
-		Text: "Your support keeps this newsroom independent. If you asked for a receipt, it is on its way by e-mail.",
-		Link: "/", LinkText: "Back to the news"})
+	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: loc.T("Thank you"),
+		Text: loc.T("Your support keeps this newsroom independent. If you asked for a receipt, it is on its way by e-mail."),
+		Link: sp.site.editionPrefix(l.Lang) + "/", LinkText: loc.T("Back to the news")})
 }
 
 func (sp *Support) cancelled(w http.ResponseWriter, r *http.Request) error {
-	l, err := sp.site.newLayout(r, "No payment made", "")
+	loc := sp.site.loc(r)
+	l, err := sp.site.newLayout(r, loc.T("No payment was made"), "")
 	if err != nil {
 		return err
 	}
 	l.NoIndex = true
-	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "No payment was made",
-		Text: "You left the payment page, so nothing was charged.", Link: "/support", LinkText: "Choose another way to give"})
+	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: loc.T("No payment was made"),
+		Text: loc.T("You left the payment page, so nothing was charged."), Link: sp.site.editionPrefix(l.Lang) + "/support",
+		LinkText: loc.T("Choose another way to give")})
 }
 
 // setSupporter sets the cookie the prompts read.

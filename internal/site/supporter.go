@@ -32,7 +32,7 @@ type signinData struct {
 }
 
 func (sp *Support) signinLayout(r *http.Request, title string) (layout, error) {
-	l, err := sp.site.newLayout(r, title, "")
+	l, err := sp.site.newLayout(r, sp.site.loc(r).T(title), "")
 	l.NoIndex = true
 	return l, err
 }
@@ -57,7 +57,7 @@ func (sp *Support) signinSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := signinData{layout: l, Email: email, Errors: map[string]string{}}
 	if !validEmail(email) {
-		d.Errors["email"] = "That does not look like an e-mail address."
+		d.Errors["email"] = sp.site.loc(r).T("That does not look like an e-mail address.")
 		return sp.render(w, http.StatusUnprocessableEntity, "support-signin", d)
 	}
 	id, err := sp.db.SupporterByLookup(ctx, sp.box.Lookup(email))
@@ -91,8 +91,9 @@ func (sp *Support) sendSignin(r *http.Request, id int64, email string) error {
 	if err != nil || !created {
 		return err
 	}
+	lang := sp.site.pageLang(r) // the mail speaks the page's language
 	m, err := smail.Signin(email, smail.SigninData{SiteName: sp.site.conf().Name,
-		Link: sp.site.conf().BaseURL + "/support/signin/" + raw, Minutes: int(signinTTL / time.Minute)})
+		Link: sp.site.conf().BaseURL + sp.site.editionPrefix(lang) + "/support/signin/" + raw, Minutes: int(signinTTL / time.Minute), Lang: lang})
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (sp *Support) signinUse(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		d := signinData{layout: l, Errors: map[string]string{"form": "This sign-in link has expired or was already used. Ask for a new one below."}}
+		d := signinData{layout: l, Errors: map[string]string{"form": sp.site.loc(r).T("This sign-in link has expired or was already used. Ask for a new one below.")}}
 		return sp.render(w, http.StatusGone, "support-signin", d)
 	}
 	if err != nil {
@@ -134,10 +135,10 @@ func (sp *Support) signinUse(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: SupporterSessionCookie, Value: raw,
-		Path: "/support", Expires: until, HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode,
+		Path: sp.edPath(r, "/support"), Expires: until, HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	sp.setSupporter(w, r, sp.now().AddDate(1, 0, 0))
-	http.Redirect(w, r, "/support/me", http.StatusSeeOther)
+	http.Redirect(w, r, sp.edPath(r, "/support/me"), http.StatusSeeOther)
 	return nil
 }
 
@@ -180,7 +181,7 @@ type pledgeRow struct {
 func (sp *Support) me(w http.ResponseWriter, r *http.Request) error {
 	id := sp.supporterID(r)
 	if id == 0 {
-		http.Redirect(w, r, "/support/signin", http.StatusSeeOther)
+		http.Redirect(w, r, sp.edPath(r, "/support/signin"), http.StatusSeeOther)
 		return nil
 	}
 	return sp.renderMe(w, r, id, http.StatusOK, "")
@@ -232,24 +233,24 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 func (sp *Support) manage(w http.ResponseWriter, r *http.Request) error {
 	id := sp.supporterID(r)
 	if id == 0 {
-		return &httpx.Error{Status: http.StatusUnauthorized, Message: "Sign in again: your supporter session has ended."}
+		return &httpx.Error{Status: http.StatusUnauthorized, Message: sp.site.loc(r).T("Sign in again: your supporter session has ended.")}
 	}
 	name := r.PostFormValue("provider")
 	p := sp.provider(name)
 	if p == nil {
-		return httpx.BadRequest("Unknown payment method.")
+		return httpx.BadRequest(sp.site.loc(r).T("Unknown payment method."))
 	}
 	cust, err := sp.db.SupporterCustomer(r.Context(), id, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return sp.renderMe(w, r, id, http.StatusNotFound, "There is no recurring gift to manage.")
+		return sp.renderMe(w, r, id, http.StatusNotFound, sp.site.loc(r).T("There is no recurring gift to manage."))
 	}
 	if err != nil {
 		return err
 	}
-	u, err := p.ManageURL(r.Context(), cust, sp.site.conf().BaseURL+"/support/me")
+	u, err := p.ManageURL(r.Context(), cust, sp.site.conf().BaseURL+sp.edPath(r, "/support/me"))
 	if err != nil {
 		sp.log.WarnContext(r.Context(), "portal failed", "provider", name, "err", err)
-		return sp.renderMe(w, r, id, http.StatusServiceUnavailable, "We could not reach the payment service. Please try again in a few minutes.")
+		return sp.renderMe(w, r, id, http.StatusServiceUnavailable, sp.site.loc(r).T("We could not reach the payment service. Please try again in a few minutes."))
 	}
 	if !sp.allowedRedirect(u) {
 		// The browser would refuse a redirect the page's form-action does
@@ -258,8 +259,9 @@ func (sp *Support) manage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: "Manage your gifts",
-			Text: "Your gifts are managed on the payment provider's page.", Link: u, LinkText: "Continue to the payment provider"})
+		loc := sp.site.loc(r)
+		return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: loc.T("Manage your gifts"),
+			Text: loc.T("Your gifts are managed on the payment provider's page."), Link: u, LinkText: loc.T("Continue to the payment provider")})
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil
@@ -282,8 +284,14 @@ func (sp *Support) signout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: SupporterSessionCookie, Value: "", Path: "/support", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: SupporterSessionCookie, Value: "", Path: sp.edPath(r, "/support"), MaxAge: -1,
 		HttpOnly: true, Secure: sp.secure(r), SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/support", http.StatusSeeOther)
+	http.Redirect(w, r, sp.edPath(r, "/support"), http.StatusSeeOther)
 	return nil
+}
+
+// edPath is path in the edition of the request: a reader signed in on the
+// Russian pages stays on them.
+func (sp *Support) edPath(r *http.Request, path string) string {
+	return sp.site.editionPrefix(sp.site.pageLang(r)) + path
 }

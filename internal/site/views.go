@@ -15,13 +15,40 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
 
-func parseViews(web fs.FS, funcs template.FuncMap) (*view.Set, error) {
-	return view.Parse(web, funcs, "layout.html", []string{"templates/layout.html", "templates/partials/*.html"}, "templates/pages/*.html")
+// parseViews parses the pages once per language, each with the functions
+// that speak it: a partial such as a card then needs no locale in its data.
+func (s *Site) parseViews(web fs.FS) (map[string]*view.Set, error) {
+	sets := map[string]*view.Set{}
+	for _, lang := range i18n.Languages {
+		v, err := view.Parse(web, s.funcs(lang), "layout.html", []string{"templates/layout.html", "templates/partials/*.html"}, "templates/pages/*.html")
+		if err != nil {
+			return nil, err
+		}
+		sets[lang] = v
+	}
+	return sets, nil
+}
+
+// viewsFor returns the pages in lang, or in the main language.
+func (s *Site) viewsFor(lang string) *view.Set {
+	if v, ok := s.views[lang]; ok {
+		return v
+	}
+	return s.views[s.conf().Lang]
+}
+
+// langOf is the language of a page's data: its layout's.
+func langOf(data any) string {
+	if l, ok := data.(interface{ pageLanguage() string }); ok {
+		return l.pageLanguage()
+	}
+	return ""
 }
 
 // layout is the data every page shares.
@@ -41,7 +68,15 @@ type layout struct {
 	CSS         string
 	Prompts     *promptBlocks // donation prompts; nil where there are none
 	Script      string        // the prompts' script, when the page has prompts
+	// Alternates are the page's versions in every language (hreflang),
+	// XDefault the one for readers of neither; Switch the others, for the
+	// masthead's language links.
+	Alternates []alternate
+	XDefault   string
+	Switch     []alternate
 }
+
+func (l layout) pageLanguage() string { return l.Lang }
 
 type openGraph struct {
 	Type          string
@@ -60,17 +95,19 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 	if err != nil {
 		return layout{}, err
 	}
+	lang := s.pageLang(r)
 	l := layout{
 		Site:        s.conf(),
 		Title:       title,
 		Description: desc,
 		Canonical:   s.conf().BaseURL + r.URL.Path,
-		Lang:        s.conf().Lang,
+		Lang:        lang,
 		Sections:    secs,
 		CSS:         s.assets.url("style.css"),
 	}
+	l.Switch = s.otherEditions(lang)
 	if r.Pattern != articlePattern { // the article page chooses its own, knowing the article
-		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: s.conf().Lang}, "")
+		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: lang}, "")
 		if err != nil {
 			return layout{}, err
 		}
@@ -79,20 +116,36 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 	return l, nil
 }
 
-func (s *Site) funcs() template.FuncMap {
+// funcs are the templates' functions for pages in lang.
+func (s *Site) funcs(lang string) template.FuncMap {
+	loc := s.catalog.Locale(lang)
+	names := func() content.NameForms {
+		if p := s.sections.Load(); p != nil {
+			return p.names
+		}
+		return nil
+	}
 	return template.FuncMap{
-		"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"datetime": func(t time.Time) string {
-			return t.UTC().Format("2 January 2006, 15:04 UTC")
-		},
+		"t":        loc.T,
+		"date":     loc.Date,
+		"datetime": loc.DateTime,
+		"readtime": loc.ReadingTime,
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"lang":     func() string { return lang },
+		// readin is "Read in English" in the language named, for its readers.
+		"readin": func(other string) string { return s.catalog.Locale(other).T("language.read") },
+		// ed is a path in this language's edition: "/news/" or "/ru/news/".
+		"ed":     func(p string) string { return s.editionPrefix(lang) + p },
 		"abs":    func(p string) string { return s.conf().BaseURL + p },
 		"img":    imageURL,
 		"srcset": srcset,
 		"mark":   highlight,
 		"asset":  func(name string) string { return s.assets.url(name) },
-		"minutes": func(words int) int {
-			return max(1, (words+199)/200)
+		// The names of sections, tags and authors in this language.
+		"secname": func(x content.Section) string { return names().Of(content.NameSection, x.ID, lang, x.Name) },
+		"tagname": func(x content.Tag) string { return names().Of(content.NameTag, x.ID, lang, x.Name) },
+		"authname": func(x content.Author) string {
+			return names().Of(content.NameAuthor, x.ID, lang, x.Name)
 		},
 		"raw": func(h string) template.HTML {
 			// Only for article bodies: they were sanitized when saved.
@@ -130,7 +183,7 @@ func highlight(snippet string) template.HTML {
 
 // render renders a page template into a cacheable page.
 func (s *Site) renderPage(name string, data any, deps []string) (*page, error) {
-	b, err := s.views.Render(name, data)
+	b, err := s.viewsFor(langOf(data)).Render(name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +198,11 @@ func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, mes
 		Status  int
 		Message string
 	}{
-		layout: layout{Site: s.conf(), Title: http.StatusText(status), Lang: s.conf().Lang,
-			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.conf().BaseURL + "/"},
+		layout: layout{Site: s.conf(), Title: s.loc(r).T(errorTitle(status)), Lang: s.pageLang(r),
+			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.conf().BaseURL + s.editionPrefix(s.pageLang(r)) + "/"},
 		Status: status, Message: message,
 	}
-	b, err := s.views.Render("error", data)
+	b, err := s.viewsFor(s.pageLang(r)).Render("error", data)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if err != nil {
@@ -225,4 +278,15 @@ func (s *Site) favicon(w http.ResponseWriter, r *http.Request) error {
 	}
 	serveEntry(w, r, e, shortLife)
 	return nil
+}
+
+// errorTitle is the catalog key of an error page's title.
+func errorTitle(status int) string {
+	switch {
+	case status == http.StatusNotFound:
+		return "Page not found"
+	case status < 500:
+		return "Request refused"
+	}
+	return "Something went wrong"
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"errors"
 	"io"
 	"net/http"
@@ -88,14 +89,18 @@ func (sp *Support) receipt(r *http.Request, ev revenue.Event) {
 		return
 	}
 	ctx := r.Context()
-	want, err := sp.db.CheckoutReceipt(ctx, ev.CheckoutID)
+	want, lang, err := sp.db.CheckoutReceipt(ctx, ev.CheckoutID)
 	if err != nil || !want {
 		return
 	}
+	// The receipt is in the language of the support page the donor used.
+	if !i18n.Supported(lang) {
+		lang = sp.site.conf().Lang
+	}
 	m, err := smail.Receipt(ev.Email, smail.ReceiptData{
 		SiteName: sp.site.conf().Name, Amount: formatAmount(ev.Payment.Amount, ev.Payment.Currency),
-		Frequency: string(ev.Payment.Frequency), Date: ev.At.Format("2 January 2006"), Reference: ev.Payment.Ref,
-		ManageURL: sp.site.conf().BaseURL + "/support/signin",
+		Frequency: string(ev.Payment.Frequency), Date: sp.site.catalog.Locale(lang).Date(ev.At), Reference: ev.Payment.Ref,
+		ManageURL: sp.site.conf().BaseURL + sp.site.editionPrefix(lang) + "/support/signin", Lang: lang,
 	})
 	if err == nil {
 		err = sp.mail.EnqueueMail(ctx, m)

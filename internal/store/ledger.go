@@ -28,10 +28,10 @@ func (s *Store) CreateCheckout(ctx context.Context, c revenue.Checkout, supporte
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO checkouts
-			(id, provider, frequency, amount, currency, campaign_id, prompt_id, variant_id, receipt, supporter_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			(id, provider, frequency, amount, currency, campaign_id, prompt_id, variant_id, receipt, supporter_id, created_at, lang)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			c.ID, c.Provider, string(c.Frequency), c.Amount, c.Currency,
-			c.Attribution.Campaign, c.Attribution.Prompt, c.Attribution.Variant, boolInt(c.Receipt), nullID(sid), s.now().Unix())
+			c.Attribution.Campaign, c.Attribution.Prompt, c.Attribution.Variant, boolInt(c.Receipt), nullID(sid), s.now().Unix(), c.Lang)
 		if err != nil {
 			return fmt.Errorf("create checkout: %w", err)
 		}
@@ -675,16 +675,16 @@ func (s *Store) MonthlyReport(ctx context.Context, from, to time.Time) ([]revenu
 }
 
 // CheckoutReceipt reports whether the checkout's donor asked for a receipt.
-func (s *Store) CheckoutReceipt(ctx context.Context, id string) (bool, error) {
+func (s *Store) CheckoutReceipt(ctx context.Context, id string) (want bool, lang string, err error) {
 	var r int
-	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT receipt FROM checkouts WHERE id = ?`), id).Scan(&r)
+	err = s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT receipt, lang FROM checkouts WHERE id = ?`), id).Scan(&r, &lang)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return false, "", nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("checkout receipt: %w", err)
+		return false, "", fmt.Errorf("checkout receipt: %w", err)
 	}
-	return r == 1, nil
+	return r == 1, lang, nil
 }
 
 // LatestCheckout returns the newest checkout's id and provider reference:

@@ -23,7 +23,7 @@ func fillMailTables(t *testing.T, st *store.Store, articleID, userID int64) {
 		Headers: map[string]string{"X-Kind": "signin"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Subscribe(ctx, "reader@example.org", []string{"daily", "breaking"}, "confirm-hash", copyNow); err != nil {
+	if _, err := st.Subscribe(ctx, "reader@example.org", "ru", []string{"daily", "breaking"}, "confirm-hash", copyNow); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.ConfirmSubscription(ctx, "confirm-hash", copyNow); err != nil {

@@ -21,7 +21,7 @@ const ResendAfter = 15 * time.Minute
 // already confirmed stay as they are; pending ones asked for longer ago
 // get the new confirmation, replacing older links. A pending row's
 // created_at is the time of its latest confirmation mail.
-func (s *Store) Subscribe(ctx context.Context, email string, lists []string, confirmHash string, now time.Time) (bool, error) {
+func (s *Store) Subscribe(ctx context.Context, email, lang string, lists []string, confirmHash string, now time.Time) (bool, error) {
 	if s.sealer == nil {
 		return false, errNoSealer
 	}
@@ -37,8 +37,8 @@ func (s *Store) Subscribe(ctx context.Context, email string, lists []string, con
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO newsletter_subscribers
-					(list, email, email_lookup, status, confirm_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-					list, s.sealer.Seal(email), lookup, mail.StatusPending, confirmHash, now.Unix())
+					(list, email, email_lookup, status, confirm_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+					list, s.sealer.Seal(email), lookup, mail.StatusPending, confirmHash, now.Unix(), lang)
 			case err != nil:
 			case status == mail.StatusConfirmed:
 				continue
@@ -49,8 +49,8 @@ func (s *Store) Subscribe(ctx context.Context, email string, lists []string, con
 				continue
 			default:
 				_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_subscribers
-					SET status = ?, confirm_hash = ?, email = ?, created_at = ? WHERE id = ?`),
-					mail.StatusPending, confirmHash, s.sealer.Seal(email), now.Unix(), id)
+					SET status = ?, confirm_hash = ?, email = ?, created_at = ?, lang = ? WHERE id = ?`),
+					mail.StatusPending, confirmHash, s.sealer.Seal(email), now.Unix(), lang, id)
 			}
 			if err != nil {
 				return err
