@@ -226,7 +226,10 @@ type PageInfo struct {
 	Path    string
 	Section string // slug; empty off articles
 	Lang    string
-	Article bool
+	// MainLang is the site's main language: a prompt that names no
+	// language is written in it, and is not shown on pages in another.
+	MainLang string
+	Article  bool
 }
 
 // ReaderView is the reader's state as a page variant sees it: not the
@@ -260,7 +263,11 @@ func (p *Prompt) Matches(page PageInfo, r ReaderView) bool {
 	if len(p.Sections) > 0 && !slices.Contains(p.Sections, page.Section) {
 		return false
 	}
-	if len(p.Languages) > 0 && !slices.Contains(p.Languages, page.Lang) {
+	langs := p.Languages
+	if len(langs) == 0 && page.MainLang != "" {
+		langs = []string{page.MainLang}
+	}
+	if len(langs) > 0 && !slices.Contains(langs, page.Lang) {
 		return false
 	}
 	return true

@@ -23,13 +23,14 @@ func (s *Site) StaticPage(ctx context.Context, path string, extra StaticExtra) (
 		return nil, err
 	}
 	var title, desc, name string
+	loc := s.loc(r)
 	switch path {
 	case "/support":
-		title, desc, name = "Support us", "How to support "+s.conf().Name+" from this copy of the site.", "static_support"
+		title, desc, name = loc.T("Support us"), loc.T("How to support %s from this copy of the site.", s.conf().Name), "static_support"
 	case "/search":
-		title, desc, name = "Search", "", "static_search"
+		title, desc, name = loc.T("Search"), "", "static_search"
 	case "/newsletter":
-		title, desc, name = "Newsletters", "", "static_newsletter"
+		title, desc, name = loc.T("Newsletters"), "", "static_newsletter"
 	default:
 		return nil, fmt.Errorf("no static page %s", path)
 	}

@@ -273,7 +273,7 @@ type promptView struct {
 
 // articlePrompts chooses the prompts of an article page.
 func (s *Site) articlePrompts(r *http.Request, a *content.Article) (*promptBlocks, error) {
-	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, Article: true}
+	page := revenue.PageInfo{Path: a.Path(), Section: a.Section.Slug, Lang: a.Lang, MainLang: s.conf().Lang, Article: true}
 	return s.choosePrompts(r, page, a.BodyHTML)
 }
 

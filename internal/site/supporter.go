@@ -194,6 +194,7 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		return err
 	}
 	d := meData{layout: l, Error: msg}
+	loc := sp.site.loc(r)
 	if sealed, err := sp.db.SupporterEmail(ctx, id); err == nil {
 		d.Email, _ = sp.box.Open(sealed)
 	}
@@ -202,18 +203,25 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		return err
 	}
 	for _, e := range entries {
-		d.Gifts = append(d.Gifts, giftRow{Date: e.At.Format("2 January 2006"), Amount: formatAmount(e.Amount, e.Currency),
-			Kind: string(e.Kind), Frequency: string(e.Frequency), Method: methodLabel(e.Provider)})
+		row := giftRow{Date: loc.Date(e.At), Amount: formatAmount(e.Amount, e.Currency),
+			Kind: loc.T("ledger." + string(e.Kind)), Method: loc.T(methodLabel(e.Provider))}
+		if e.Kind == revenue.Gift {
+			row.Frequency = loc.T("frequency." + string(e.Frequency))
+		}
+		d.Gifts = append(d.Gifts, row)
 	}
 	subs, err := sp.db.Subscriptions(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, s := range subs {
-		row := subRow{Amount: formatAmount(s.Amount, s.Currency), Frequency: string(s.Frequency), Status: s.Status,
+		row := subRow{Amount: formatAmount(s.Amount, s.Currency), Frequency: loc.T("frequency." + string(s.Frequency)), Status: s.Status,
 			Provider: s.Provider, Manage: s.CustomerRef != "" && sp.provider(s.Provider) != nil}
+		if k := "subscription." + s.Status; loc.Known(k) { // a provider's other states are shown as it names them
+			row.Status = loc.T(k)
+		}
 		if !s.NextRenewal.IsZero() {
-			row.Next = s.NextRenewal.Format("2 January 2006")
+			row.Next = loc.Date(s.NextRenewal)
 		}
 		d.Subs = append(d.Subs, row)
 	}
@@ -223,7 +231,7 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	for _, p := range pledges {
 		d.Pledges = append(d.Pledges, pledgeRow{Reference: p.Reference, Amount: formatAmount(p.Amount, p.Currency),
-			Expires: p.ExpiresAt.Format("2 January 2006")})
+			Expires: loc.Date(p.ExpiresAt)})
 	}
 	return sp.render(w, status, "support-me", d)
 }

@@ -107,7 +107,7 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 	}
 	l.Switch = s.otherEditions(lang)
 	if r.Pattern != articlePattern { // the article page chooses its own, knowing the article
-		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: lang}, "")
+		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: lang, MainLang: s.conf().Lang}, "")
 		if err != nil {
 			return layout{}, err
 		}
@@ -193,6 +193,11 @@ func (s *Site) renderPage(name string, data any, deps []string) (*page, error) {
 // errorPage renders 404, 500 and other errors in the site's style. It
 // must work even when the database does not, so it loads no sections.
 func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	// Messages from the catalog are shown in the page's language; the rest
+	// were made for this request and are already in it.
+	if loc := s.loc(r); loc.Known(message) {
+		message = loc.T(message)
+	}
 	data := struct {
 		layout
 		Status  int
