@@ -70,12 +70,15 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	var extra []mirror.File
-	for _, p := range []string{"/support", "/search", "/newsletter"} {
-		b, err := srv.Site.StaticPage(ctx, p, site.StaticExtra{BankDetails: bank})
-		if err != nil {
-			return err
+	editions := mirror.EditionsOf(srv.Site.Settings().Lang)
+	for _, ed := range editions {
+		for _, p := range []string{"/support", "/search", "/newsletter"} {
+			b, err := srv.Site.StaticPage(ctx, ed.Prefix+p, site.StaticExtra{BankDetails: bank})
+			if err != nil {
+				return err
+			}
+			extra = append(extra, mirror.File{Path: ed.Prefix + p, Body: b})
 		}
-		extra = append(extra, mirror.File{Path: p, Body: b})
 	}
 	fingerprint, err := exportFingerprint(ctx, srv)
 	if err != nil {
@@ -85,7 +88,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		Handler: srv.Handler(), BaseURL: cfg.BaseURL, Source: srv.Store, Out: *out, Force: *force,
 		Key: key, Extra: extra, Workers: *workers, PageSize: site.PageSize,
 		Inspect: inspectPage, Fingerprint: fingerprint, Full: *fullRender,
-		CardStart: site.CardStart, CardEnd: site.CardEnd,
+		CardStart: site.CardStart, CardEnd: site.CardEnd, Editions: editions,
 	}
 	if n, _ := strconv.Atoi(getenv(exportStallEnv)); n > 0 {
 		opt.StallAfter = n

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"io"
 	"io/fs"
 	"math"
@@ -51,6 +52,22 @@ type File struct {
 }
 
 // Options configure Export.
+// Edition is one language of the site and the path prefix it is served
+// under: "" for the main language, "/ru" for another.
+type Edition struct{ Prefix, Lang string }
+
+// EditionsOf are the editions of a site whose main language is main: it
+// at the root, every other language of the catalogs under its code.
+func EditionsOf(main string) []Edition {
+	eds := []Edition{{Lang: main}}
+	for _, l := range i18n.Languages {
+		if l != main {
+			eds = append(eds, Edition{Prefix: "/" + l, Lang: l})
+		}
+	}
+	return eds
+}
+
 type Options struct {
 	// Handler is the site itself: every page is rendered by a request
 	// through it, so the copy is byte for byte what the server sends.
@@ -71,6 +88,10 @@ type Options struct {
 	StallAfter int
 	OnStall    func()
 	PageSize   int // articles per list page; the site's PageSize
+	// Editions are the site's languages and their path prefixes, the main
+	// one ("" prefix) first. Section fronts list their edition's language
+	// only. Empty: one edition of every language.
+	Editions []Edition
 	// Inspect, when set, gives each page's request a context in which the
 	// site describes the page (PageInfo). The export keeps those
 	// descriptions beside the copy, and the next export re-renders only
@@ -374,16 +395,23 @@ func readManifest(dir string) (*Manifest, error) {
 func (w *writer) plan(ctx context.Context) ([]job, error) {
 	opt := w.opt
 	src := opt.Source
-	jobs := []job{{url: "/"}, {url: "/feed.xml"}, {url: "/atom.xml"}, {url: "/feed.json"},
-		{url: "/news-sitemap.xml"}, {url: "/robots.txt"}, {url: "/mirrors"}, {url: "/mirrors.txt"}}
+	jobs := []job{{url: "/news-sitemap.xml"}, {url: "/robots.txt"}, {url: "/mirrors.txt"}}
+	eds := opt.Editions
+	if len(eds) == 0 {
+		eds = []Edition{{}}
+	}
 	lists := map[string]store.ListQuery{}
 	secs, err := src.Sections(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: sections: %w", err)
 	}
-	for _, s := range secs {
-		lists["/"+s.Slug+"/"] = store.ListQuery{SectionID: s.ID}
-		jobs = append(jobs, job{url: "/" + s.Slug + "/feed.xml"})
+	for _, ed := range eds {
+		p := ed.Prefix
+		jobs = append(jobs, job{url: p + "/"}, job{url: p + "/feed.xml"}, job{url: p + "/atom.xml"}, job{url: p + "/feed.json"}, job{url: p + "/mirrors"})
+		for _, s := range secs {
+			lists[p+"/"+s.Slug+"/"] = store.ListQuery{SectionID: s.ID, Lang: ed.Lang}
+			jobs = append(jobs, job{url: p + "/" + s.Slug + "/feed.xml"})
+		}
 	}
 	for i := range jobs {
 		jobs[i].always = true
@@ -392,23 +420,31 @@ func (w *writer) plan(ctx context.Context) ([]job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: tags: %w", err)
 	}
-	for _, t := range tags {
-		lists["/tag/"+t.Slug+"/"] = store.ListQuery{TagID: t.ID}
+	for _, ed := range eds {
+		for _, t := range tags {
+			lists[ed.Prefix+"/tag/"+t.Slug+"/"] = store.ListQuery{TagID: t.ID}
+		}
 	}
 	authors, err := src.Authors(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: authors: %w", err)
 	}
-	for _, a := range authors {
-		lists["/author/"+a.Slug+"/"] = store.ListQuery{AuthorID: a.ID}
+	for _, ed := range eds {
+		for _, a := range authors {
+			lists[ed.Prefix+"/author/"+a.Slug+"/"] = store.ListQuery{AuthorID: a.ID}
+		}
 	}
 	urls, err := w.sitemap(ctx)
 	if err != nil {
 		return nil, err
 	}
 	w.lists = map[string]store.ListQuery{}
+	planned := map[string]bool{}
+	for _, j := range jobs {
+		planned[j.url] = true
+	}
 	for _, u := range urls {
-		if u == "/" || !strings.HasPrefix(u, "/") {
+		if planned[u] || !strings.HasPrefix(u, "/") {
 			continue
 		}
 		jobs = append(jobs, job{url: u})

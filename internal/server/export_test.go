@@ -44,7 +44,7 @@ func newExportSite(t *testing.T) exportSite {
 		t.Fatal(err)
 	}
 	srv.Close()
-	if _, stderr, err := s.run(t, "gen", "--articles", "30"); err != nil {
+	if _, stderr, err := s.run(t, "gen", "--articles", "60"); err != nil {
 		t.Fatalf("gen: %v\n%s", err, stderr)
 	}
 	return s

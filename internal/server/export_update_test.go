@@ -288,7 +288,7 @@ func TestExportEditWhileExporting(t *testing.T) {
 	export := func(out string, h http.Handler) mirror.Result {
 		t.Helper()
 		res, err := mirror.Export(ctx, mirror.Options{Handler: h, BaseURL: exportBase, Source: srv.Store, Out: out,
-			Key: key, PageSize: site.PageSize, Workers: 1, Fingerprint: "test", CardStart: site.CardStart, CardEnd: site.CardEnd,
+			Key: key, PageSize: site.PageSize, Workers: 1, Fingerprint: "test", CardStart: site.CardStart, CardEnd: site.CardEnd, Editions: mirror.EditionsOf("en"),
 			Inspect: func(ctx context.Context) (context.Context, func() mirror.PageInfo) {
 				info := &site.PageInfo{}
 				return site.WithPageInfo(ctx, info), func() mirror.PageInfo { return mirror.PageInfo(*info) }

@@ -160,3 +160,14 @@ func (s *Site) otherEditions(lang string) []alternate {
 	}
 	return out
 }
+
+// editionLangs are the site's editions, the main language's first.
+func (s *Site) editionLangs() []string {
+	out := []string{s.conf().Lang}
+	for _, l := range i18n.Languages {
+		if l != s.conf().Lang {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // StaticExtra is what the export's own pages need that the site does not
@@ -21,6 +22,14 @@ func (s *Site) StaticPage(ctx context.Context, path string, extra StaticExtra) (
 	r, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
+	}
+	// "/ru/support" is the Russian edition's.
+	prefix := ""
+	for _, lang := range s.editionLangs()[1:] {
+		if rest, ok := strings.CutPrefix(path, "/"+lang+"/"); ok {
+			prefix, path = "/"+lang, "/"+rest
+			r = r.WithContext(context.WithValue(ctx, editionKey{}, lang))
+		}
 	}
 	var title, desc, name string
 	loc := s.loc(r)
@@ -44,9 +53,9 @@ func (s *Site) StaticPage(ctx context.Context, path string, extra StaticExtra) (
 		Bank    string
 		Primary string
 		Onion   string
-	}{layout: l, Bank: extra.BankDetails, Primary: s.conf().BaseURL}
+	}{layout: l, Bank: extra.BankDetails, Primary: s.conf().BaseURL + prefix}
 	if o, ok := s.hosts.Onion(); ok {
-		data.Onion = o.Base
+		data.Onion = o.Base + prefix
 	}
 	p, err := s.renderPage(name, data, nil)
 	if err != nil {

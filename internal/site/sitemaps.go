@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,7 +27,12 @@ type sitemapURL struct {
 	Loc     string       `xml:"loc"`
 	LastMod string       `xml:"lastmod,omitempty"`
 	News    *newsElement `xml:"news:news,omitempty"`
+	// Alternates are the page's versions in every language, itself
+	// included, and x-default: xhtml:link elements (Google's format).
+	Alternates []sitemapAlt `xml:"-"`
 }
+
+type sitemapAlt struct{ Lang, Href string }
 
 type newsElement struct {
 	Publication struct {
@@ -49,15 +55,16 @@ type sitemapEntry struct {
 
 func w3c(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// fixedURLs are the pages besides articles: home, sections, authors, tags.
+// fixedURLs are the pages besides articles: home, sections, authors and
+// tags, in every edition, each with its versions in the others.
 func (s *Site) fixedURLs(ctx context.Context, base string) ([]sitemapURL, error) {
-	urls := []sitemapURL{{Loc: base + "/"}}
+	paths := []string{"/"}
 	secs, err := s.db.Sections(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, sec := range secs {
-		urls = append(urls, sitemapURL{Loc: base + "/" + sec.Slug + "/"})
+		paths = append(paths, "/"+sec.Slug+"/")
 	}
 	if l, ok := s.db.(lister); ok {
 		authors, err := l.Authors(ctx)
@@ -65,7 +72,7 @@ func (s *Site) fixedURLs(ctx context.Context, base string) ([]sitemapURL, error)
 			return nil, err
 		}
 		for _, a := range authors {
-			urls = append(urls, sitemapURL{Loc: base + "/author/" + a.Slug + "/"})
+			paths = append(paths, "/author/"+a.Slug+"/")
 		}
 		tags, err := l.Tags(ctx)
 		if err != nil {
@@ -79,8 +86,23 @@ func (s *Site) fixedURLs(ctx context.Context, base string) ([]sitemapURL, error)
 				return nil, err
 			}
 			if n > 0 {
-				urls = append(urls, sitemapURL{Loc: base + "/tag/" + t.Slug + "/"})
+				paths = append(paths, "/tag/"+t.Slug+"/")
 			}
+		}
+	}
+	langs := s.editionLangs()
+	urls := make([]sitemapURL, 0, len(paths)*len(langs))
+	for _, lang := range langs {
+		for _, p := range paths {
+			u := sitemapURL{Loc: base + s.editionPrefix(lang) + p}
+			if len(langs) > 1 {
+				u.Alternates = make([]sitemapAlt, 0, len(langs)+1)
+				for _, l := range langs {
+					u.Alternates = append(u.Alternates, sitemapAlt{l, base + s.editionPrefix(l) + p})
+				}
+				u.Alternates = append(u.Alternates, sitemapAlt{"x-default", base + p})
+			}
+			urls = append(urls, u)
 		}
 	}
 	return urls, nil
@@ -99,7 +121,18 @@ func (s *Site) articleURLs(ctx context.Context, base string, offset, limit int) 
 	}
 	urls := make([]sitemapURL, 0, len(list))
 	for _, a := range list {
-		urls = append(urls, sitemapURL{Loc: base + a.Path(), LastMod: w3c(a.UpdatedAt)})
+		u := sitemapURL{Loc: base + a.Path(), LastMod: w3c(a.UpdatedAt)}
+		if len(a.Versions) > 1 {
+			def := ""
+			for _, v := range a.Versions {
+				u.Alternates = append(u.Alternates, sitemapAlt{v.Lang, base + v.Path()})
+				if v.Lang == s.conf().Lang || def == "" {
+					def = base + v.Path()
+				}
+			}
+			u.Alternates = append(u.Alternates, sitemapAlt{"x-default", def})
+		}
+		urls = append(urls, u)
 	}
 	return urls, nil
 }
@@ -176,7 +209,11 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 func urlsetPage(urls []sitemapURL, deps []string) *page {
 	b := make([]byte, 0, 128+len(urls)*120)
 	b = append(b, xml.Header...)
-	b = append(b, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`...)
+	b = append(b, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"`...)
+	if slices.ContainsFunc(urls, func(u sitemapURL) bool { return len(u.Alternates) > 0 }) {
+		b = append(b, ` xmlns:xhtml="http://www.w3.org/1999/xhtml"`...)
+	}
+	b = append(b, '>')
 	for _, u := range urls {
 		b = append(b, "\n <url>\n  <loc>"...)
 		b = appendXMLText(b, u.Loc)
@@ -185,6 +222,13 @@ func urlsetPage(urls []sitemapURL, deps []string) *page {
 			b = append(b, "\n  <lastmod>"...)
 			b = appendXMLText(b, u.LastMod)
 			b = append(b, "</lastmod>"...)
+		}
+		for _, a := range u.Alternates {
+			b = append(b, "\n  <xhtml:link rel=\"alternate\" hreflang=\""...)
+			b = appendXMLText(b, a.Lang)
+			b = append(b, "\" href=\""...)
+			b = appendXMLText(b, a.Href)
+			b = append(b, "\"/>"...)
 		}
 		b = append(b, "\n </url>"...)
 	}

@@ -150,9 +150,14 @@ func (s *Store) CountArticles(ctx context.Context, q ListQuery) (int, error) {
 // ArticleLoc is where a live article is and when it last changed: what a
 // sitemap lists.
 type ArticleLoc struct {
+	ID          int64
 	Slug        string
 	PublishedAt time.Time
 	UpdatedAt   time.Time
+	// Versions are the live members of the article's translation group,
+	// itself included, when it has a live translation: the sitemap's
+	// hreflang alternates. Empty for an article in one language only.
+	Versions []content.Translation
 }
 
 // Path is the article's public path, as content.Article.Path gives it.
@@ -162,21 +167,23 @@ func (l ArticleLoc) Path() string {
 }
 
 // ArticleLocs pages through live articles, newest first, reading only what
-// a sitemap needs, from the articles_sitemap index alone.
+// a sitemap needs, from the articles_sitemap index alone, and then the
+// translation groups of the articles that have one.
 func (s *Store) ArticleLocs(ctx context.Context, offset, limit int) ([]ArticleLoc, error) {
-	rows, err := s.query(ctx, s.dialect.rebind(`SELECT a.slug, a.published_at, a.updated_at FROM articles a
+	now := s.now().Unix()
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT a.id, a.slug, a.published_at, a.updated_at FROM articles a
 		WHERE a.live_at IS NOT NULL AND a.live_at <= ? ORDER BY a.live_at DESC, a.id DESC LIMIT ? OFFSET ?`),
-		s.now().Unix(), limit, offset)
+		now, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("article locations: %w", err)
 	}
 	defer rows.Close()
-	out := make([]ArticleLoc, 0, limit)
+	out := make([]ArticleLoc, 0, min(limit, 1024))
 	for rows.Next() {
 		var l ArticleLoc
 		var published sql.NullInt64
 		var updated int64
-		if err := rows.Scan(&l.Slug, &published, &updated); err != nil {
+		if err := rows.Scan(&l.ID, &l.Slug, &published, &updated); err != nil {
 			return nil, fmt.Errorf("article locations: %w", err)
 		}
 		l.PublishedAt, l.UpdatedAt = fromUnix(published), time.Unix(updated, 0).UTC()
@@ -185,7 +192,58 @@ func (s *Store) ArticleLocs(ctx context.Context, offset, limit int) ([]ArticleLo
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("article locations: %w", err)
 	}
-	return out, nil
+	rows.Close()
+	return out, s.locVersions(ctx, out, now)
+}
+
+// locVersions fills in the translation groups of locs, a few hundred
+// articles a query.
+func (s *Store) locVersions(ctx context.Context, locs []ArticleLoc, now int64) error {
+	const chunk = 500
+	at := make(map[int64]int, len(locs))
+	for i, l := range locs {
+		at[l.ID] = i
+	}
+	for start := 0; start < len(locs); start += chunk {
+		part := locs[start:min(start+chunk, len(locs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, now)
+		for _, l := range part {
+			args = append(args, l.ID)
+		}
+		rows, err := s.query(ctx, s.dialect.rebind(`SELECT t.article_id, m.id, m.lang, m.slug, m.published_at
+			FROM article_translations t
+			JOIN article_translations o ON o.grp = t.grp
+			JOIN articles m ON m.id = o.article_id
+			WHERE m.live_at IS NOT NULL AND m.live_at <= ? AND t.article_id IN (`+placeholders(len(part))+`)
+			ORDER BY t.article_id, m.lang`), args...)
+		if err != nil {
+			return fmt.Errorf("article locations: translations: %w", err)
+		}
+		for rows.Next() {
+			var of int64
+			var v content.Translation
+			var published sql.NullInt64
+			if err := rows.Scan(&of, &v.ID, &v.Lang, &v.Slug, &published); err != nil {
+				rows.Close()
+				return fmt.Errorf("article locations: translations: %w", err)
+			}
+			v.PublishedAt, v.Live = fromUnix(published), true
+			i := at[of]
+			locs[i].Versions = append(locs[i].Versions, v)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("article locations: translations: %w", err)
+		}
+	}
+	for i := range locs {
+		if len(locs[i].Versions) < 2 {
+			locs[i].Versions = nil
+		}
+	}
+	return nil
 }
 
 // Related returns up to n live articles for a "Read more" list: those sharing
