@@ -48,12 +48,22 @@ func sameSecond(got *time.Time, want time.Time) bool {
 
 func TestFeeds(t *testing.T) {
 	f := newFixture(t)
-	live := f.live(t)
+	live := f.liveIn(t, "en")
 	if len(live) <= FeedSize {
-		t.Fatalf("fixture has %d live articles, want more than %d to test the limit", len(live), FeedSize)
+		t.Fatalf("fixture has %d live English articles, want more than %d to test the limit", len(live), FeedSize)
 	}
-	want := live[:FeedSize]
+	if len(f.liveIn(t, "ru")) == 0 {
+		t.Fatal("fixture has no live Russian article")
+	}
+	// Each edition has its own feeds, of its language only.
+	for _, ed := range []struct{ prefix, lang string }{{"", "en"}, {"/ru", "ru"}} {
+		want := f.liveIn(t, ed.lang)
+		want = want[:min(len(want), FeedSize)]
+		testFeeds(t, f, ed.prefix, ed.lang, want)
+	}
+}
 
+func testFeeds(t *testing.T, f *fixture, prefix, lang string, want []*content.Article) {
 	tests := []struct {
 		path     string
 		feedType string // as gofeed names it
@@ -71,6 +81,7 @@ func TestFeeds(t *testing.T) {
 		{"/feed.json", "json", true, func(it *gofeed.Item) []string { return personNames(it.Authors) }},
 	}
 	for _, tt := range tests {
+		tt.path = prefix + tt.path
 		t.Run(tt.path, func(t *testing.T) {
 			feed, body := fetchFeed(t, f, tt.path)
 			if feed.FeedType != tt.feedType {
@@ -79,11 +90,11 @@ func TestFeeds(t *testing.T) {
 			if feed.Title != testName {
 				t.Errorf("feed title: got %q, want %q", feed.Title, testName)
 			}
-			if feed.Language != "en" {
-				t.Errorf("feed language: got %q, want en", feed.Language)
+			if feed.Language != lang {
+				t.Errorf("feed language: got %q, want %s", feed.Language, lang)
 			}
-			if feed.Link != testBase+"/" {
-				t.Errorf("feed link: got %q, want %q", feed.Link, testBase+"/")
+			if feed.Link != testBase+prefix+"/" {
+				t.Errorf("feed link: got %q, want %q", feed.Link, testBase+prefix+"/")
 			}
 			if feed.FeedLink != testBase+tt.path {
 				t.Errorf("feed self link: got %q, want %q", feed.FeedLink, testBase+tt.path)
@@ -195,9 +206,31 @@ func TestJSONFeedDocument(t *testing.T) {
 	if doc.FeedURL != testBase+"/feed.json" || doc.HomePageURL != testBase+"/" {
 		t.Errorf("feed_url, home_page_url: got %q, %q, want %q, %q", doc.FeedURL, doc.HomePageURL, testBase+"/feed.json", testBase+"/")
 	}
-	want := f.live(t)[:FeedSize]
+	want := f.liveIn(t, "en")[:FeedSize]
+	if doc.Language != "en" {
+		t.Errorf("language: got %q, want en", doc.Language)
+	}
 	if len(doc.Items) != len(want) {
 		t.Fatalf("items: got %d, want %d", len(doc.Items), len(want))
+	}
+	var ru struct {
+		Language    string `json:"language"`
+		HomePageURL string `json:"home_page_url"`
+		Items       []struct {
+			URL      string `json:"url"`
+			Language string `json:"language"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(f.body(t, "/ru/feed.json")), &ru); err != nil {
+		t.Fatalf("decode /ru/feed.json: %v", err)
+	}
+	if ru.Language != "ru" || ru.HomePageURL != testBase+"/ru/" || len(ru.Items) != len(f.liveIn(t, "ru")) {
+		t.Errorf("/ru/feed.json: language %q, home %q, %d items; want ru, %s/ru/ and %d items", ru.Language, ru.HomePageURL, len(ru.Items), testBase, len(f.liveIn(t, "ru")))
+	}
+	for i, it := range ru.Items {
+		if it.Language != "ru" {
+			t.Errorf("/ru/feed.json item %d (%s) language %q, want ru", i, it.URL, it.Language)
+		}
 	}
 	for i, it := range doc.Items {
 		a := want[i]
@@ -214,21 +247,24 @@ func TestJSONFeedDocument(t *testing.T) {
 
 func TestSectionFeeds(t *testing.T) {
 	f := newFixture(t)
-	live := f.live(t)
-	for _, sec := range []string{"news", "culture", "opinion"} {
-		t.Run(sec, func(t *testing.T) {
+	for _, ed := range []struct{ prefix, lang, sec string }{{"", "en", "news"}, {"", "en", "culture"}, {"", "en", "opinion"}, {"/ru", "ru", "opinion"}} {
+		sec := ed.sec
+		t.Run(ed.prefix+"/"+sec, func(t *testing.T) {
 			var want []*content.Article
-			for _, a := range live {
+			for _, a := range f.liveIn(t, ed.lang) {
 				if a.Section.Slug == sec && len(want) < FeedSize {
 					want = append(want, a)
 				}
 			}
-			feed, _ := fetchFeed(t, f, "/"+sec+"/feed.xml")
-			if feed.Link != testBase+"/"+sec+"/" {
-				t.Errorf("feed link: got %q, want %q", feed.Link, testBase+"/"+sec+"/")
+			if len(want) == 0 {
+				t.Fatalf("fixture has no %s article in %s", ed.lang, sec)
 			}
-			if feed.Language != "en" {
-				t.Errorf("feed language: got %q, want en", feed.Language)
+			feed, _ := fetchFeed(t, f, ed.prefix+"/"+sec+"/feed.xml")
+			if feed.Link != testBase+ed.prefix+"/"+sec+"/" {
+				t.Errorf("feed link: got %q, want %q", feed.Link, testBase+ed.prefix+"/"+sec+"/")
+			}
+			if feed.Language != ed.lang {
+				t.Errorf("feed language: got %q, want %s", feed.Language, ed.lang)
 			}
 			if len(feed.Items) != len(want) {
 				t.Fatalf("items: got %d, want %d", len(feed.Items), len(want))

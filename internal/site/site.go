@@ -141,6 +141,7 @@ func New(cfg Config) (*Site, error) {
 		assets:      a,
 		now:         cfg.Now,
 	}
+	cfg.Settings.Lang = mainLanguage(cfg.Settings.Lang)
 	s.settings.Store(&cfg.Settings)
 	s.catalog = i18n.New(cfg.Settings.Lang)
 	v, err := s.parseViews(cfg.Web)
@@ -158,6 +159,7 @@ func (s *Site) conf() Settings { return *s.settings.Load() }
 // since every page shows them. The base URL stays as configured.
 func (s *Site) SetSettings(st Settings) {
 	st.BaseURL = s.conf().BaseURL
+	st.Lang = mainLanguage(st.Lang)
 	s.settings.Store(&st)
 	s.dropNav()
 	s.cache.purge()
@@ -471,4 +473,13 @@ func articleDeps(deps []string, list []*content.Article) []string {
 		deps = append(deps, depArticle(a.ID))
 	}
 	return deps
+}
+
+// mainLanguage is lang when the catalogs speak it, else their first: the
+// site's editions and words need a language they have.
+func mainLanguage(lang string) string {
+	if i18n.Supported(lang) {
+		return lang
+	}
+	return i18n.Languages[0]
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -249,6 +250,18 @@ func (f *fixture) reload(t *testing.T, a *content.Article) *content.Article {
 }
 
 // live returns the stored live articles, newest first, as readers see them.
+// liveIn is live in one edition's language, newest first.
+func (f *fixture) liveIn(t *testing.T, lang string) []*content.Article {
+	t.Helper()
+	var out []*content.Article
+	for _, a := range f.live(t) {
+		if a.Lang == lang {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func (f *fixture) live(t *testing.T) []*content.Article {
 	t.Helper()
 	var out []*content.Article
@@ -992,9 +1005,15 @@ func TestRussianArticlePage(t *testing.T) {
 	if got := findAll(doc, "html", hasAttr("lang", "ru")); len(got) != 1 {
 		t.Errorf(`Russian article: got %d <html lang="ru">, want 1`, len(got))
 	}
-	// Site chrome stays in the site's language.
-	if got := findAll(doc, "header", hasAttr("lang", "en")); len(got) != 1 {
-		t.Errorf(`Russian article: got %d <header lang="en"> around the English navigation, want 1`, len(got))
+	// The whole page is in the article's language, the masthead too.
+	if got := findAll(doc, "header", hasAttr("lang", "en")); len(got) != 0 {
+		t.Errorf(`Russian article: got %d <header lang="en">, want the masthead in Russian`, len(got))
+	}
+	published := i18n.New("en").Locale("ru").Date(f.reload(t, f.russian).PublishedAt) // "2 декабря 2026"
+	for _, want := range []string{"Перейти к тексту", "Поддержать нас", "Текст:", published, "Опубликовано"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Russian article page lacks %q", want)
+		}
 	}
 	if got := metaContent(doc, "property", "og:locale"); got != "ru_RU" {
 		t.Errorf("og:locale: got %q, want ru_RU", got)

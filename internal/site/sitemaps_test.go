@@ -88,6 +88,16 @@ func (f *fixture) wantSitemap(t *testing.T) map[string]bool {
 	if n := 1 + len(secs) + len(authors) + len(live); len(want) <= n {
 		t.Fatalf("fixture: %d sitemap URLs, want tags besides the %d others", len(want), n)
 	}
+	// Every page but an article's has a Russian edition's version too.
+	var ru []string
+	for u := range want {
+		if p := strings.TrimPrefix(u, testBase); !strings.HasPrefix(p, "/20") {
+			ru = append(ru, testBase+"/ru"+p)
+		}
+	}
+	for _, u := range ru {
+		want[u] = true
+	}
 	return want
 }
 

@@ -65,6 +65,11 @@ func newSupportFixture(t *testing.T, apiURL string) *supportFixture {
 	t.Cleanup(func() { st.Close() })
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
 	s, err := New(Config{Settings: Settings{Name: "Test", BaseURL: "http://127.0.0.1"}, Reader: st, Web: web.FS, Log: log, Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
