@@ -47,7 +47,8 @@ type searcher interface {
 	// match turns a parsed query into the engine's match argument.
 	match(q content.Query) string
 	// candidates returns the IDs of up to SearchCap live matches, best first.
-	candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error)
+	// lang, when not empty, keeps articles in that language only.
+	candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error)
 	// snippetQuery selects one article's summary columns and snippet; args: match, id.
 	snippetQuery() string
 }
@@ -86,14 +87,15 @@ func (fts5) match(q content.Query) string {
 // Rowid order is not publication order (a draft published late, an imported
 // archive), so it cannot stand in for "newest". The unary + keeps SQLite from
 // turning the IN list into row lookups by id, which would read every match.
-func (fts5) candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error) {
+func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error) {
+	cond, args := langFilter(lang, now, match)
 	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
 		FROM (SELECT a.id, a.live_at FROM articles a
-			WHERE a.live_at IS NOT NULL AND a.live_at <= ?
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+`
 			AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)
 			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c
 		JOIN articles_fts f ON f.rowid = c.id
-		WHERE articles_fts MATCH ?`, now, match, SearchCap, match)
+		WHERE articles_fts MATCH ?`, append(args, SearchCap, match)...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +138,7 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 		return nil, 0, nil
 	}
 	m := s.dialect.search.match(q)
-	ids, err := s.dialect.search.candidates(ctx, s.read, m, s.now().Unix())
+	ids, err := s.dialect.search.candidates(ctx, s.read, m, q.Lang, s.now().Unix())
 	if canceledByTimeout(err) {
 		return nil, 0, fmt.Errorf("search: %w", ErrSearchTooSlow)
 	}
@@ -174,3 +176,13 @@ type rowWithExtra struct {
 }
 
 func (r rowWithExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra)...) }
+
+// langFilter is the condition keeping one language's articles (none for
+// every language) and the arguments from now on: now, the language if any,
+// then rest.
+func langFilter(lang string, now int64, rest ...any) (string, []any) {
+	if lang == "" {
+		return "", append([]any{now}, rest...)
+	}
+	return " AND a.lang = ?", append([]any{now, lang}, rest...)
+}

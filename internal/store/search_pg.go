@@ -98,12 +98,13 @@ const pgConfig = `(CASE a.lang WHEN 'ru' THEN 'russian'::regconfig WHEN 'en' THE
 // dek above the body as bm25 weighs them on SQLite (10:4:1; the weights are
 // {D, C, B, A}), divided by 1 + log(length) as bm25 favours short texts;
 // the newest first among equals.
-func (pgSearch) candidates(ctx context.Context, db *sql.DB, match string, now int64) ([]int64, error) {
+func (pgSearch) candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error) {
+	cond, args := langFilter(lang, now, SearchCap)
 	rows, err := db.QueryContext(ctx, rebindDollar(`SELECT c.id FROM `+pgQuery+` CROSS JOIN LATERAL (
 			SELECT a.id, a.live_at, a.search FROM articles a
-			WHERE a.live_at IS NOT NULL AND a.live_at <= ? AND a.search @@ q.q
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+` AND a.search @@ q.q
 			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c
-		ORDER BY ts_rank_cd('{0.1, 0.1, 0.4, 1.0}', c.search, q.q, 1) DESC, c.live_at DESC, c.id DESC`), match, now, SearchCap)
+		ORDER BY ts_rank_cd('{0.1, 0.1, 0.4, 1.0}', c.search, q.q, 1) DESC, c.live_at DESC, c.id DESC`), append([]any{match}, args...)...)
 	if err != nil {
 		return nil, err
 	}

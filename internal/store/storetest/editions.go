@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/store"
@@ -117,5 +119,67 @@ func testEditionLists(t *testing.T, f *fixture) {
 	}
 	if err := f.st.SetNameForm(f.ctx, content.NameKey{Kind: "menu", ID: 1, Lang: "ru"}, "x"); !errors.Is(err, content.ErrInvalid) {
 		t.Errorf("unknown kind: %v, want ErrInvalid", err)
+	}
+}
+
+// testEditionSearch is the inflected-pair table: a word written in one form
+// finds the article that has it in another, in both languages, and a search
+// in one edition finds only that edition's articles.
+func testEditionSearch(t *testing.T, f *fixture) {
+	sec := f.section(t, "news", "News", 1)
+	for _, s := range []spec{
+		{slug: "ru-court", lang: "ru", headline: "Суд отказал журналистам", dek: "Редакция обжалует решение",
+			body: "Губернатора обвинили в давлении на суды. Журналисты подали апелляцию в Москве.", at: -1 * time.Hour},
+		{slug: "ru-elections", lang: "ru", headline: "Выборов не будет", dek: "Комиссия перенесла голосование",
+			body: "Избиратели узнали о переносе из газет. Наблюдателей не пустили на участки.", at: -2 * time.Hour},
+		{slug: "en-court", lang: "en", headline: "Court turns down journalists", dek: "The newsroom appeals",
+			body: "The governor was accused of pressuring the courts. Reporters appealed in Moscow.", at: -3 * time.Hour},
+		{slug: "en-elections", lang: "en", headline: "No elections this year", dek: "The commission postponed the vote",
+			body: "Voters learned of the delay from newspapers. Observers were kept out of polling stations.", at: -4 * time.Hour},
+	} {
+		s.section = sec
+		f.create(t, s)
+	}
+	for _, tc := range []struct {
+		query, lang string
+		want        []string
+	}{
+		// The same word in another case or number than the text has.
+		{"суд", "", []string{"ru-court"}},
+		{"суда", "", []string{"ru-court"}},
+		{"судом", "", []string{"ru-court"}},
+		{"журналист", "", []string{"ru-court"}},
+		{"журналистов", "", []string{"ru-court"}},
+		{"губернатор", "", []string{"ru-court"}},
+		{"губернатору", "", []string{"ru-court"}},
+		{"решения", "", []string{"ru-court"}},
+		{"выборы", "", []string{"ru-elections"}},
+		{"выборах", "", []string{"ru-elections"}},
+		{"наблюдатели", "", []string{"ru-elections"}},
+		{"избирателям", "", []string{"ru-elections"}},
+		{"court", "", []string{"en-court"}},
+		{"courts", "", []string{"en-court"}},
+		{"journalist", "", []string{"en-court"}},
+		{"appealing", "", []string{"en-court"}},
+		{"election", "", []string{"en-elections"}},
+		{"observer", "", []string{"en-elections"}},
+		{"voter", "", []string{"en-elections"}},
+		// An edition's search keeps to its language.
+		{"Moscow", "ru", nil},
+		{"Moscow", "en", []string{"en-court"}},
+		{"Москве", "ru", []string{"ru-court"}},
+		{"Москве", "en", nil},
+		{"суд", "ru", []string{"ru-court"}},
+		{"court", "ru", nil},
+	} {
+		q := content.ParseQuery(tc.query)
+		q.Lang = tc.lang
+		hits, total, err := f.st.Search(f.ctx, q, 10, 0)
+		if err != nil {
+			t.Fatalf("Search(%q in %q): %v", tc.query, tc.lang, err)
+		}
+		if got := sorted(hitSlugs(hits)); !slices.Equal(got, sorted(tc.want)) || total != len(tc.want) {
+			t.Errorf("Search(%q in %q): got %v (total %d), want %v", tc.query, tc.lang, got, total, tc.want)
+		}
 	}
 }
