@@ -43,7 +43,8 @@ func articlePolicy() *bluemonday.Policy {
 	p.RequireNoFollowOnLinks(false)
 	p.AddTargetBlankToFullyQualifiedLinks(false)
 	// Footnote markup produced by goldmark.
-	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[A-Za-z0-9_:.-]+$`)).Globally()
+	// Heading anchors are in the heading's own script (headingIDs).
+	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[\p{L}\p{N}_:.-]+$`)).Globally()
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^footnote[a-z-]*$`)).Globally()
 	p.AllowAttrs("role").Matching(regexp.MustCompile(`^doc-(noteref|backlink|endnotes)$`)).Globally()
 	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
@@ -96,7 +97,8 @@ func ugcWithoutImageSources() *bluemonday.Policy {
 // Render converts Markdown to sanitized HTML and the plain text of the body.
 func (r *Renderer) Render(markdown string) (htmlOut, text string, err error) {
 	var buf bytes.Buffer
-	if err := r.md.Convert([]byte(markdown), &buf); err != nil {
+	ctx := parser.NewContext(parser.WithIDs(newHeadingIDs()))
+	if err := r.md.Convert([]byte(markdown), &buf, parser.WithContext(ctx)); err != nil {
 		return "", "", fmt.Errorf("render markdown: %w", err)
 	}
 	safe := r.policy.SanitizeBytes(buf.Bytes())

@@ -527,3 +527,27 @@ func TestStem(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadingAnchors(t *testing.T) {
+	r := content.NewRenderer()
+	tests := []struct{ md, want string }{
+		{"## Что дальше?", `id="что-дальше"`},
+		{"## Выборы — 2026", `id="выборы-2026"`},
+		{"## The road ahead", `id="the-road-ahead"`},
+		{"## What's next?", `id="whats-next"`}, // as goldmark has always named it
+		{"## Что дальше?\n\n## Что дальше?", `id="что-дальше-1"`},
+		{"## ¿?", `id="heading"`},
+	}
+	for _, tt := range tests {
+		got, _, err := r.Render(tt.md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("Render(%q) = %s, want %s", tt.md, got, tt.want)
+		}
+		if strings.Contains(got, `id="-`) || strings.Contains(got, `--`) {
+			t.Errorf("Render(%q) = %s: an anchor of hyphens", tt.md, got)
+		}
+	}
+}

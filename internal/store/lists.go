@@ -246,9 +246,9 @@ func (s *Store) locVersions(ctx context.Context, locs []ArticleLoc, now int64) e
 	return nil
 }
 
-// Related returns up to n live articles for a "Read more" list: those sharing
-// the most tags with a first (newest among equals), then the newest of its
-// section. The candidates come in one query, a branch per tag plus one for
+// Related returns up to n live articles for a "Read more" list, in a's
+// language (its reader may read no other): those sharing the most tags with
+// a first (newest among equals), then the newest of its section. The candidates come in one query, a branch per tag plus one for
 // the section, so the list costs two round trips however many tags there are.
 func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error) {
 	if n <= 0 {
@@ -258,15 +258,16 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	var q strings.Builder
 	args := make([]any, 0, 4*(len(a.Tags)+1))
 	for i, t := range a.Tags {
-		fmt.Fprintf(&q, `SELECT * FROM (SELECT article_id, live_at, 1 AS from_tag FROM article_tags
-			WHERE tag_id = ? AND live_at IS NOT NULL AND live_at <= ? AND article_id <> ?
-			ORDER BY live_at DESC LIMIT ?) t%d UNION ALL `, i)
-		args = append(args, t.ID, now, a.ID, n*3)
+		fmt.Fprintf(&q, `SELECT * FROM (SELECT t.article_id, t.live_at, 1 AS from_tag FROM article_tags t
+			JOIN articles a ON a.id = t.article_id
+			WHERE t.tag_id = ? AND t.live_at IS NOT NULL AND t.live_at <= ? AND t.article_id <> ? AND a.lang = ?
+			ORDER BY t.live_at DESC LIMIT ?) t%d UNION ALL `, i)
+		args = append(args, t.ID, now, a.ID, a.Lang, n*3)
 	}
 	q.WriteString(`SELECT * FROM (SELECT id, live_at, 0 AS from_tag FROM articles
-			WHERE section_id = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
+			WHERE section_id = ? AND lang = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
 			ORDER BY live_at DESC LIMIT ?) sec`)
-	args = append(args, a.Section.ID, now, a.ID, n*2)
+	args = append(args, a.Section.ID, a.Lang, now, a.ID, n*2)
 	rows, err := s.query(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("related: %w", err)

@@ -104,6 +104,16 @@ func testEditionLists(t *testing.T, f *fixture) {
 			t.Errorf("CountArticles(%+v) = %d, %v; want %d", tc.q, n, err, len(tc.want))
 		}
 	}
+	// "Read more" stays in the article's language.
+	ru := f.create(t, spec{slug: "ru-tagged", lang: "ru", section: sec, tags: []string{"courts"}, at: 4})
+	f.create(t, spec{slug: "en-tagged", lang: "en", section: sec, tags: []string{"courts"}, at: 5})
+	rel, err := f.st.Related(f.ctx, ru, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slugsOf(rel); !slices.Equal(sorted(got), []string{"dva", "tri"}) {
+		t.Errorf("Related(Russian article) = %v, want the Russian articles only", got)
+	}
 	if err := f.st.SetNameForm(f.ctx, content.NameKey{Kind: content.NameSection, ID: sec.ID, Lang: "ru"}, "Новости"); err != nil {
 		t.Fatal(err)
 	}
