@@ -26,6 +26,9 @@ type siteFile struct {
 	Language    string            `yaml:"language"`
 	Sections    []content.Section `yaml:"sections"`
 	Authors     []content.Author  `yaml:"authors"`
+	// Names are the other languages' forms of sections, authors and tags:
+	// kind, then slug, then language.
+	Names map[content.NameKind]map[string]map[string]string `yaml:"names"`
 }
 
 // Store is what the demo writes besides articles.
@@ -34,6 +37,9 @@ type Store interface {
 	Sections(ctx context.Context) ([]content.Section, error)
 	CreateSection(ctx context.Context, s *content.Section) error
 	SetSetting(ctx context.Context, key, value string) error
+	importer.Linker
+	SetNameForm(ctx context.Context, k content.NameKey, name string) error
+	Tags(ctx context.Context) ([]content.Tag, error)
 }
 
 // Load fills the database when it has no sections yet and returns how many
@@ -86,6 +92,7 @@ func Load(ctx context.Context, st Store, articles importer.Creator, images impor
 		Images:      images,
 		DefaultLang: sf.Language,
 		Placeholder: Picture,
+		Links:       st,
 		AdjustDate: func(t time.Time) time.Time {
 			// Corrections may be dated after the newest article: keep them in the past.
 			latest := time.Now().UTC().Add(-5 * time.Minute).Truncate(time.Minute)
@@ -102,7 +109,48 @@ func Load(ctx context.Context, st Store, articles importer.Creator, images impor
 	if len(res.Errors) > 0 {
 		return len(res.Imported), fmt.Errorf("demo article: %w", res.Errors[0])
 	}
-	return len(res.Imported), nil
+	return len(res.Imported), loadNames(ctx, st, sf.Names)
+}
+
+// loadNames stores the name forms of site.yaml, once the articles have
+// made the tags.
+func loadNames(ctx context.Context, st Store, names map[content.NameKind]map[string]map[string]string) error {
+	ids := map[content.NameKind]map[string]int64{content.NameSection: {}, content.NameAuthor: {}, content.NameTag: {}}
+	secs, err := st.Sections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range secs {
+		ids[content.NameSection][s.Slug] = s.ID
+	}
+	tags, err := st.Tags(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		ids[content.NameTag][t.Slug] = t.ID
+	}
+	for slug := range names[content.NameAuthor] {
+		a, err := st.AuthorBySlug(ctx, slug)
+		if err != nil {
+			return fmt.Errorf("site.yaml names: author %s: %w", slug, err)
+		}
+		ids[content.NameAuthor][slug] = a.ID
+	}
+	for kind, bySlug := range names {
+		for slug, forms := range bySlug {
+			id, ok := ids[kind][slug]
+			if !ok {
+				return fmt.Errorf("site.yaml names: no %s %q", kind, slug)
+			}
+			for lang, name := range forms {
+				if err := st.SetNameForm(ctx, content.NameKey{Kind: kind, ID: id, Lang: lang}, name); err != nil {
+					return fmt.Errorf("site.yaml names: %s %s in %s: %w", kind, slug, lang, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func newestDate(fsys fs.FS) (time.Time, error) {

@@ -75,6 +75,19 @@ func LoadRevenue(ctx context.Context, st RevenueStore, md Markdown, now time.Tim
 			[][4]string{
 				{"Help us fill the gap", "Running ad-free costs us 10,000 a month. If everyone who read this article gave a little, we would be covered for a year.\n\nSupport us monthly from just 2. It takes a minute, and you can cancel at any time.", "Support us monthly from 2", "Not ready to support today? Remind me later"},
 			}},
+		// The Russian edition's own prompts: a prompt that names no
+		// language is shown in the main language only.
+		{revenue.Prompt{Name: "Top banner (Russian)", Placement: revenue.TopBanner, Amounts: []int64{5, 10, 20}, Frequency: revenue.Monthly,
+			Audience: revenue.NonSupporters, Cap: revenue.OnceADay, Priority: 10, Languages: []string{"ru"},
+			ThankYou: "Спасибо, что поддерживаете нас: благодаря вам у редакции нет ни рекламы, ни хозяев."},
+			[][4]string{
+				{"Журналистика без рекламы", "Мы отказались от рекламы. Работа без неё стоит нам **10 000 в месяц**, и этот разрыв закрывают читатели.", "Поддержать нас", "Напомнить позже"},
+			}},
+		{revenue.Prompt{Name: "End-of-article appeal (Russian)", Placement: revenue.EndOfArticle, Amounts: []int64{2, 5, 10}, Frequency: revenue.Monthly,
+			Audience: revenue.NonSupporters, Cap: revenue.EveryPage, Priority: 10, ShowMeter: true, Languages: []string{"ru"}},
+			[][4]string{
+				{"Помогите закрыть разрыв", "Работа без рекламы стоит нам 10 000 в месяц. Если бы каждый, кто прочитал эту статью, дал немного, нам хватило бы на год.\n\nПоддерживайте нас ежемесячно — от 2. Это займёт минуту, отменить можно в любой момент.", "Поддерживать от 2 в месяц", "Не готовы сегодня? Напомнить позже"},
+			}},
 	}
 	for _, s := range specs {
 		p := s.p

@@ -17,20 +17,23 @@ import (
 
 // FrontMatter is the header of an imported file.
 type FrontMatter struct {
-	Title       string       `yaml:"title"`
-	Slug        string       `yaml:"slug"`
-	Date        string       `yaml:"date"`
-	Section     string       `yaml:"section"`
-	Tags        []string     `yaml:"tags"`
-	Authors     []string     `yaml:"authors"`
-	Author      string       `yaml:"author"`
-	Image       string       `yaml:"image"`
-	Alt         string       `yaml:"alt"`
-	Credit      string       `yaml:"credit"`
-	Caption     string       `yaml:"caption"`
-	Summary     string       `yaml:"summary"`
-	Description string       `yaml:"description"`
-	Lang        string       `yaml:"lang"`
+	Title       string   `yaml:"title"`
+	Slug        string   `yaml:"slug"`
+	Date        string   `yaml:"date"`
+	Section     string   `yaml:"section"`
+	Tags        []string `yaml:"tags"`
+	Authors     []string `yaml:"authors"`
+	Author      string   `yaml:"author"`
+	Image       string   `yaml:"image"`
+	Alt         string   `yaml:"alt"`
+	Credit      string   `yaml:"credit"`
+	Caption     string   `yaml:"caption"`
+	Summary     string   `yaml:"summary"`
+	Description string   `yaml:"description"`
+	Lang        string   `yaml:"lang"`
+	// Translates is the slug of the article this one translates: the
+	// import links them, as an editor does in the admin.
+	Translates  string       `yaml:"translates"`
 	Draft       bool         `yaml:"draft"`
 	Corrections []Correction `yaml:"corrections"`
 }

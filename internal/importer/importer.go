@@ -72,6 +72,15 @@ type Importer struct {
 	// unpublishes a published article. Corrections in the file are added
 	// only when the article is created.
 	Update Updater
+	// Links, when set, links each file naming the article it "translates"
+	// to that article once every file is in (either may come first).
+	Links Linker
+}
+
+// Linker finds articles by slug and links translations: the store.
+type Linker interface {
+	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
+	LinkTranslation(ctx context.Context, id, other int64) error
 }
 
 // Result lists what an import did.
@@ -98,22 +107,68 @@ func (im *Importer) ImportFS(ctx context.Context, fsys fs.FS) (Result, error) {
 	}
 	sort.Strings(files)
 	var res Result
+	type link struct{ file, slug, of string }
+	var links []link
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		slug, err := im.ImportFile(ctx, fsys, f)
+		slug, fm, err := im.importFile(ctx, fsys, f)
 		if err != nil {
 			res.Errors = append(res.Errors, err)
 			continue
 		}
 		res.Imported = append(res.Imported, slug)
+		if fm.Translates != "" {
+			links = append(links, link{f, slug, fm.Translates})
+		}
+	}
+	if im.Links == nil {
+		return res, nil
+	}
+	for _, l := range links {
+		if err := im.link(ctx, l.slug, l.of); err != nil {
+			res.Errors = append(res.Errors, &LineError{File: l.file, Err: err})
+		}
 	}
 	return res, nil
 }
 
+// link makes the articles slug and of translations of each other; linking
+// them again is no change.
+func (im *Importer) link(ctx context.Context, slug, of string) error {
+	a, err := im.Links.ArticleBySlug(ctx, slug)
+	if err != nil {
+		return fmt.Errorf("translates: %w", err)
+	}
+	other, err := im.Links.ArticleBySlug(ctx, of)
+	if err != nil {
+		return fmt.Errorf("translates %q: no article has that slug", of)
+	}
+	for _, t := range a.Translations {
+		if t.ID == other.ID {
+			return nil
+		}
+	}
+	if err := im.Links.LinkTranslation(ctx, a.ID, other.ID); err != nil {
+		return fmt.Errorf("translates %q: %w", of, err)
+	}
+	return nil
+}
+
 // ImportFile imports one file and returns the new article's slug.
 func (im *Importer) ImportFile(ctx context.Context, fsys fs.FS, name string) (string, error) {
+	slug, _, err := im.importFile(ctx, fsys, name)
+	return slug, err
+}
+
+func (im *Importer) importFile(ctx context.Context, fsys fs.FS, name string) (string, FrontMatter, error) {
+	var fm FrontMatter
+	slug, err := im.importOne(ctx, fsys, name, &fm)
+	return slug, fm, err
+}
+
+func (im *Importer) importOne(ctx context.Context, fsys fs.FS, name string, out *FrontMatter) (string, error) {
 	info, err := fs.Stat(fsys, name)
 	if err != nil {
 		return "", &LineError{File: name, Err: err}
@@ -129,6 +184,7 @@ func (im *Importer) ImportFile(ctx context.Context, fsys fs.FS, name string) (st
 	if err != nil {
 		return "", err
 	}
+	*out = *fm
 	a, err := im.article(ctx, fsys, name, data, fm, body)
 	if err != nil {
 		return "", err

@@ -616,3 +616,44 @@ func TestParseLines(t *testing.T) {
 		}
 	}
 }
+
+// TestImportTranslations links files that name the article they translate,
+// whichever comes first, and reports one that names a missing article or
+// its own language.
+func TestImportTranslations(t *testing.T) {
+	e := newEnv(t)
+	e.im.Links = e.st
+	fsys := fstest.MapFS{
+		"a.md": file("---\ntitle: Выборы перенесли\nslug: vybory\ndate: 2024-05-01\nsection: news\nlang: ru\ntranslates: elections\n---\nТекст.\n"),
+		"b.md": file("---\ntitle: Elections postponed\nslug: elections\ndate: 2024-05-01\nsection: news\nlang: en\n---\nText.\n"),
+		"c.md": file("---\ntitle: Orphan\nslug: orphan\ndate: 2024-05-01\nsection: news\nlang: ru\ntranslates: nowhere\n---\nText.\n"),
+		"d.md": file("---\ntitle: Same language\nslug: same\ndate: 2024-05-01\nsection: news\nlang: en\ntranslates: elections\n---\nText.\n"),
+	}
+	svc := content.NewService(e.st, content.NewRenderer())
+	for run := 0; run < 2; run++ { // a second import changes nothing
+		e.im.Update = updater{svc, e.st}
+		res, err := e.im.ImportFS(context.Background(), fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Errors) != 2 || !strings.Contains(res.Errors[0].Error(), `c.md: translates "nowhere"`) ||
+			!strings.Contains(res.Errors[1].Error(), "d.md: translates \"elections\"") {
+			t.Errorf("run %d errors: %v, want c.md (no such article) and d.md (same language)", run, res.Errors)
+		}
+		a, err := e.st.ArticleBySlug(context.Background(), "vybory")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Translations) != 1 || a.LiveTranslations()[0].Slug != "elections" {
+			t.Errorf("run %d: vybory's translations %+v, want elections", run, a.Translations)
+		}
+	}
+}
+
+// updater is how the CLI's --update import saves and finds articles.
+type updater struct {
+	*content.Service
+	*store.Store
+}
+
+func (u updater) Update(ctx context.Context, a *content.Article) error { return u.Service.Update(ctx, a) }
