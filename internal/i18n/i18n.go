@@ -6,10 +6,12 @@ package i18n
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -155,3 +157,39 @@ func (l *Locale) OpenGraph() string { return l.p.Sprintf("language.og") }
 
 // Number formats n with the language's digit grouping: 10,000 or 10 000.
 func (l *Locale) Number(n int64) string { return l.p.Sprintf("%d", n) }
+
+// verbRE matches a format verb: %s, %d, %[2]s, %%.
+var verbRE = regexp.MustCompile(`%(\[\d+\])?[a-z%]`)
+
+// Fragments are the words of lang's messages that no other language's
+// version of the same message has: literal runs between format verbs, of
+// two words or more or of one long word. A page in another language that
+// contains one shows a message in lang by mistake. The languages' own
+// names are left out: every page names the others in its switcher.
+func Fragments(lang string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range allMessages() {
+		if strings.HasPrefix(m.key, "language.") {
+			continue
+		}
+		others := ""
+		for _, l := range Languages {
+			if l != lang {
+				others += "\x00" + strings.Join(textsOf(m.text(l)), "\x00")
+			}
+		}
+		for _, t := range textsOf(m.text(lang)) {
+			for _, f := range verbRE.Split(t, -1) {
+				f = strings.Trim(f, " ,.:;()!?—–-→←“”\"'")
+				if seen[f] || strings.Contains(others, f) || !(strings.Contains(f, " ") || utf8.RuneCountInString(f) >= 7) {
+					continue
+				}
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -21,12 +21,35 @@ func (m msg) text(lang string) catalog.Message {
 	return nil
 }
 
+// source is a compiled message that remembers the words it was written
+// with, for the catalog test (Fragments).
+type source struct {
+	catalog.Message
+	texts []string
+}
+
 // s is a message without plural forms.
-func s(text string) catalog.Message { return catalog.String(text) }
+func s(text string) catalog.Message { return source{catalog.String(text), []string{text}} }
 
 // pl is a message whose form follows its first argument's plural category
 // (CLDR's rules for the language: one, few, many, other), with %d the count.
-func pl(cases ...any) catalog.Message { return plural.Selectf(1, "%d", cases...) }
+func pl(cases ...any) catalog.Message {
+	var texts []string
+	for i := 1; i < len(cases); i += 2 {
+		if t, ok := cases[i].(string); ok {
+			texts = append(texts, t)
+		}
+	}
+	return source{plural.Selectf(1, "%d", cases...), texts}
+}
+
+// textsOf are the words a message was written with.
+func textsOf(m catalog.Message) []string {
+	if src, ok := m.(source); ok {
+		return src.texts
+	}
+	return nil
+}
 
 // m is a message that reads the same, key and English.
 func m(en string, ru catalog.Message) msg { return msg{key: en, en: s(en), ru: ru} }

@@ -196,7 +196,16 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /media/{key}/{file}", h(s.mediaFile))
 	s.hostRoutes(mux)
 	s.promptRoutes(mux)
-	mux.Handle("/", h(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() }))
+	// Under an edition's prefix a missing page is that edition's 404; under
+	// an unknown prefix (/de/) it is the main language's.
+	notFound := h(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() })
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if i18n.Supported(first) && first != s.conf().Lang {
+			r = r.WithContext(context.WithValue(r.Context(), editionKey{}, first))
+		}
+		notFound.ServeHTTP(w, r)
+	}))
 }
 
 // articlePattern is the article route: its pages vary by prompt state.
