@@ -277,7 +277,8 @@ func (n *Newsletters) send(ctx context.Context, s Send, title, lang string, item
 		subject = n.catalog.Locale(lang).T("Breaking: %s", title)
 	}
 	return n.cfg.Store.SendNewsletter(ctx, s, func(sub Subscriber) (Message, error) {
-		unsub := n.UnsubscribeURL(sub.ID)
+		// The unsubscribe page speaks the mail's language.
+		unsub := n.cfg.BaseURL + n.editionPrefix(lang) + "/newsletter/unsubscribe?t=" + n.UnsubscribeToken(sub.ID)
 		text, html, err := n.render(lang, "newsletter", issue{SiteName: site, ListName: list.Name, Title: title, Lang: lang,
 			Items: items, UnsubscribeURL: unsub, Mirrors: mirrors})
 		if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"io"
 	"log/slog"
 	"net"
@@ -352,5 +353,77 @@ func TestDigestOnceAcrossNodes(t *testing.T) {
 				t.Fatalf("mailpit got %d digests, want 1", got)
 			}
 		})
+	}
+}
+
+// TestNewsletterInRussian: a reader who subscribes on the Russian edition
+// gets the double opt-in mail in Russian, confirms on a Russian page, and
+// gets newsletters with a Russian subject and footer.
+func TestNewsletterInRussian(t *testing.T) {
+	pit := testpeer.StartMailpit(t)
+	n := startNewsNode(t, filepath.Join(t.TempDir(), "db"), pit.SMTPURL())
+	ctx := context.Background()
+	const email = "chitatel@example.org"
+
+	status, body, h := n.do(t, "POST", "/ru/newsletter", url.Values{"email": {email}, "list": {"daily", "breaking"}}, nil)
+	if status != http.StatusSeeOther || h.Get("Location") != "/ru/newsletter?sent=1" {
+		t.Fatalf("subscribe on /ru/newsletter: %d %s\n%s", status, h.Get("Location"), body)
+	}
+	if status, body, _ := n.do(t, "GET", "/ru/newsletter?sent=1", nil, nil); status != 200 || !strings.Contains(body, "Спасибо.") {
+		t.Fatalf("GET /ru/newsletter?sent=1: %d, want the Russian thank-you", status)
+	}
+	n.deliver(t)
+	msgs := pit.MessagesTo(t, email)
+	if len(msgs) != 1 {
+		t.Fatalf("%d mails, want the confirmation", len(msgs))
+	}
+	m := pit.Message(t, msgs[0].ID)
+	if !strings.HasPrefix(m.Subject, "Подтвердите подписку") {
+		t.Errorf("confirmation subject %q, want Russian", m.Subject)
+	}
+	for _, want := range []string{"Кто-то, вероятно вы", "Ежедневная рассылка", "Срочные новости", "дней"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, m.Text)
+		}
+	}
+	for _, e := range i18n.Fragments("en") {
+		if strings.Contains(m.Text, e) || strings.Contains(m.Subject, e) {
+			t.Errorf("the Russian confirmation has the English %q", e)
+		}
+	}
+	link := confirmLink.FindString(m.Text)
+	p := pathOf(t, link)
+	if !strings.HasPrefix(p, "/ru/newsletter/confirm?t=") {
+		t.Fatalf("confirmation link %q, want the Russian edition's", link)
+	}
+	if status, body, _ := n.do(t, "GET", p, nil, nil); status != 200 || !strings.Contains(body, "Подтвердить подписку") {
+		t.Fatalf("GET confirm link: %d\n%s", status, body)
+	}
+	tok, _ := url.QueryUnescape(strings.TrimPrefix(p, "/ru/newsletter/confirm?t="))
+	if status, body, _ := n.do(t, "POST", "/ru/newsletter/confirm", url.Values{"t": {tok}}, nil); status != 200 || !strings.Contains(body, "Подписка подтверждена") {
+		t.Fatalf("confirm: %d\n%s", status, body)
+	}
+	pit.DeleteAll(t)
+
+	// A Russian article goes out in Russian.
+	a := n.publish(t, "Выборы перенесли на осень")
+	a.Lang = "ru"
+	if err := n.srv.Content.Update(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.srv.Newsletters.SendArticle(ctx, a, 0); err != nil {
+		t.Fatal(err)
+	}
+	n.deliver(t)
+	msgs = pit.MessagesTo(t, email)
+	if len(msgs) != 1 {
+		t.Fatalf("%d newsletters, want 1", len(msgs))
+	}
+	m = pit.Message(t, msgs[0].ID)
+	if m.Subject != "Срочно: Выборы перенесли на осень" || !strings.Contains(m.Text, "Отписаться одним нажатием") {
+		t.Errorf("newsletter subject %q and footer: want Russian\n%s", m.Subject, m.Text)
+	}
+	if lu := strings.Join(m.Headers["List-Unsubscribe"], ""); !strings.Contains(lu, "/ru/newsletter/unsubscribe?t=") {
+		t.Errorf("List-Unsubscribe %q, want the Russian edition's page", lu)
 	}
 }

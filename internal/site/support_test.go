@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"io"
 	"log/slog"
 	"net/http"
@@ -394,5 +395,62 @@ func TestReceiptOptIn(t *testing.T) {
 	if len(f.mail.msgs) != 1 || f.mail.msgs[0].To != "co-receipt@example.org" || f.mail.msgs[0].Kind != "receipt" ||
 		!strings.Contains(f.mail.msgs[0].Text, "EUR 7.00") {
 		t.Errorf("mails = %+v, want one receipt to the donor who asked", f.mail.msgs)
+	}
+}
+
+// TestSupportInRussian: the Russian edition's support page speaks Russian,
+// and a donor who gave from it gets the receipt in Russian.
+func TestSupportInRussian(t *testing.T) {
+	f := newSupportFixture(t, "")
+	w := f.do(t, http.MethodGet, "/ru/support", "")
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /ru/support: %d", w.Code)
+	}
+	doc := parseHTML(t, w.Body.String())
+	if len(findAll(doc, "html", hasAttr("lang", "ru"))) != 1 {
+		t.Error(`/ru/support: want <html lang="ru">`)
+	}
+	if len(findAll(doc, "form", hasAttr("action", "/ru/support"))) != 1 {
+		t.Error("/ru/support: the form does not post to the Russian edition")
+	}
+	text := visibleText(doc)
+	for _, e := range i18n.Fragments("en") {
+		if strings.Contains(text, e) {
+			t.Errorf("/ru/support shows the English %q", e)
+		}
+	}
+	// A bad amount is explained in Russian, with what was typed kept.
+	w = f.do(t, http.MethodPost, "/ru/support", "frequency=one-time&amount=custom&custom=abc&currency=eur&method=bank")
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "«abc» — это не сумма") {
+		t.Errorf("bad amount on /ru/support: status %d, want 422 with the Russian explanation", w.Code)
+	}
+
+	ctx := context.Background()
+	c := revenue.Checkout{ID: "co-ru", Provider: "stripe", Frequency: revenue.Monthly, Amount: 700, Currency: "eur", Receipt: true, Lang: "ru"}
+	if err := f.st.CreateCheckout(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	body := stripeEvent("evt_co-ru", "checkout.session.completed", `{"id":"cs_co-ru","mode":"payment","payment_status":"paid","client_reference_id":"co-ru",`+
+		`"payment_intent":"pi_co-ru","amount_total":700,"currency":"eur","customer_details":{"email":"donor@example.org"}}`)
+	if w := f.deliver(t, body); w.Code != http.StatusOK {
+		t.Fatalf("webhook: %d", w.Code)
+	}
+	if len(f.mail.msgs) != 1 {
+		t.Fatalf("mails: %d, want the receipt", len(f.mail.msgs))
+	}
+	m := f.mail.msgs[0]
+	month := i18n.New("en").Locale("ru").Date(time.Now())
+	for _, want := range []string{"Спасибо.", "EUR 7.00", month} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.HasPrefix(m.Subject, "Спасибо, что поддерживаете") || !strings.Contains(m.HTML, `lang="ru"`) {
+		t.Errorf("receipt subject %q / html lang: want Russian", m.Subject)
+	}
+	for _, e := range i18n.Fragments("en") {
+		if strings.Contains(m.Text, e) {
+			t.Errorf("the Russian receipt has the English %q", e)
+		}
 	}
 }
