@@ -62,6 +62,8 @@ func ValidateSection(s *Section) error {
 		fe["slug"] = "must be lowercase letters, digits and hyphens"
 	case reservedSlugs[s.Slug]:
 		fe["slug"] = fmt.Sprintf("%q is used by the site itself", s.Slug)
+	case ValidLanguage(s.Slug):
+		fe["slug"] = fmt.Sprintf("%q is a language code: /%s/ is that language's edition", s.Slug, s.Slug)
 	}
 	return fe.orNil()
 }

@@ -292,7 +292,7 @@ func testSections(t *testing.T, f *fixture) {
 	})
 	t.Run("Invalid", func(t *testing.T) {
 		for _, tc := range []struct{ slug, name string }{
-			{"admin", "Admin"}, {"search", "Search"}, {"feed", "Feed"}, {"tag", "Tags"},
+			{"admin", "Admin"}, {"search", "Search"}, {"feed", "Feed"}, {"tag", "Tags"}, {"ru", "Russian"}, {"en", "English"},
 			{"News", "News"}, {"", "Empty"}, {"two words", "Two"}, {"-lead", "Lead"},
 			{"trail-", "Trail"}, {"double--hyphen", "Double"}, {"новости", "Новости"},
 			{"fine-slug", ""}, {"fine-slug", "   "}, {strings.Repeat("a", content.MaxSlug+1), "Long"},
