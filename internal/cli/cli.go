@@ -203,11 +203,15 @@ func gen(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	cfg.DataFlags(fs)
 	n := fs.Int("articles", 0, "number of articles to generate")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same site")
+	ru := fs.Float64("russian-share", 0, "share of the articles written in Russian, from 0 to 1")
 	if err := config.Parse(fs, &cfg, args, getenv); err != nil {
 		return usageErr(err)
 	}
 	if *n <= 0 {
 		return usageError{"gen: --articles N is required (N > 0)"}
+	}
+	if *ru < 0 || *ru > 1 {
+		return usageError{"gen: --russian-share is a share from 0 to 1, such as 0.5"}
 	}
 	st, _, svc, err := openData(ctx, cfg)
 	if err != nil {
@@ -216,7 +220,7 @@ func gen(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	defer st.Close()
 	start := time.Now()
 	tty := isTerminal(stderr)
-	written, err := demo.Generate(ctx, st, svc, *n, *seed, func(done int) {
+	written, err := demo.GenerateMixed(ctx, st, svc, *n, *seed, *ru, func(done int) {
 		if tty {
 			fmt.Fprintf(stderr, "\r%d/%d articles", done, *n)
 		}
