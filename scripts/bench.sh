@@ -9,7 +9,8 @@
 #      samizdat vs nginx serving the very same bytes from disk.
 #   4. Resident memory of samizdat after the load.
 #   5. The static export against Hugo (scripts/bench-export.sh).
-#   6. The soak and write-to-visible across nodes (scripts/bench-soak.sh).
+#   6. The two editions, Russian against English (scripts/bench-editions.sh).
+#   7. The soak and write-to-visible across nodes (scripts/bench-soak.sh).
 #
 # Results go to stdout and to docs/benchmarks.md.
 set -euo pipefail
@@ -221,6 +222,8 @@ echo "wrote docs/benchmarks.md" >&2
 BENCH_ARTICLES="${BENCH_EXPORT_ARTICLES:-10000}" bash scripts/bench-export.sh
 # The donation prompts' figure (reader revenue I), appended as its own section.
 bash scripts/bench-prompts.sh
+# The two editions: Russian pages and search against English ones.
+BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
 # Soak (10 minutes at half saturation over 1,000 URLs) and write-to-visible
 # across two nodes from the CLI, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-soak.sh

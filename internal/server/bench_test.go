@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,4 +97,40 @@ func BenchmarkSectionPageUncached(b *testing.B) {
 func BenchmarkSearch(b *testing.B) {
 	srv, _ := benchServer(b)
 	runPaths(b, srv.Handler(), []string{"/search?q=court+election", "/search?q=energy", "/search?q=%22border+village%22"})
+}
+
+// editionPaths are live articles of one language, for the editions'
+// benchmarks on a database made with `gen --russian-share`.
+func editionPaths(b *testing.B, srv *Server, lang string) []string {
+	list, err := srv.Store.ListArticles(context.Background(), store.ListQuery{Lang: lang, Limit: 500, Offset: 500, NoBylines: true})
+	if err != nil || len(list) == 0 {
+		b.Skipf("no %s articles (%v): run scripts/bench-editions.sh, which generates a two-language database", lang, err)
+	}
+	paths := make([]string, len(list))
+	for i, a := range list {
+		paths[i] = a.Path()
+	}
+	return paths
+}
+
+// BenchmarkEditions compares the two editions on the same database: the
+// uncached article page, and search by kind of query, the same kinds in
+// each language (the Russian words are the English ones' translations at
+// the same frequency, inflected, so the Russian search also stems).
+func BenchmarkEditions(b *testing.B) {
+	srv, _ := benchServer(b)
+	h := srv.Handler()
+	ru := func(q string) string { return "/ru/search?q=" + url.QueryEscape(q) }
+	for _, ed := range []struct {
+		lang                string
+		words, word, phrase string
+	}{
+		{"en", "/search?q=court+election", "/search?q=energy", "/search?q=%22border+village%22"},
+		{"ru", ru("суд выборы"), ru("энергия"), ru(`"границы деревни"`)},
+	} {
+		b.Run("article-"+ed.lang, func(b *testing.B) { runPaths(b, h, editionPaths(b, srv, ed.lang)) })
+		b.Run("search-words-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.words}) })
+		b.Run("search-word-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.word}) })
+		b.Run("search-phrase-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.phrase}) })
+	}
 }

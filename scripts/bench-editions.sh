@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The two editions' figures (make bench runs this; it also runs alone):
+# on one database of 100,000 articles, half English and half Russian,
+#   - the cached article page, requests/s, Russian against English (wrk);
+#   - the uncached article render and search by kind of query, Russian
+#     against English (Go benchmarks, page cache off).
+# Appends its section to docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+ARTICLES="${BENCH_ARTICLES:-100000}"
+DURATION="${BENCH_DURATION:-10s}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+WORK=".bench"
+DB="$WORK/editions-${ARTICLES}.db"
+PORT=18085
+mkdir -p "$WORK"
+command -v wrk >/dev/null || { echo "wrk is missing (Debian package wrk)" >&2; exit 1; }
+
+go build -trimpath -o "$WORK/samizdat" ./cmd/samizdat
+BIN="$WORK/samizdat"
+if [ ! -f "$DB" ]; then
+  echo "generating $ARTICLES articles, half of them Russian, into $DB (once)..." >&2
+  "$BIN" gen --articles "$ARTICLES" --russian-share 0.5 --db "$DB" >&2
+fi
+
+echo "== editions: Go benchmarks (page cache off)" >&2
+OUT="$WORK/gobench-editions.txt"
+SAMIZDAT_BENCH_DB="$PWD/$DB" go test -run='^$' -bench=Editions -benchtime=2s -count=1 ./internal/server/ | tee "$OUT" >&2
+metric() { awk -v b="$1" -v u="$2" '$1 ~ "^BenchmarkEditions/"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == u) print $i }' "$OUT"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "<=") ? (v <= t) : (v >= t); print ok ? "met" : "MISSED" }'; }
+
+echo "== editions: cached article pages (wrk)" >&2
+"$BIN" serve --db "$DB" --media "$WORK/media" --addr "127.0.0.1:$PORT" --log-level WARN &
+APP=$!
+trap 'kill "$APP" 2>/dev/null || true' EXIT
+until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.05; done
+first_article() { curl -fs "http://127.0.0.1:$PORT$1" | awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }'; }
+EN=$(first_article /)
+RU=$(first_article /ru/)
+run_wrk() {
+  curl -fs -H 'Accept-Encoding: gzip' "$1" >/dev/null
+  wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "$1" >/dev/null
+  wrk -t2 -c"$CONNS" -d"$DURATION" -H 'Accept-Encoding: gzip' "$1" | awk '/Requests\/sec/ { printf "%.0f\n", $2 }'
+}
+# English, Russian, English again: the ratio uses the better English run,
+# so a warming machine cannot flatter the Russian figure.
+EN1=$(run_wrk "http://127.0.0.1:$PORT$EN")
+RU_RPS=$(run_wrk "http://127.0.0.1:$PORT$RU")
+EN2=$(run_wrk "http://127.0.0.1:$PORT$EN")
+EN_RPS=$(( EN1 > EN2 ? EN1 : EN2 ))
+EN_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$EN" | wc -c)
+RU_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$RU" | wc -c)
+kill "$APP"; wait "$APP" 2>/dev/null || true
+
+row() { # row LABEL BENCH-en BENCH-ru
+  local en ru; en=$(metric "$2" p50-µs); ru=$(metric "$3" p50-µs)
+  echo "| $1, p50 (p99) | $en µs ($(metric "$2" p99-µs) µs) | $ru µs ($(metric "$3" p99-µs) µs) | $(ratio "$ru" "$en")× | ≤ 1 (no slower): $(verdict "$(ratio "$ru" "$en")" 1 "<=") |"
+}
+REPORT=$(cat <<MD
+| figure | English | Russian | Russian / English | target |
+|---|---|---|---|---|
+| cached article page, requests/s (wrk, $CONNS conns, $DURATION; better of two English runs) | $EN_RPS | $RU_RPS | $(ratio "$RU_RPS" "$EN_RPS")× | ≥ 0.95: $(verdict "$(ratio "$RU_RPS" "$EN_RPS")" 0.95 ">=") |
+$(row "uncached article render" article-en article-ru)
+$(row "search, two common words" search-words-en search-words-ru)
+$(row "search, one common word" search-word-en search-word-ru)
+$(row "search, a phrase" search-phrase-en search-phrase-ru)
+
+Pages: English $EN ($EN_SIZE bytes gzip), Russian $RU ($RU_SIZE bytes gzip). Database: $ARTICLES synthetic articles, half in each language (\`samizdat gen --russian-share 0.5\`), SQLite; each edition's search looks only at its own language's articles.
+MD
+)
+echo
+echo "$REPORT"
+{
+  echo
+  echo "## Two editions"
+  echo
+  echo "Produced by \`bash scripts/bench-editions.sh\` (part of \`make bench\`) on $(date -u +%Y-%m-%d), $(nproc) cores."
+  echo
+  echo "$REPORT"
+  echo
+  echo '```'
+  grep -E '^BenchmarkEditions' "$OUT"
+  echo '```'
+} >> docs/benchmarks.md
+echo "appended the editions' figures to docs/benchmarks.md" >&2
