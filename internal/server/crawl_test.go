@@ -388,4 +388,52 @@ func TestDemoSite(t *testing.T) {
 			t.Error(`the crawl found no page with <html lang="ru">, though the demo has Russian articles`)
 		}
 	})
+
+	// Every translated pair of the demo names each other, in its pages and
+	// in the sitemap.
+	t.Run("translations", func(t *testing.T) {
+		list, err := srv.Store.ListArticles(ctx, store.ListQuery{Limit: 100_000, NoBylines: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(p string) string {
+			resp, err := client.Get(ts.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", p, resp.StatusCode)
+			}
+			return string(b)
+		}
+		sitemap := get("/sitemap.xml")
+		pairs := 0
+		for _, summary := range list {
+			a, err := srv.Store.ArticleBySlug(ctx, summary.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tr := range a.LiveTranslations() {
+				pairs++
+				page, other := get(a.Path()), get(tr.Path())
+				for _, want := range []struct{ body, lang, path string }{
+					{page, a.Lang, a.Path()}, {page, tr.Lang, tr.Path()}, {other, a.Lang, a.Path()}, {other, tr.Lang, tr.Path()},
+				} {
+					if link := `<link rel="alternate" hreflang="` + want.lang + `" href="` + crawlBase + want.path + `">`; !strings.Contains(want.body, link) {
+						t.Errorf("%s / %s: a page lacks %s", a.Path(), tr.Path(), link)
+					}
+				}
+				_, entry, _ := strings.Cut(sitemap, "<loc>"+crawlBase+a.Path()+"</loc>")
+				entry, _, _ = strings.Cut(entry, "</url>")
+				if !strings.Contains(entry, `hreflang="`+tr.Lang+`" href="`+crawlBase+tr.Path()+`"`) {
+					t.Errorf("the sitemap entry of %s lacks its %s alternate", a.Path(), tr.Lang)
+				}
+			}
+		}
+		if pairs < 6 { // three pairs, seen from both sides
+			t.Errorf("the demo has %d translation links, want at least 3 pairs", pairs/2)
+		}
+	})
 }
