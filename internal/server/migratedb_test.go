@@ -48,7 +48,10 @@ func TestMigrateDBDemo(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	sqlitePath, media := filepath.Join(dir, "samizdat.db"), filepath.Join(dir, "media")
-	cfg := config.Config{DB: sqlitePath, Media: media, BaseURL: migrateBase, Demo: true, CacheMB: 0}
+	// One mirror key for both, as nodes of one site share it: the mirrors
+	// page links its public half.
+	cfg := config.Config{DB: sqlitePath, Media: media, BaseURL: migrateBase, Demo: true, CacheMB: 0,
+		MirrorKey: filepath.Join(t.TempDir(), "mirror.key")}
 	log := slog.New(slog.DiscardHandler)
 	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
@@ -155,6 +158,7 @@ func migrateSearch(t *testing.T, h http.Handler, q string) []string {
 		if page > 1 {
 			v.Set("page", strconv.Itoa(page))
 		}
+		v.Set("in", "all") // both languages: the Russian queries too
 		rec := migrateGet(t, h, "/search?"+v.Encode())
 		if rec.Code != http.StatusOK {
 			t.Errorf("search %q page %d: status %d", q, page, rec.Code)
