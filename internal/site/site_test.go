@@ -1029,15 +1029,15 @@ func TestRussianArticlePage(t *testing.T) {
 func TestSearchResults(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
-		q, want, mark string
+		edition, q, want, mark string
 	}{
-		{"court", f.featured.Headline, "court"},
-		{"губернатором", f.russian.Headline, "губернатора"}, // the body has «губернатора»
-		{"выборах", f.russian.Headline, "выборы"},           // the headline has «Выборы»
-		{`"keep publishing"`, f.featured.Headline, "keep"},
+		{"", "court", f.featured.Headline, "court"},
+		{"/ru", "губернатором", f.russian.Headline, "губернатора"}, // the body has «губернатора»
+		{"/ru", "выборах", f.russian.Headline, "выборы"},           // the headline has «Выборы»
+		{"", `"keep publishing"`, f.featured.Headline, "keep"},
 	}
 	for _, tt := range tests {
-		body := f.body(t, "/search?q="+url.QueryEscape(tt.q))
+		body := f.body(t, tt.edition+"/search?q="+url.QueryEscape(tt.q))
 		doc := parseHTML(t, body)
 		results := findAll(doc, "ol", hasClass("results"))
 		if len(results) != 1 {
@@ -1054,6 +1054,13 @@ func TestSearchResults(t *testing.T) {
 		if !strings.Contains(strings.Join(marked, " "), tt.mark) {
 			t.Errorf("search %q: got <mark>ed %q, want %q among them", tt.q, marked, tt.mark)
 		}
+	}
+	// Each edition searches its own language, unless asked for every one.
+	if body := f.body(t, "/search?q="+url.QueryEscape("выборах")); strings.Contains(body, f.russian.Headline) {
+		t.Error("the English edition's search finds the Russian article")
+	}
+	if body := f.body(t, "/search?in=all&q="+url.QueryEscape("выборах")); !strings.Contains(body, f.russian.Headline) {
+		t.Error("a search in every language does not find the Russian article")
 	}
 	if body := f.body(t, "/search?q="+url.QueryEscape("yacht")); strings.Contains(body, f.draft.Slug) {
 		t.Error("search finds a draft")
