@@ -656,4 +656,6 @@ type updater struct {
 	*store.Store
 }
 
-func (u updater) Update(ctx context.Context, a *content.Article) error { return u.Service.Update(ctx, a) }
+func (u updater) Update(ctx context.Context, a *content.Article) error {
+	return u.Service.Update(ctx, a)
+}

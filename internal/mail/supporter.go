@@ -49,7 +49,7 @@ func templateFuncs(loc *i18n.Locale) map[string]any {
 
 func render(to, kind, subject string, loc *i18n.Locale, data any) (Message, error) {
 	m := Message{To: to, Subject: subject, Kind: kind}
-	tt, err := texttemplate.New(kind + ".txt").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".txt")
+	tt, err := texttemplate.New(kind+".txt").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".txt")
 	if err != nil {
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}
@@ -58,7 +58,7 @@ func render(to, kind, subject string, loc *i18n.Locale, data any) (Message, erro
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}
 	m.Text = b.String()
-	ht, err := htmltemplate.New(kind + ".html").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".html")
+	ht, err := htmltemplate.New(kind+".html").Funcs(templateFuncs(loc)).ParseFS(web.FS, "templates/mail/"+kind+".html")
 	if err != nil {
 		return m, fmt.Errorf("mail %s: %w", kind, err)
 	}

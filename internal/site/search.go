@@ -105,11 +105,11 @@ func (s *Site) searchPage(r *http.Request, raw string, n int, all bool) (p *page
 		Q           string
 		AllEditions bool
 		Empty       bool
-		Hits    []store.SearchHit
-		Total   int
-		Capped  bool
-		TooSlow bool
-		Pager   pager
+		Hits        []store.SearchHit
+		Total       int
+		Capped      bool
+		TooSlow     bool
+		Pager       pager
 	}{layout: l, Q: raw, AllEditions: all, Empty: q.Empty(), Hits: hits, Total: total, Capped: total >= store.SearchCap, TooSlow: tooSlow}
 	last := max(1, (total+PageSize-1)/PageSize)
 	pagerPath := r.URL.Path + "?q=" + url.QueryEscape(raw)

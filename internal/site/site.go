@@ -94,7 +94,7 @@ type Site struct {
 	// searches running at once (each scans the full-text index).
 	searchCache *pageCache
 	searchSlots chan struct{}
-	searchWait  time.Duration // overrides searchWait in tests
+	searchWait  time.Duration        // overrides searchWait in tests
 	views       map[string]*view.Set // per language
 	catalog     *i18n.Catalog
 	assets      *assets

@@ -1,8 +1,8 @@
 package site
 
 import (
-	"github.com/samizdat-press/samizdat/internal/i18n"
 	"errors"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"io"
 	"net/http"
 	"strconv"
