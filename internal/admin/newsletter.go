@@ -14,7 +14,6 @@ import (
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/store"
-	"github.com/samizdat-press/samizdat/internal/view"
 )
 
 // Newsletters sends an article to the breaking-news list (*mail.Newsletters).
@@ -24,14 +23,13 @@ type Newsletters interface {
 
 type newsletterAdmin struct {
 	n     Newsletters
-	views *view.Set
+	views langViews
 }
 
 // SetNewsletters turns on the newsletters page; call it before Register.
 // Its templates live in templates/admin/newsletter/ of web.
 func (a *Admin) SetNewsletters(n Newsletters, web fs.FS) error {
-	v, err := view.Parse(web, a.funcs(), "admin.html",
-		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/newsletter/*.html")
+	v, err := a.parseViews(web, "templates/admin/newsletter/*.html", nil)
 	if err != nil {
 		return err
 	}
@@ -86,7 +84,7 @@ func (a *Admin) newslettersPage(w http.ResponseWriter, r *http.Request) error {
 		Lists []listCount
 		Rows  []newsletterRow
 	}{a.newPage(r, "Newsletters"), lists, rows}
-	b, err := a.newsletters.views.Render("newsletters", data)
+	b, err := a.newsletters.views.render("newsletters", data)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
-	"github.com/samizdat-press/samizdat/internal/view"
 )
 
 // RevenueConfig is what the revenue pages need beyond the store.
@@ -35,13 +34,12 @@ type RevenueConfig struct {
 // revenueAdmin holds the revenue pages' templates and dependencies.
 type revenueAdmin struct {
 	RevenueConfig
-	views    *view.Set
+	views    langViews
 	renderer *content.Renderer
 }
 
-func newRevenueAdmin(cfg Config) (*revenueAdmin, error) {
-	a := &Admin{assetURL: cfg.AssetURL}
-	funcs := a.funcs()
+func newRevenueAdmin(a *Admin, cfg Config) (*revenueAdmin, error) {
+	funcs := template.FuncMap{}
 	funcs["money"] = revenue.FormatMoney
 	funcs["lastDay"] = func(end time.Time) string { return end.Add(-24 * time.Hour).UTC().Format("2006-01-02") }
 	funcs["slotLetter"] = func(slot int) string { return string(rune('A' + slot)) }
@@ -52,8 +50,7 @@ func newRevenueAdmin(cfg Config) (*revenueAdmin, error) {
 		}
 		return s
 	}
-	v, err := view.Parse(cfg.Web, funcs, "admin.html",
-		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/revenue/*.html")
+	v, err := a.parseViews(cfg.Web, "templates/admin/revenue/*.html", funcs)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +87,7 @@ func (a *Admin) revenueRoutes() []Route {
 }
 
 func (a *Admin) renderRevenue(w http.ResponseWriter, status int, name string, data any) error {
-	b, err := a.rev.views.Render(name, data)
+	b, err := a.rev.views.render(name, data)
 	if err != nil {
 		return err
 	}
