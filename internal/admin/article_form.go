@@ -117,6 +117,10 @@ type editData struct {
 	TheirEditor string
 	CanCorrect  bool
 	Correction  string
+	// Translations are the article's linked versions in other languages;
+	// TranslationRef the other article as typed in the link form.
+	Translations   []content.Translation
+	TranslationRef string
 
 	sections []content.Section
 	authors  []content.Author
@@ -142,6 +146,7 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 		d.Action = fmt.Sprintf("/admin/articles/%d", stored.ID)
 		d.ReadOnly = !canEdit(u, stored)
 		d.CanCorrect = u.Role.Can(account.PublishArticles) && slugLocked(stored)
+		d.Translations = otherTranslations(stored)
 		d.setImage(stored.Image)
 	}
 	d.Sections = sectionOptions(sections, f.Section, "Choose a section")

@@ -27,6 +27,8 @@ func (a *Admin) articleRoutes() []Route {
 		{Pattern: "GET /admin/articles/{id}/diff", Perm: account.EditOwnArticles, handler: a.diff},
 		{Pattern: "POST /admin/articles/{id}/restore", Perm: account.EditOwnArticles, handler: a.restoreRevision},
 		{Pattern: "POST /admin/articles/{id}/corrections", Perm: account.PublishArticles, handler: a.addCorrection},
+		{Pattern: "POST /admin/articles/{id}/translation", Perm: account.EditOwnArticles, handler: a.linkTranslation},
+		{Pattern: "POST /admin/articles/{id}/translation/unlink", Perm: account.EditOwnArticles, handler: a.unlinkTranslation},
 	}
 }
 
