@@ -89,4 +89,3 @@ func TestTranslationLinks(t *testing.T) {
 		t.Errorf("link without CSRF stored: %+v", got)
 	}
 }
-
