@@ -59,6 +59,9 @@ var (
 		"GET /admin/articles/{id}/diff":         {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/restore":     {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/corrections": {allowed: matrixEditors, parallel: true},
+		// Whoever may edit the article links its translations.
+		"POST /admin/articles/{id}/translation":        {allowed: matrixEditors},
+		"POST /admin/articles/{id}/translation/unlink": {allowed: matrixEditors},
 
 		"GET /admin/sections":       {allowed: matrixEditors, parallel: true},
 		"POST /admin/sections":      {allowed: matrixEditors, parallel: true},
