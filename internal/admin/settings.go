@@ -105,15 +105,16 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		Lang:        r.PostFormValue("lang"),
 	}
 	d := a.settingsPage(r, f)
-	checkName(d.Errors, "name", "Site name", f.Name, maxSiteName)
+	loc := a.loc(r)
+	checkName(loc, d.Errors, "name", loc.T("Site name"), f.Name, maxSiteName)
 	switch n := utf8.RuneCountInString(f.Description); {
 	case !utf8.ValidString(f.Description):
-		d.Errors["description"] = "Description is not valid text."
+		d.Errors["description"] = loc.T("%s is not valid text.", loc.T("Description"))
 	case n > maxSiteDescription:
-		d.Errors["description"] = fmt.Sprintf("Description is too long (%d characters, at most %d).", n, maxSiteDescription)
+		d.Errors["description"] = tooLong(loc, loc.T("Description"), n, maxSiteDescription)
 	}
 	if !slices.Contains(content.Languages, f.Lang) {
-		d.Errors["lang"] = "Choose a language from the list."
+		d.Errors["lang"] = loc.T("Choose a language from the list.")
 	}
 	logo, err := a.db.Setting(ctx, settingLogo, "")
 	if err != nil {
