@@ -46,6 +46,8 @@ var (
 		"GET /admin/{$}":           {allowed: matrixAll},
 		"GET /admin/password":      {allowed: matrixAll},
 		"POST /admin/password":     {allowed: matrixAll},
+		"GET /admin/account":       {allowed: matrixAll},
+		"POST /admin/account":      {allowed: matrixAll},
 		"GET /admin/users":         {allowed: matrixAdmins},
 		"POST /admin/users/invite": {allowed: matrixAdmins},
 		"POST /admin/users/{id}":   {allowed: matrixAdmins},

@@ -62,7 +62,7 @@ func (a *Admin) report(r *http.Request) ([]revenue.MonthReport, error) {
 }
 
 func (a *Admin) payments(w http.ResponseWriter, r *http.Request) error {
-	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, "Payments"))
+	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, a.loc(r).T("Payments")))
 }
 
 func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status int, p page) error {
@@ -124,12 +124,12 @@ func (a *Admin) paymentsCSV(w http.ResponseWriter, r *http.Request) error {
 // the ledger. A second click finds it no longer open and adds nothing.
 func (a *Admin) pledgeReceived(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p := a.newPage(r, "Payments")
+	p := a.newPage(r, a.loc(r).T("Payments"))
 	id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	if ref := revenue.NormalizeReference(r.PostFormValue("reference")); ref != "" {
 		pl, err := a.db.PledgeByReference(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {
-			p.Errors["reference"] = fmt.Sprintf("No pledge has the reference %q. Check it against the bank statement.", ref)
+			p.Errors["reference"] = a.loc(r).T("No pledge has the reference “%s”. Check it against the bank statement.", ref)
 			return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
 		}
 		if err != nil {
@@ -138,7 +138,7 @@ func (a *Admin) pledgeReceived(w http.ResponseWriter, r *http.Request) error {
 		id = pl.ID
 	}
 	if id <= 0 {
-		p.Errors["reference"] = "Type the reference from the bank statement."
+		p.Errors["reference"] = a.loc(r).T("Type the reference from the bank statement.")
 		return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
 	}
 	var user int64
@@ -167,17 +167,17 @@ func (a *Admin) paymentSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "payments-settings", paymentSettingsData{page: a.newPage(r, "Payment settings"), Details: v})
+	return a.render(w, http.StatusOK, "payments-settings", paymentSettingsData{page: a.newPage(r, a.loc(r).T("Payment settings")), Details: v})
 }
 
 func (a *Admin) savePaymentSettings(w http.ResponseWriter, r *http.Request) error {
 	v := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("bank_details"), "\r\n", "\n"))
-	d := paymentSettingsData{page: a.newPage(r, "Payment settings"), Details: v}
+	d := paymentSettingsData{page: a.newPage(r, a.loc(r).T("Payment settings")), Details: v}
 	switch n := utf8.RuneCountInString(v); {
 	case !utf8.ValidString(v):
-		d.Errors["bank_details"] = "The details are not valid text."
+		d.Errors["bank_details"] = a.loc(r).T("The details are not valid text.")
 	case n > maxBankDetails:
-		d.Errors["bank_details"] = fmt.Sprintf("The details are too long (%d characters, at most %d).", n, maxBankDetails)
+		d.Errors["bank_details"] = a.loc(r).T("The details are too long (%s characters, at most %s).", strconv.Itoa(n), strconv.Itoa(maxBankDetails))
 	}
 	if len(d.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "payments-settings", d)

@@ -135,7 +135,7 @@ func (a *Admin) revenueHomeData(r *http.Request, gf *goalForm, ef *entryForm) (*
 		return nil, err
 	}
 	g.Now = a.now
-	d := &revenueHomeData{page: a.newPage(r, "Reader revenue")}
+	d := &revenueHomeData{page: a.newPage(r, a.loc(r).T("Reader revenue"))}
 	if gf != nil {
 		d.Goal = *gf
 	} else {
@@ -147,10 +147,11 @@ func (a *Admin) revenueHomeData(r *http.Request, gf *goalForm, ef *entryForm) (*
 		d.Entry = entryForm{Month: a.now().UTC().Format("2006-01"), Currency: g.Currency}
 	}
 	for _, m := range revenue.DisplayModes {
+		loc := a.loc(r)
 		label := map[revenue.DisplayMode]string{
-			revenue.ShowPercent: "Percentage only (safest: no amounts published)",
-			revenue.ShowExact:   "Exact amounts",
-			revenue.ShowHidden:  "Hidden: no meter",
+			revenue.ShowPercent: loc.T("Percentage only (safest: no amounts published)"),
+			revenue.ShowExact:   loc.T("Exact amounts"),
+			revenue.ShowHidden:  loc.T("Hidden: no meter"),
 		}[m]
 		d.Modes = append(d.Modes, option{Value: string(m), Label: label, Selected: string(m) == d.Goal.Mode})
 	}

@@ -185,7 +185,7 @@ func reportDays(r *http.Request) int {
 
 func (a *Admin) revenueReports(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	d := &reportsData{page: a.newPage(r, "Revenue reports"), Days: reportDays(r)}
+	d := &reportsData{page: a.newPage(r, a.loc(r).T("Revenue reports")), Days: reportDays(r)}
 	months, g, err := a.goalMonths(ctx)
 	if err != nil {
 		return err

@@ -63,7 +63,7 @@ type settingsData struct {
 }
 
 func (a *Admin) settingsPage(r *http.Request, f siteSettings) *settingsData {
-	d := &settingsData{page: a.newPage(r, "Settings"), Form: f}
+	d := &settingsData{page: a.newPage(r, a.loc(r).T("Settings")), Form: f}
 	for _, l := range content.Languages {
 		label := languageNames[l]
 		if label == "" {
