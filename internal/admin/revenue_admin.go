@@ -187,13 +187,13 @@ func (a *Admin) saveGoal(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	target, err := revenue.ParseMoney(f.Target)
 	if err != nil {
-		errs["target"] = "Give the monthly target as an amount, such as 10000 or 10,000.50."
+		errs["target"] = a.loc(r).T("Give the monthly target as an amount, such as 10000 or 10,000.50.")
 	}
 	if !revenue.ValidCurrency(f.Currency) {
-		errs["currency"] = "Give the currency as its three-letter code, such as EUR or USD."
+		errs["currency"] = a.loc(r).T("Give the currency as its three-letter code, such as EUR or USD.")
 	}
 	if !revenue.DisplayMode(f.Mode).Valid() {
-		errs["mode"] = "Choose what readers see of the goal."
+		errs["mode"] = a.loc(r).T("Choose what readers see of the goal.")
 	}
 	if len(errs) > 0 {
 		d, err := a.revenueHomeData(r, &f, nil)
@@ -222,17 +222,17 @@ func (a *Admin) addEntry(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	month, err := time.Parse("2006-01", f.Month)
 	if err != nil || month.Year() < 2000 || month.Year() > 2100 {
-		errs["month"] = "Give the month as YYYY-MM, such as 2026-11."
+		errs["month"] = a.loc(r).T("Give the month as YYYY-MM, such as 2026-11.")
 	}
 	amount, err := revenue.ParseMoney(f.Amount)
 	if err != nil || amount == 0 {
-		errs["amount"] = "Give an amount above zero, such as 500 or 1,250.50."
+		errs["amount"] = a.loc(r).T("Give an amount above zero, such as 500 or 1,250.50.")
 	}
 	if !revenue.ValidCurrency(f.Currency) {
-		errs["entry_currency"] = "Give the currency as its three-letter code, such as EUR."
+		errs["entry_currency"] = a.loc(r).T("Give the currency as its three-letter code, such as EUR.")
 	}
 	if len([]rune(f.Note)) > 200 {
-		errs["note"] = "The note is at most 200 characters."
+		errs["note"] = a.loc(r).T("The note is at most 200 characters.")
 	}
 	if len(errs) > 0 {
 		d, err := a.revenueHomeData(r, nil, &f)

@@ -102,12 +102,12 @@ func (a *Admin) saveCampaign(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	var err error
 	if c.Starts, err = time.Parse("2006-01-02", f.Starts); err != nil {
-		errs["starts"] = "Give the start date as YYYY-MM-DD."
+		errs["starts"] = a.loc(r).T("Give the start date as YYYY-MM-DD.")
 	}
 	if f.Ends != "" {
 		end, err := time.Parse("2006-01-02", f.Ends)
 		if err != nil {
-			errs["ends"] = "Give the end date as YYYY-MM-DD, or leave it empty for no end."
+			errs["ends"] = a.loc(r).T("Give the end date as YYYY-MM-DD, or leave it empty for no end.")
 		} else {
 			c.Ends = end.Add(24 * time.Hour) // the end date is the campaign's last day
 		}

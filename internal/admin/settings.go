@@ -154,16 +154,16 @@ func (a *Admin) uploadLogo(r *http.Request) (value, msg string, err error) {
 		return "", "", nil
 	}
 	if err != nil {
-		return "", "The logo did not arrive completely. Choose it again.", nil
+		return "", a.loc(r).T("The logo did not arrive completely. Choose it again."), nil
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, media.MaxUploadBytes+1))
 	if err != nil {
-		return "", "The logo did not arrive completely. Choose it again.", nil
+		return "", a.loc(r).T("The logo did not arrive completely. Choose it again."), nil
 	}
 	img, err := a.decodeUpload(header.Filename, data)
 	if err != nil {
-		return "", "Logo not accepted: " + err.Error(), nil
+		return "", a.loc(r).T("Logo not accepted: %s", err.Error()), nil
 	}
 	sum := sha256.Sum256(data)
 	key := "logo-" + hex.EncodeToString(sum[:4])

@@ -302,6 +302,8 @@ var accountMessages = []msg{
 	m("New logo", s("Новый логотип")),
 	m("JPEG, PNG or WebP; shown beside the site name", s("JPEG, PNG или WebP; показывается рядом с названием сайта")),
 	m("Save settings", s("Сохранить настройки")),
+	m("The logo did not arrive completely. Choose it again.", s("Логотип пришёл не полностью. Выберите его ещё раз.")),
+	m("Logo not accepted: %s", s("Логотип не принят: %s")),
 
 	m("Too many failed attempts. Try again in %s.", s("Слишком много неудачных попыток. Попробуйте снова через %s.")),
 	m("That e-mail address and password do not match an account.", s("Такой пары адреса и пароля нет ни в одной учётной записи.")),
@@ -508,4 +510,13 @@ var revenueAdminMessages = []msg{
 	m("Campaign deleted", s("Кампания удалена")),
 	m("Prompt saved", s("Призыв сохранён")),
 	m("Prompt deleted", s("Призыв удалён")),
+	m("Give the monthly target as an amount, such as 10000 or 10,000.50.", s("Укажите цель на месяц суммой, например 10000 или 10000.50 (дробная часть — через точку).")),
+	m("Give the currency as its three-letter code, such as EUR or USD.", s("Укажите валюту трёхбуквенным кодом, например EUR или USD.")),
+	m("Choose what readers see of the goal.", s("Выберите, что читатели видят из цели.")),
+	m("Give the month as YYYY-MM, such as 2026-11.", s("Укажите месяц в виде ГГГГ-ММ, например 2026-11.")),
+	m("Give an amount above zero, such as 500 or 1,250.50.", s("Укажите сумму больше нуля, например 500 или 1250.50 (дробная часть — через точку).")),
+	m("Give the currency as its three-letter code, such as EUR.", s("Укажите валюту трёхбуквенным кодом, например EUR.")),
+	m("The note is at most 200 characters.", s("Примечание — не больше 200 знаков.")),
+	m("Give the start date as YYYY-MM-DD.", s("Укажите дату начала в виде ГГГГ-ММ-ДД.")),
+	m("Give the end date as YYYY-MM-DD, or leave it empty for no end.", s("Укажите дату окончания в виде ГГГГ-ММ-ДД или оставьте пустым, если кампания бессрочная.")),
 }
