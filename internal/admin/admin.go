@@ -200,19 +200,21 @@ func (lv langViews) render(name string, data any) ([]byte, error) {
 func (a *Admin) funcs(lang string) template.FuncMap {
 	loc := a.catalog.Locale(lang)
 	return template.FuncMap{
-		"t":        loc.T,
-		"date":     loc.DateTime,
-		"day":      loc.Date,
-		"lang":     func() string { return lang },
-		"status":   func(s content.Status) string { return loc.T("status." + string(s)) },
-		"role":     func(r account.Role) string { return loc.T("role." + string(r)) },
-		"langname": func(l string) string { return a.catalog.Locale(l).Name() },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"can":      func(u *account.User, p string) bool { return u != nil && u.Role.Can(account.Permission(p)) },
-		"roles":    func() []account.Role { return account.Roles },
-		"statuses": func() []content.Status { return content.Statuses },
-		"asset":    func(name string) string { return a.assetURL(name) },
-		"money":    money,
+		"t":          loc.T,
+		"date":       loc.DateTime,
+		"day":        loc.Date,
+		"month":      loc.MonthYear,
+		"monthshort": loc.MonthShort,
+		"lang":       func() string { return lang },
+		"status":     func(s content.Status) string { return loc.T("status." + string(s)) },
+		"role":       func(r account.Role) string { return loc.T("role." + string(r)) },
+		"langname":   func(l string) string { return a.catalog.Locale(l).Name() },
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"can":        func(u *account.User, p string) bool { return u != nil && u.Role.Can(account.Permission(p)) },
+		"roles":      func() []account.Role { return account.Roles },
+		"statuses":   func() []content.Status { return content.Statuses },
+		"asset":      func(name string) string { return a.assetURL(name) },
+		"money":      money,
 	}
 }
 
@@ -305,6 +307,15 @@ func (a *Admin) render(w http.ResponseWriter, status int, name string, data any)
 }
 
 func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	// The adapter hands over the request as it arrived, before the session
+	// was loaded: find the account's language again, so that a Russian
+	// editor's 404 is in Russian. The session stays out of the page data,
+	// as it always has for error pages.
+	if sessionFrom(r.Context()) == nil {
+		if s, err := a.loadSession(r); err == nil && s != nil && i18n.Supported(s.user.Lang) {
+			r = r.WithContext(context.WithValue(r.Context(), locKey{}, a.catalog.Locale(s.user.Lang)))
+		}
+	}
 	loc := a.loc(r)
 	// Messages from the catalog are shown in the page's language; the rest
 	// were made for this request and are already in it.

@@ -3,6 +3,7 @@ package admin
 import (
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -133,6 +134,21 @@ func englishOnly(c *i18n.Catalog) map[string]*regexp.Regexp {
 	return out
 }
 
+// wantRussian fails the test unless w has the status and is a Russian page
+// with none of the catalog's English-only messages.
+func wantRussian(t *testing.T, w *httptest.ResponseRecorder, status int, data ...string) {
+	t.Helper()
+	wantStatus(t, w, status)
+	wantBody(t, w, `<html lang="ru">`)
+	text := pageText(w.Body.String(), data...)
+	for msg, re := range englishOnly(i18n.New("en")) {
+		if loc := re.FindStringIndex(text); loc != nil {
+			from, to := max(loc[0]-40, 0), min(loc[1]+40, len(text))
+			t.Errorf("English %q on the Russian page: …%s…", msg, strings.Join(strings.Fields(text[from:to]), " "))
+		}
+	}
+}
+
 // TestRussianPagesHaveNoEnglish renders the pages a Russian editor uses
 // most and looks for every English-only message of the catalog in them.
 func TestRussianPagesHaveNoEnglish(t *testing.T) {
@@ -152,11 +168,7 @@ func TestRussianPagesHaveNoEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The test's data, in English on purpose: not the admin's words.
-	data := []string{ed.u.Email, "Test", e.news.Name, e.culture.Name, e.anna.Name, e.boris.Name, "Markdown", "UTC", "JPEG", "PNG", "WebP"}
-	words := englishOnly(i18n.New("en"))
-	if len(words) < 200 {
-		t.Fatalf("only %d English-only messages: the catalog check no longer finds the admin's words", len(words))
-	}
+	data := []string{ed.u.Email, "/author/", "Test", e.news.Name, e.culture.Name, e.anna.Name, e.boris.Name, "Markdown", "UTC", "JPEG", "PNG", "WebP"}
 	pages := []struct{ name, path string }{
 		{"dashboard", "/admin/"},
 		{"article list", "/admin/articles"},
@@ -167,21 +179,14 @@ func TestRussianPagesHaveNoEnglish(t *testing.T) {
 		{"revisions", path(ru, "/revisions")},
 		{"account", "/admin/account"},
 		{"sections", "/admin/sections"},
+		{"tags", "/admin/tags"},
+		{"authors", "/admin/authors"},
+		{"password", "/admin/password"},
 	}
 	for _, p := range pages {
-		t.Run(p.name, func(t *testing.T) {
-			w := ed.get(p.path)
-			wantStatus(t, w, http.StatusOK)
-			wantBody(t, w, `<html lang="ru">`)
-			text := pageText(w.Body.String(), data...)
-			for msg, re := range words {
-				if loc := re.FindStringIndex(text); loc != nil {
-					from, to := max(loc[0]-40, 0), min(loc[1]+40, len(text))
-					t.Errorf("English %q on the Russian page: …%s…", msg, strings.Join(strings.Fields(text[from:to]), " "))
-				}
-			}
-		})
+		t.Run(p.name, func(t *testing.T) { wantRussian(t, ed.get(p.path), http.StatusOK, data...) })
 	}
+	t.Run("not found", func(t *testing.T) { wantRussian(t, ed.get("/admin/articles/999"), http.StatusNotFound, data...) })
 	// A refused translation link and a refused save speak Russian too.
 	w := ed.postForm(path(ru, "/translation"), url.Values{"translation": {strconv.FormatInt(ru.ID, 10)}})
 	wantStatus(t, w, http.StatusUnprocessableEntity)
@@ -229,4 +234,34 @@ func TestDynamicLabelsAreInTheCatalog(t *testing.T) {
 			t.Errorf("%q is not in the catalog", k)
 		}
 	}
+}
+
+// TestRussianAdminAndRevenuePages: the pages of admins and of the revenue
+// desk, in Russian.
+func TestRussianAdminAndRevenuePages(t *testing.T) {
+	e := revenueEnv(t)
+	u := e.tAuthUser(account.RoleAdmin, "")
+	if err := e.st.SetUserLang(e.ctx, u.ID, "ru"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.tAuthSession(u)
+	if englishOnly(i18n.New("en")); len(englishOnly(i18n.New("en"))) < 200 {
+		t.Fatalf("the catalog check no longer finds the admin's words")
+	}
+	w := b.post("/admin/revenue/campaigns", url.Values{"name": {"Весенний сбор"}, "starts": {"2030-03-01"}, "ends": {""}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("create campaign: %d\n%s", w.Code, w.Body)
+	}
+	campaign := w.Header().Get("Location")
+	campaign = campaign[:strings.IndexByte(campaign, '?')]
+	data := []string{u.Email, u.Name, "Test", "EUR", "CSV", "MRR", "IBAN", "Markdown", "UTC", "JPEG", "PNG", "WebP"}
+	for _, p := range []string{"/admin/", "/admin/users", "/admin/settings", "/admin/revenue", "/admin/revenue/campaigns", campaign,
+		"/admin/revenue/prompts/new?campaign=" + campaign[strings.LastIndexByte(campaign, '/')+1:], "/admin/revenue/reports",
+		"/admin/payments", "/admin/payments/settings"} {
+		t.Run(p, func(t *testing.T) { wantRussian(t, b.get(p), http.StatusOK, data...) })
+	}
+	// A refused form: the messages next to the fields are Russian too.
+	w = b.post("/admin/revenue/goal", url.Values{"target": {"много"}, "currency": {"евро"}, "mode": {"x"}})
+	wantRussian(t, w, http.StatusUnprocessableEntity, data...)
+	tAuthBody(t, w, "Укажите цель на месяц суммой")
 }

@@ -71,7 +71,7 @@ func (a *Admin) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFoundOr(err)
 	}
-	d.Title = "Campaign: " + c.Name
+	d.Title = a.loc(r).T("Campaign: %s", c.Name)
 	d.Form = campaignFormData{ID: c.ID, Name: c.Name, Starts: c.Starts.UTC().Format("2006-01-02")}
 	if !c.Ends.IsZero() {
 		d.Form.Ends = c.Ends.Add(-24 * time.Hour).UTC().Format("2006-01-02")

@@ -26,8 +26,6 @@ type monthRow struct {
 	X, Y, W, H int
 }
 
-// MonthLabel formats the month for the chart and table.
-func (m monthRow) MonthLabel() string { return m.Month.Format("Jan 2006") }
 
 // CoveredText is the amount covered in major units.
 func (m monthRow) CoveredText() string { return revenue.FormatMoney(m.Covered, m.Currency) }

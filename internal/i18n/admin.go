@@ -1,12 +1,64 @@
 package i18n
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// MonthYear names a month as a report heads it: "April 2029", "апрель
+// 2029" (the nominative, unlike a date's month).
+func (l *Locale) MonthYear(t time.Time) string {
+	t = t.UTC()
+	return l.p.Sprintf("month.year", l.p.Sprintf(monthNames[t.Month()-1]), strconv.Itoa(t.Year()))
+}
+
+// MonthShort is a month's short name, for a chart's axis: "Apr", "апр".
+func (l *Locale) MonthShort(t time.Time) string {
+	return l.p.Sprintf(monthShort[t.UTC().Month()-1])
+}
+
+var (
+	monthNames = [12]string{"month.1", "month.2", "month.3", "month.4", "month.5", "month.6",
+		"month.7", "month.8", "month.9", "month.10", "month.11", "month.12"}
+	monthShort = [12]string{"month.short.1", "month.short.2", "month.short.3", "month.short.4", "month.short.5", "month.short.6",
+		"month.short.7", "month.short.8", "month.short.9", "month.short.10", "month.short.11", "month.short.12"}
+)
 
 // adminMessages are the newsroom admin's words. The Russian is the
 // newsroom's, in the reader site's words: «статья» for an article,
 // «раздел» for a section, «автор» for a byline. Words the reader site already has (Articles,
 // Sections, Status…) are not repeated here: a key is defined once.
-var adminMessages = slices.Concat(adminCommon, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages)
+var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages)
+
+// monthMessages name the months in reports, in the nominative.
+var monthMessages = []msg{
+	{key: "month.year", en: s("%[1]s %[2]s"), ru: s("%[1]s %[2]s")},
+	{key: "month.1", en: s("January"), ru: s("январь")},
+	{key: "month.2", en: s("February"), ru: s("февраль")},
+	{key: "month.3", en: s("March"), ru: s("март")},
+	{key: "month.4", en: s("April"), ru: s("апрель")},
+	{key: "month.5", en: s("May"), ru: s("май")},
+	{key: "month.6", en: s("June"), ru: s("июнь")},
+	{key: "month.7", en: s("July"), ru: s("июль")},
+	{key: "month.8", en: s("August"), ru: s("август")},
+	{key: "month.9", en: s("September"), ru: s("сентябрь")},
+	{key: "month.10", en: s("October"), ru: s("октябрь")},
+	{key: "month.11", en: s("November"), ru: s("ноябрь")},
+	{key: "month.12", en: s("December"), ru: s("декабрь")},
+	{key: "month.short.1", en: s("Jan"), ru: s("янв")},
+	{key: "month.short.2", en: s("Feb"), ru: s("фев")},
+	{key: "month.short.3", en: s("Mar"), ru: s("мар")},
+	{key: "month.short.4", en: s("Apr"), ru: s("апр")},
+	{key: "month.short.5", en: s("May"), ru: s("май")},
+	{key: "month.short.6", en: s("Jun"), ru: s("июн")},
+	{key: "month.short.7", en: s("Jul"), ru: s("июл")},
+	{key: "month.short.8", en: s("Aug"), ru: s("авг")},
+	{key: "month.short.9", en: s("Sep"), ru: s("сен")},
+	{key: "month.short.10", en: s("Oct"), ru: s("окт")},
+	{key: "month.short.11", en: s("Nov"), ru: s("ноя")},
+	{key: "month.short.12", en: s("Dec"), ru: s("дек")},
+}
 
 // adminCommon are the words of every admin page.
 var adminCommon = []msg{
@@ -24,6 +76,8 @@ var adminCommon = []msg{
 	m("Newsroom", s("Редакция")),
 	m("Not found", s("Не найдено")),
 	m("Not allowed", s("Нет доступа")),
+	m("Back to the newsroom", s("Вернуться в редакцию")),
+	m("Something went wrong on our side. Please try again in a minute.", s("Что-то пошло не так у нас. Попробуйте ещё раз через минуту.")),
 }
 
 // translationMessages are the article editor's translation links.
@@ -132,7 +186,6 @@ var editorMessages = []msg{
 	m("View site", s("Открыть сайт")),
 	m("Account and language", s("Учётная запись и язык")),
 	m("Password", s("Пароль")),
-	m("Back to the newsroom", s("Вернуться в редакцию")),
 	m("Signed in as %s, %s.", s("Вы вошли как %s, роль: %s.")),
 	m("Write an article", s("Написать статью")),
 	m("All articles", s("Все статьи")),
@@ -510,6 +563,9 @@ var revenueAdminMessages = []msg{
 	m("Campaign deleted", s("Кампания удалена")),
 	m("Prompt saved", s("Призыв сохранён")),
 	m("Prompt deleted", s("Призыв удалён")),
+	m("Received, refunded and monthly recurring revenue, %s", s("Получено, возвращено и регулярный доход в месяц, %s")),
+	m("%s: received %s", s("%s: получено %s")),
+	m("%s: refunded %s", s("%s: возвращено %s")),
 	m("Give the monthly target as an amount, such as 10000 or 10,000.50.", s("Укажите цель на месяц суммой, например 10000 или 10000.50 (дробная часть — через точку).")),
 	m("Give the currency as its three-letter code, such as EUR or USD.", s("Укажите валюту трёхбуквенным кодом, например EUR или USD.")),
 	m("Choose what readers see of the goal.", s("Выберите, что читатели видят из цели.")),
