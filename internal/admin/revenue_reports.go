@@ -26,7 +26,6 @@ type monthRow struct {
 	X, Y, W, H int
 }
 
-
 // CoveredText is the amount covered in major units.
 func (m monthRow) CoveredText() string { return revenue.FormatMoney(m.Covered, m.Currency) }
 
