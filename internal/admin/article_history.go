@@ -11,6 +11,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -86,12 +87,14 @@ func (a *Admin) diff(w http.ResponseWriter, r *http.Request) error {
 	for v := art.Version; v >= 1; v-- {
 		data.Versions = append(data.Versions, v)
 	}
-	data.Fields = revisionDiff(&data.From.Article, &data.To.Article)
+	data.Fields = revisionDiff(a.loc(r), &data.From.Article, &data.To.Article)
 	return a.render(w, http.StatusOK, "diff", data)
 }
 
-// revisionFields are the editable fields of a revision, as text.
-func revisionFields(a *content.Article) [][2]string {
+// revisionFields are the editable fields of a revision, as text; the
+// field names are catalog keys, the values in loc's words where they are
+// the admin's (statuses, the photo's labels).
+func revisionFields(loc *i18n.Locale, a *content.Article) [][2]string {
 	names := func(n int, name func(int) string) string {
 		s := make([]string, n)
 		for i := range s {
@@ -105,13 +108,14 @@ func revisionFields(a *content.Article) [][2]string {
 	}
 	photo := ""
 	if a.Image.Present() {
-		photo = a.Image.Key + "\nAlt: " + a.Image.Alt + "\nCredit: " + a.Image.Credit + "\nCaption: " + a.Image.Caption
+		photo = a.Image.Key + "\n" + loc.T("Alt text") + ": " + a.Image.Alt + "\n" + loc.T("Credit") + ": " + a.Image.Credit +
+			"\n" + loc.T("Caption") + ": " + a.Image.Caption
 	}
 	return [][2]string{
 		{"Headline", a.Headline},
 		{"Dek", a.Dek},
 		{"Slug", a.Slug},
-		{"Status", string(a.Status)},
+		{"Status", loc.T("status." + string(a.Status))},
 		{"Publication time", published},
 		{"Section", a.Section.Name},
 		{"Language", a.Lang},
@@ -122,9 +126,9 @@ func revisionFields(a *content.Article) [][2]string {
 	}
 }
 
-func revisionDiff(from, to *content.Article) []fieldDiff {
+func revisionDiff(loc *i18n.Locale, from, to *content.Article) []fieldDiff {
 	var out []fieldDiff
-	a, b := revisionFields(from), revisionFields(to)
+	a, b := revisionFields(loc, from), revisionFields(loc, to)
 	for i := range a {
 		lines := lineDiff(a[i][1], b[i][1])
 		if changed(lines) {

@@ -187,8 +187,20 @@ func TestRussianPagesHaveNoEnglish(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) { wantRussian(t, ed.get(p.path), http.StatusOK, data...) })
 	}
 	t.Run("not found", func(t *testing.T) { wantRussian(t, ed.get("/admin/articles/999"), http.StatusNotFound, data...) })
+	// A second version, saved through the Russian editor, and the changes.
+	w := ed.post(path(ru, ""), url.Values{"headline": {"Паром ходит снова"}, "dek": {"Спустя три недели"}, "body": {"Паром *снова* ходит."},
+		"slug": {"parom"}, "section": {strconv.FormatInt(e.news.ID, 10)}, "lang": {"ru"}, "status": {"published"},
+		"publish_at": {"2026-03-04T09:30"}, "authors": {strconv.FormatInt(e.anna.ID, 10)}, "version": {"1"}, "action": {"save"}}, nil)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", w.Code, w.Body)
+	}
+	t.Run("changes", func(t *testing.T) {
+		w := ed.get(path(ru, "/diff?from=1&to=2"))
+		wantRussian(t, w, http.StatusOK, data...)
+		wantBody(t, w, "Паром ходит снова", "<h2>Заголовок</h2>")
+	})
 	// A refused translation link and a refused save speak Russian too.
-	w := ed.postForm(path(ru, "/translation"), url.Values{"translation": {strconv.FormatInt(ru.ID, 10)}})
+	w = ed.postForm(path(ru, "/translation"), url.Values{"translation": {strconv.FormatInt(ru.ID, 10)}})
 	wantStatus(t, w, http.StatusUnprocessableEntity)
 	wantBody(t, w, "Это та же самая статья")
 	w = ed.get(path(ru, ""))
@@ -204,7 +216,7 @@ func TestDynamicLabelsAreInTheCatalog(t *testing.T) {
 	for _, l := range fieldLabels {
 		keys = append(keys, l)
 	}
-	for _, f := range revisionFields(&content.Article{}) {
+	for _, f := range revisionFields(loc, &content.Article{Status: content.StatusDraft}) {
 		keys = append(keys, f[0])
 	}
 	for _, s := range content.Statuses {
@@ -264,4 +276,15 @@ func TestRussianAdminAndRevenuePages(t *testing.T) {
 	w = b.post("/admin/revenue/goal", url.Values{"target": {"много"}, "currency": {"евро"}, "mode": {"x"}})
 	wantRussian(t, w, http.StatusUnprocessableEntity, data...)
 	tAuthBody(t, w, "Укажите цель на месяц суммой")
+}
+
+func TestRussianNewslettersPage(t *testing.T) {
+	e := newsletterEnv(t)
+	u := e.tAuthUser(account.RoleEditor, "")
+	if err := e.st.SetUserLang(e.ctx, u.ID, "ru"); err != nil {
+		t.Fatal(err)
+	}
+	w := e.tAuthSession(u).get("/admin/newsletters")
+	wantRussian(t, w, http.StatusOK, u.Email, u.Name, "Test")
+	tAuthBody(t, w, "Срочные новости", "подтверждённый подписчик")
 }
