@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/account"
@@ -202,10 +203,8 @@ func (a *Admin) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t":          loc.T,
 		"date":       loc.DateTime,
-		"day":        loc.Date,
 		"month":      loc.MonthYear,
 		"monthshort": loc.MonthShort,
-		"lang":       func() string { return lang },
 		"status":     func(s content.Status) string { return loc.T("status." + string(s)) },
 		"role":       func(r account.Role) string { return loc.T("role." + string(r)) },
 		"langname":   func(l string) string { return a.catalog.Locale(l).Name() },
@@ -227,20 +226,15 @@ type page struct {
 	CSRF     string
 	Flash    string
 	Errors   map[string]string
-
-	loc *i18n.Locale
 }
 
 func (p page) pageLanguage() string { return p.Lang }
-
-// T is a message in the page's language.
-func (p page) T(key string, args ...any) string { return p.loc.T(key, args...) }
 
 // newPage is the data every page shares; title must already be in the
 // page's language (a.loc(r).T).
 func (a *Admin) newPage(r *http.Request, title string) page {
 	loc := a.loc(r)
-	p := page{Lang: loc.Lang(), Title: title, SiteName: a.siteName, Errors: map[string]string{}, loc: loc}
+	p := page{Lang: loc.Lang(), Title: title, SiteName: a.siteName, Errors: map[string]string{}}
 	// Read each time: an admin may rename the site in the settings.
 	if name, err := a.db.Setting(r.Context(), "site.name", a.siteName); err == nil {
 		p.SiteName = name
@@ -254,9 +248,7 @@ func (a *Admin) newPage(r *http.Request, title string) page {
 	}
 	// A redirect names what was done by a catalog key; anything else in
 	// the URL was made for this request and is shown as it is.
-	if p.Flash = r.URL.Query().Get("done"); loc.Known(p.Flash) {
-		p.Flash = loc.T(p.Flash)
-	}
+	p.Flash = fixedMessage(loc, r.URL.Query().Get("done"))
 	return p
 }
 
@@ -319,9 +311,7 @@ func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, me
 	loc := a.loc(r)
 	// Messages from the catalog are shown in the page's language; the rest
 	// were made for this request and are already in it.
-	if loc.Known(message) {
-		message = loc.T(message)
-	}
+	message = fixedMessage(loc, message)
 	p := a.newPage(r, errorTitle(loc, status))
 	data := struct {
 		page
@@ -336,6 +326,16 @@ func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, me
 
 func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, http.StatusOK, "dashboard", a.newPage(r, a.loc(r).T("Newsroom")))
+}
+
+// fixedMessage is msg in loc's language when it is a catalog message that
+// takes no arguments (one that does could only come out garbled), and msg
+// itself otherwise.
+func fixedMessage(loc *i18n.Locale, msg string) string {
+	if loc.Known(msg) && !strings.Contains(msg, "%") {
+		return loc.T(msg)
+	}
+	return msg
 }
 
 // errorTitle is an error page's title.
