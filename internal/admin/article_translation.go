@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -67,7 +68,8 @@ func (a *Admin) linkTranslation(w http.ResponseWriter, r *http.Request) error {
 		err = a.db.LinkTranslation(r.Context(), art.ID, other.ID)
 		switch {
 		case err == nil:
-			a.siteChanged(r.Context()) // both articles' pages name the other
+			// The store's change feed drops both articles' cached pages and
+			// the sitemaps: nothing more to purge here.
 			http.Redirect(w, r, fmt.Sprintf("/admin/articles/%d?done=%s", art.ID, url.QueryEscape("Translation linked.")), http.StatusSeeOther)
 			return nil
 		case errors.Is(err, store.ErrTranslationSelf):
@@ -75,8 +77,7 @@ func (a *Admin) linkTranslation(w http.ResponseWriter, r *http.Request) error {
 		case errors.Is(err, store.ErrTranslationSameLang):
 			problem = loc.T("“%s” is in %s too: a translation must be in another language.", other.Headline, a.catalog.Locale(other.Lang).Name())
 		case errors.Is(err, store.ErrTranslationTaken):
-			problem = loc.T("This article already has a translation in %s, or “%s” is linked to another article in this language: unlink that one first.",
-				a.catalog.Locale(other.Lang).Name(), other.Headline)
+			problem = a.takenProblem(loc, art, other)
 		case errors.Is(err, store.ErrNotFound):
 			problem = loc.T("No article has the ID or address “%s”.", ref)
 		default:
@@ -89,6 +90,17 @@ func (a *Admin) linkTranslation(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Errors["translation"], d.TranslationRef = problem, ref
 	return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+}
+
+// takenProblem says which language is already taken when two articles'
+// translation groups cannot merge.
+func (a *Admin) takenProblem(loc *i18n.Locale, art, other *content.Article) string {
+	for _, t := range art.Translations {
+		if t.ID != art.ID && t.Lang == other.Lang {
+			return loc.T("This article already has a translation in %s: “%s”. Unlink it first.", a.catalog.Locale(t.Lang).Name(), t.Headline)
+		}
+	}
+	return loc.T("“%s” is already linked to another article in this article's language, or to a translation in a language this article has: unlink that one first.", other.Headline)
 }
 
 // unlinkTranslation takes one of the article's translations out of its
@@ -111,7 +123,6 @@ func (a *Admin) unlinkTranslation(w http.ResponseWriter, r *http.Request) error 
 	if err := a.db.UnlinkTranslation(r.Context(), other); err != nil {
 		return fmt.Errorf("unlink translation %d of article %d: %w", other, art.ID, err)
 	}
-	a.siteChanged(r.Context())
 	http.Redirect(w, r, fmt.Sprintf("/admin/articles/%d?done=%s", art.ID, url.QueryEscape("Translation unlinked.")), http.StatusSeeOther)
 	return nil
 }

@@ -66,7 +66,10 @@ func TestTranslationLinks(t *testing.T) {
 	// A second Russian article cannot join: the language is taken.
 	w = ed.postForm(path(ru2, "/translation"), url.Values{"translation": {strconv.FormatInt(en.ID, 10)}})
 	wantStatus(t, w, http.StatusUnprocessableEntity)
-	wantBody(t, w, "unlink that one first")
+	tAuthBody(t, w, "“Ferry service resumes” is already linked to another article")
+	w = ed.postForm(path(en, "/translation"), url.Values{"translation": {"most"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	tAuthBody(t, w, "This article already has a translation in Русский: “Паром снова ходит”. Unlink it first.", `value="most"`)
 
 	// Unlinking from either side leaves neither linked.
 	w = ed.postForm(path(ru, "/translation/unlink"), url.Values{"other": {strconv.FormatInt(en.ID, 10)}})

@@ -95,8 +95,9 @@ var translationMessages = []msg{
 	m("No article has the ID or address “%s”.", s("Нет статьи с номером или адресом «%s».")),
 	m("That is this article: link the article in the other language.", s("Это та же самая статья: укажите статью на другом языке.")),
 	m("“%s” is in %s too: a translation must be in another language.", s("«%s» тоже на языке «%s»: перевод должен быть на другом языке.")),
-	m("This article already has a translation in %s, or “%s” is linked to another article in this language: unlink that one first.",
-		s("У этой статьи уже есть перевод на язык «%s», или «%s» уже связана с другой статьёй на этом языке: сначала отвяжите ту.")),
+	m("This article already has a translation in %s: “%s”. Unlink it first.", s("У этой статьи уже есть перевод на язык «%s»: «%s». Сначала отвяжите его.")),
+	m("“%s” is already linked to another article in this article's language, or to a translation in a language this article has: unlink that one first.",
+		s("«%s» уже связана с другой статьёй на языке этой статьи или с переводом на язык, который у этой статьи уже есть: сначала отвяжите ту связь.")),
 	m("Translation linked.", s("Перевод связан.")),
 	m("Translation unlinked.", s("Перевод отвязан.")),
 }
