@@ -157,7 +157,7 @@ var taxonomyMessages = []msg{
 	m("Add author", s("Добавить автора")),
 
 	// Messages of the forms.
-	m("%s is not valid text.", s("%s: это не текст.")),
+	m("%s is not valid text.", s("%s: недопустимые символы.")),
 	m("%s is required.", s("%s: обязательное поле.")),
 	m("%s is too long (%s characters, at most %s).", s("%s: слишком длинно (знаков: %s, можно не больше %s).")),
 	m("Order must be a whole number between %d and %d, such as 10.", s("Порядок — целое число от %d до %d, например 10.")),
@@ -311,7 +311,7 @@ var editorMessages = []msg{
 		s("Версию %d нельзя восстановить как есть (%s). Ничего не изменено; перенесите нужное вручную.")),
 	m("Version %d restored as version %d.", s("Версия %d восстановлена как версия %d.")),
 	m("Corrections are for published articles. Edit the draft instead.", s("Исправления добавляют к опубликованным статьям. Черновик просто отредактируйте.")),
-	m("The correction is not valid text.", s("Исправление — не текст.")),
+	m("The correction is not valid text.", s("В исправлении недопустимые символы.")),
 	m("Write the correction: what was wrong, and what is right.", s("Напишите исправление: что было неверно и как правильно.")),
 	m("The correction is too long (%s characters, at most %s).", s("Исправление слишком длинное (знаков: %s, можно не больше %s).")),
 	m("Correction added.", s("Исправление добавлено.")),
@@ -436,7 +436,7 @@ var revenueAdminMessages = []msg{
 	m("The ledger is empty.", s("Журнал пуст.")),
 	m("No pledge has the reference “%s”. Check it against the bank statement.", s("Нет обещания с кодом «%s». Сверьте его с банковской выпиской.")),
 	m("Type the reference from the bank statement.", s("Введите код платежа из банковской выписки.")),
-	m("The details are not valid text.", s("Реквизиты — не текст.")),
+	m("The details are not valid text.", s("В реквизитах недопустимые символы.")),
 	m("The details are too long (%s characters, at most %s).", s("Реквизиты слишком длинные (знаков: %s, можно не больше %s).")),
 
 	m("Goal", s("Цель")),
