@@ -424,10 +424,6 @@ func addFieldErrors(loc *i18n.Locale, errs map[string]string, err error) {
 		if l := fieldLabels[field]; l != "" {
 			label = loc.T(l)
 		}
-		if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") {
-			errs[field] = label + " " + msg + "."
-		} else {
-			errs[field] = label + ": " + msg + "."
-		}
+		errs[field] = fieldProblem(loc, label, msg)
 	}
 }

@@ -288,3 +288,36 @@ func TestRussianNewslettersPage(t *testing.T) {
 	wantRussian(t, w, http.StatusOK, u.Email, u.Name, "Test")
 	tAuthBody(t, w, "Срочные новости", "подтверждённый подписчик")
 }
+
+// TestRussianFieldMessages: what content validation refuses is said in
+// Russian next to the field, for the editor and the taxonomy forms alike.
+func TestRussianFieldMessages(t *testing.T) {
+	e := newTaxEnv(t)
+	ed := e.signIn(account.RoleEditor)
+	if err := e.st.SetUserLang(e.ctx, ed.id, "ru"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.st.UserByID(e.ctx, ed.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		fields []string
+		want   []string
+	}{
+		{"reserved slug, bad order", []string{"name", "Админка", "slug", "admin", "order", "x"},
+			[]string{"Слаг: адрес «admin» занят самим сайтом.", "Порядок — целое число от"}},
+		{"no name", []string{"name", "", "slug", "Bad Slug"},
+			[]string{"Название: обязательное поле.", "Слаг: только строчные латинские буквы, цифры и дефисы."}},
+		{"too long", []string{"name", strings.Repeat("я", 101)},
+			[]string{"Название: слишком длинно (знаков: 101, можно не больше 100)."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ed.post("/admin/sections", tt.fields...)
+			wantRussian(t, w, http.StatusUnprocessableEntity, "Test", u.Email, "«admin»", `value="admin"`)
+			tAuthBody(t, w, tt.want...)
+		})
+	}
+}

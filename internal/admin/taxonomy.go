@@ -100,12 +100,7 @@ func taxonomyFailed(loc *i18n.Locale, errs map[string]string, err error, taken s
 			if label == "" {
 				label = field
 			}
-			if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "can ") ||
-				strings.HasPrefix(msg, "needs ") {
-				errs[field] = label + " " + msg + "."
-			} else {
-				errs[field] = label + ": " + msg + "."
-			}
+			errs[field] = fieldProblem(loc, label, msg)
 		}
 		return true
 	}

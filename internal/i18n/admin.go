@@ -159,6 +159,10 @@ var taxonomyMessages = []msg{
 	// Messages of the forms.
 	m("%s is not valid text.", s("%s: недопустимые символы.")),
 	m("%s is required.", s("%s: обязательное поле.")),
+	m("%s is required to publish.", s("%s: без этого не опубликовать.")),
+	m("%s must be lowercase letters, digits and hyphens.", s("%s: только строчные латинские буквы, цифры и дефисы.")),
+	m("%s: describe the photo for readers who cannot see it.", s("%s: опишите фото для читателей, которые его не видят.")),
+	m("%s: \"%s\" is used by the site itself.", s("%s: адрес «%s» занят самим сайтом.")),
 	m("%s is too long (%s characters, at most %s).", s("%s: слишком длинно (знаков: %s, можно не больше %s).")),
 	m("Order must be a whole number between %d and %d, such as 10.", s("Порядок — целое число от %d до %d, например 10.")),
 	m("Another section already has this slug. Choose another.", s("Этот слаг уже занят другим разделом. Выберите другой.")),
