@@ -77,6 +77,9 @@ type User struct {
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	Disabled          bool
+	// Lang is the language the account reads the admin in; empty: the
+	// site's main language.
+	Lang string
 }
 
 // NormalizeEmail lowercases and checks an address.

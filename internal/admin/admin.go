@@ -6,15 +6,18 @@ package admin
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
@@ -43,6 +46,10 @@ type Config struct {
 	// HashWait is how long a request waits for a hashing slot before it is
 	// answered 429 Too Many Requests. Zero means 2 seconds.
 	HashWait time.Duration
+	// Catalog holds the admin's words in every language; nil: the admin
+	// builds its own (the catalogs are complete, so its fallback language
+	// does not matter).
+	Catalog *i18n.Catalog
 }
 
 // Admin serves /admin/.
@@ -51,7 +58,8 @@ type Admin struct {
 	content    *content.Service
 	images     Images
 	log        *slog.Logger
-	views      *view.Set
+	views      langViews
+	catalog    *i18n.Catalog
 	adapter    *httpx.Adapter
 	secure     bool
 	siteName   string
@@ -75,16 +83,18 @@ func New(cfg Config) (*Admin, error) {
 		db: cfg.Store, content: cfg.Content, images: cfg.Images, log: cfg.Log,
 		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", siteName: cfg.SiteName,
 		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL, uploads: make(chan struct{}, 2),
-		clientIP: cfg.ClientIP, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait),
+		clientIP: cfg.ClientIP, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), catalog: cfg.Catalog,
 	}
-	v, err := view.Parse(cfg.Web, a.funcs(), "admin.html",
-		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/pages/*.html")
+	if a.catalog == nil {
+		a.catalog = i18n.New(i18n.Languages[0])
+	}
+	v, err := a.parseViews(cfg.Web, "templates/admin/pages/*.html", nil)
 	if err != nil {
 		return nil, err
 	}
 	a.views = v
 	if cfg.Revenue != nil {
-		if a.rev, err = newRevenueAdmin(cfg); err != nil {
+		if a.rev, err = newRevenueAdmin(a, cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +120,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
+	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
 		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes()} {
 		all = append(all, area...)
 	}
@@ -155,20 +165,61 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-func (a *Admin) funcs() template.FuncMap {
+// langViews are the same pages parsed once per language, each with the
+// template functions that speak it, as the reader site does: a partial then
+// needs no locale in its data.
+type langViews map[string]*view.Set
+
+// parseViews parses the admin layout, its partials and the pages matched by
+// pages in every language; extra adds functions a group of pages needs.
+func (a *Admin) parseViews(web fs.FS, pages string, extra template.FuncMap) (langViews, error) {
+	lv := langViews{}
+	for _, lang := range i18n.Languages {
+		funcs := a.funcs(lang)
+		for k, f := range extra {
+			funcs[k] = f
+		}
+		v, err := view.Parse(web, funcs, "admin.html",
+			[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, pages)
+		if err != nil {
+			return nil, fmt.Errorf("admin pages in %s: %w", lang, err)
+		}
+		lv[lang] = v
+	}
+	return lv, nil
+}
+
+// render renders the page in the language of its data (see page.Lang).
+func (lv langViews) render(name string, data any) ([]byte, error) {
+	lang := i18n.Languages[0]
+	if l, ok := data.(interface{ pageLanguage() string }); ok && lv[l.pageLanguage()] != nil {
+		lang = l.pageLanguage()
+	}
+	return lv[lang].Render(name, data)
+}
+
+func (a *Admin) funcs(lang string) template.FuncMap {
+	loc := a.catalog.Locale(lang)
 	return template.FuncMap{
-		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"can":      func(u *account.User, p string) bool { return u != nil && u.Role.Can(account.Permission(p)) },
-		"roles":    func() []account.Role { return account.Roles },
-		"statuses": func() []content.Status { return content.Statuses },
-		"asset":    func(name string) string { return a.assetURL(name) },
-		"money":    money,
+		"t":          loc.T,
+		"date":       loc.DateTime,
+		"month":      loc.MonthYear,
+		"monthshort": loc.MonthShort,
+		"status":     func(s content.Status) string { return loc.T("status." + string(s)) },
+		"role":       func(r account.Role) string { return loc.T("role." + string(r)) },
+		"langname":   func(l string) string { return a.catalog.Locale(l).Name() },
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"can":        func(u *account.User, p string) bool { return u != nil && u.Role.Can(account.Permission(p)) },
+		"roles":      func() []account.Role { return account.Roles },
+		"statuses":   func() []content.Status { return content.Statuses },
+		"asset":      func(name string) string { return a.assetURL(name) },
+		"money":      money,
 	}
 }
 
 // page is the data every admin page shares.
 type page struct {
+	Lang     string // of the page: the account's choice, or the site's main language
 	Title    string
 	SiteName string
 	User     *account.User
@@ -177,8 +228,13 @@ type page struct {
 	Errors   map[string]string
 }
 
+func (p page) pageLanguage() string { return p.Lang }
+
+// newPage is the data every page shares; title must already be in the
+// page's language (a.loc(r).T).
 func (a *Admin) newPage(r *http.Request, title string) page {
-	p := page{Title: title, SiteName: a.siteName, Errors: map[string]string{}}
+	loc := a.loc(r)
+	p := page{Lang: loc.Lang(), Title: title, SiteName: a.siteName, Errors: map[string]string{}}
 	// Read each time: an admin may rename the site in the settings.
 	if name, err := a.db.Setting(r.Context(), "site.name", a.siteName); err == nil {
 		p.SiteName = name
@@ -190,13 +246,49 @@ func (a *Admin) newPage(r *http.Request, title string) page {
 	if c, err := r.Cookie(preCSRFCookie); err == nil && p.CSRF == "" {
 		p.CSRF = c.Value
 	}
-	p.Flash = r.URL.Query().Get("done")
+	// A redirect names what was done by a catalog key; anything else in
+	// the URL was made for this request and is shown as it is.
+	p.Flash = fixedMessage(loc, r.URL.Query().Get("done"))
 	return p
+}
+
+// mainLang is the site's main language, the admin's when an account has
+// chosen none and before sign-in.
+func (a *Admin) mainLang(ctx context.Context) string {
+	lang, err := a.db.Setting(ctx, settingLang, i18n.Languages[0])
+	if err != nil || !i18n.Supported(lang) {
+		return i18n.Languages[0]
+	}
+	return lang
+}
+
+type locKey struct{}
+
+// withLocale remembers the request's language once its account is known,
+// so that pages, messages and errors agree without reading it again.
+func (a *Admin) withLocale(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), locKey{}, a.localeOf(r)))
+}
+
+// localeOf is the language of the signed-in account, or the site's.
+func (a *Admin) localeOf(r *http.Request) *i18n.Locale {
+	if s := sessionFrom(r.Context()); s != nil && i18n.Supported(s.user.Lang) {
+		return a.catalog.Locale(s.user.Lang)
+	}
+	return a.catalog.Locale(a.mainLang(r.Context()))
+}
+
+// loc is the request's language.
+func (a *Admin) loc(r *http.Request) *i18n.Locale {
+	if l, ok := r.Context().Value(locKey{}).(*i18n.Locale); ok {
+		return l
+	}
+	return a.localeOf(r)
 }
 
 // render writes an admin page with status.
 func (a *Admin) render(w http.ResponseWriter, status int, name string, data any) error {
-	b, err := a.views.Render(name, data)
+	b, err := a.views.render(name, data)
 	if err != nil {
 		return err
 	}
@@ -207,7 +299,20 @@ func (a *Admin) render(w http.ResponseWriter, status int, name string, data any)
 }
 
 func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
-	p := a.newPage(r, http.StatusText(status))
+	// The adapter hands over the request as it arrived, before the session
+	// was loaded: find the account's language again, so that a Russian
+	// editor's 404 is in Russian. The session stays out of the page data,
+	// as it always has for error pages.
+	if sessionFrom(r.Context()) == nil {
+		if s, err := a.loadSession(r); err == nil && s != nil && i18n.Supported(s.user.Lang) {
+			r = r.WithContext(context.WithValue(r.Context(), locKey{}, a.catalog.Locale(s.user.Lang)))
+		}
+	}
+	loc := a.loc(r)
+	// Messages from the catalog are shown in the page's language; the rest
+	// were made for this request and are already in it.
+	message = fixedMessage(loc, message)
+	p := a.newPage(r, errorTitle(loc, status))
 	data := struct {
 		page
 		Status  int
@@ -220,5 +325,26 @@ func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, me
 }
 
 func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request) error {
-	return a.render(w, http.StatusOK, "dashboard", a.newPage(r, "Newsroom"))
+	return a.render(w, http.StatusOK, "dashboard", a.newPage(r, a.loc(r).T("Newsroom")))
+}
+
+// fixedMessage is msg in loc's language when it is a catalog message that
+// takes no arguments (one that does could only come out garbled), and msg
+// itself otherwise.
+func fixedMessage(loc *i18n.Locale, msg string) string {
+	if loc.Known(msg) && !strings.Contains(msg, "%") {
+		return loc.T(msg)
+	}
+	return msg
+}
+
+// errorTitle is an error page's title.
+func errorTitle(loc *i18n.Locale, status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return loc.T("Not found")
+	case http.StatusForbidden:
+		return loc.T("Not allowed")
+	}
+	return loc.T("Error %d", status)
 }

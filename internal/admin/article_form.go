@@ -14,6 +14,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -117,6 +118,10 @@ type editData struct {
 	TheirEditor string
 	CanCorrect  bool
 	Correction  string
+	// Translations are the article's linked versions in other languages;
+	// TranslationRef the other article as typed in the link form.
+	Translations   []content.Translation
+	TranslationRef string
 
 	sections []content.Section
 	authors  []content.Author
@@ -135,22 +140,24 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 	if err != nil {
 		return nil, err
 	}
-	d := &editData{page: a.newPage(r, "New article"), New: stored == nil, Article: stored, Form: f,
+	loc := a.loc(r)
+	d := &editData{page: a.newPage(r, loc.T("New article")), New: stored == nil, Article: stored, Form: f,
 		Action: "/admin/articles/new", SlugLocked: slugLocked(stored), sections: sections, authors: authors}
 	if stored != nil {
-		d.Title = "Edit: " + stored.Headline
+		d.Title = loc.T("Edit: %s", stored.Headline)
 		d.Action = fmt.Sprintf("/admin/articles/%d", stored.ID)
 		d.ReadOnly = !canEdit(u, stored)
 		d.CanCorrect = u.Role.Can(account.PublishArticles) && slugLocked(stored)
+		d.Translations = otherTranslations(stored)
 		d.setImage(stored.Image)
 	}
-	d.Sections = sectionOptions(sections, f.Section, "Choose a section")
+	d.Sections = sectionOptions(sections, f.Section, loc.T("Choose a section"))
 	d.Authors = authorOptions(authors, f.Authors)
 	allowed := allowedStatuses(u)
 	if f.Status.Valid() && !slices.Contains(allowed, f.Status) {
 		allowed = append([]content.Status{f.Status}, allowed...) // shown read-only
 	}
-	d.Statuses = statusOptions(allowed, f.Status)
+	d.Statuses = statusOptions(loc, allowed, f.Status)
 	for _, l := range content.Languages {
 		d.Langs = append(d.Langs, option{Value: l, Label: languageNames[l], Selected: l == f.Lang})
 	}
@@ -179,13 +186,14 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.ReadOnly {
-		d.Errors["form"] = "This article is " + string(art.Status) + ": you can read it here, and an editor can change it."
+		loc := a.loc(r)
+		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
 	}
 	return a.render(w, http.StatusOK, "article_edit", d)
 }
 
 // parseArticleRequest parses the editor's multipart form within its limit.
-func parseArticleRequest(w http.ResponseWriter, r *http.Request) error {
+func (a *Admin) parseArticleRequest(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxArticleRequest)
 	err := r.ParseMultipartForm(1 << 20)
 	if err == nil || errors.Is(err, http.ErrNotMultipart) {
@@ -193,9 +201,9 @@ func parseArticleRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return &httpx.Error{Status: http.StatusRequestEntityTooLarge,
-			Message: "The form with its photo is larger than 25 MB, so nothing was saved. Go back and choose a smaller photo."}
+			Message: a.loc(r).T("The form with its photo is larger than 25 MB, so nothing was saved. Go back and choose a smaller photo.")}
 	}
-	return httpx.BadRequest("The form did not arrive completely, so nothing was saved. Go back and try again.")
+	return httpx.BadRequest(a.loc(r).T("The form did not arrive completely, so nothing was saved. Go back and try again."))
 }
 
 // saveArticle creates or updates an article, or previews it. Whatever
@@ -210,15 +218,15 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := parseArticleRequest(w, r); err != nil {
+	if err := a.parseArticleRequest(w, r); err != nil {
 		return err
 	}
 	f := readArticleForm(r)
 	if !slices.Contains(allowedStatuses(s.user), f.Status) {
-		return errForbidden(fmt.Sprintf("Your role cannot set the status %q: save as draft or review, and an editor will publish. Nothing was saved.", f.Status))
+		return errForbidden(a.loc(r).T("Your role cannot set the status “%s”: save as draft or review, and an editor will publish. Nothing was saved.", f.Status))
 	}
 	if stored != nil && r.PostFormValue("version") == "" {
-		return httpx.BadRequest("The form is missing its version number, so nothing was saved. Reload the page and try again.")
+		return httpx.BadRequest(a.loc(r).T("The form is missing its version number, so nothing was saved. Reload the page and try again."))
 	}
 	if slugLocked(stored) {
 		f.Slug = stored.Slug
@@ -244,7 +252,7 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 		return a.render(w, http.StatusOK, "article_edit", d)
 	}
 	if len(d.Errors) > 0 {
-		addFieldErrors(d.Errors, art.Validate())
+		addFieldErrors(a.loc(r), d.Errors, art.Validate())
 		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
 	}
 	if stored == nil {
@@ -262,12 +270,13 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 
 // saveFailed shows why a save failed, with the form as typed.
 func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, err error) error {
+	loc := a.loc(r)
 	if _, ok := errors.AsType[content.FieldErrors](err); ok {
-		addFieldErrors(d.Errors, err)
+		addFieldErrors(loc, d.Errors, err)
 		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
 	}
 	if errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "slug") {
-		d.Errors["slug"] = "Another article already has this address. Change the slug."
+		d.Errors["slug"] = loc.T("Another article already has this address. Change the slug.")
 		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
 	}
 	if errors.Is(err, store.ErrConflict) && d.Article != nil {
@@ -280,13 +289,12 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 		}
 		d.Theirs = theirs
 		d.Form.Version = theirs.Version
-		d.Errors["form"] = "Someone else saved this article while you were editing it, so your changes were not saved. " +
-			"Your version is in the form; theirs is shown beside it. Copy what you need from theirs, then save again to replace it."
+		d.Errors["form"] = loc.T("Someone else saved this article while you were editing it, so your changes were not saved. Your version is in the form; theirs is shown beside it. Copy what you need from theirs, then save again to replace it.")
 		return a.render(w, http.StatusConflict, "article_edit", d)
 	}
 	if errors.Is(err, content.ErrInvalid) {
 		// The store refuses a tag with no letters; the form checks first.
-		d.Errors["tags"] = "Tags: each tag needs letters or digits."
+		d.Errors["tags"] = loc.T("Tags: each tag needs letters or digits.")
 		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
 	}
 	return err
@@ -296,6 +304,7 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 // problems the content validation cannot see in d.Errors.
 func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article, error) {
 	f, errs := &d.Form, d.Errors
+	loc := a.loc(r)
 	art := &content.Article{}
 	if d.Article != nil {
 		c := *d.Article // keeps ID, CreatedBy, CreatedAt, corrections
@@ -308,7 +317,7 @@ func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article,
 	if f.Section != 0 {
 		i := slices.IndexFunc(d.sections, func(s content.Section) bool { return s.ID == f.Section })
 		if i < 0 {
-			errs["section"] = "Choose a section from the list."
+			errs["section"] = loc.T("Choose a section from the list.")
 		} else {
 			art.Section = d.sections[i]
 		}
@@ -317,13 +326,13 @@ func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article,
 	for _, id := range f.Authors {
 		i := slices.IndexFunc(d.authors, func(au content.Author) bool { return au.ID == id })
 		if i < 0 {
-			errs["authors"] = "Choose bylines from the list."
+			errs["authors"] = loc.T("Choose bylines from the list.")
 			continue
 		}
 		art.Authors = append(art.Authors, d.authors[i])
 	}
-	art.Tags = parseTags(f.Tags, errs)
-	art.PublishedAt = a.publishTime(d.Article, f, errs)
+	art.Tags = parseTags(loc, f.Tags, errs)
+	art.PublishedAt = a.publishTime(loc, d.Article, f, errs)
 
 	img, err := a.articleImage(r, d)
 	if err != nil {
@@ -334,7 +343,7 @@ func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article,
 	return art, nil
 }
 
-func parseTags(s string, errs map[string]string) []content.Tag {
+func parseTags(loc *i18n.Locale, s string, errs map[string]string) []content.Tag {
 	var tags []content.Tag
 	seen := map[string]bool{}
 	for name := range strings.SplitSeq(s, ",") {
@@ -345,16 +354,16 @@ func parseTags(s string, errs map[string]string) []content.Tag {
 		slug := content.Slugify(name)
 		switch {
 		case slug == "":
-			errs["tags"] = fmt.Sprintf("The tag %q has no letters or digits.", name)
+			errs["tags"] = loc.T("The tag “%s” has no letters or digits.", name)
 		case utf8.RuneCountInString(name) > maxTagName:
-			errs["tags"] = fmt.Sprintf("A tag can be at most %d characters long.", maxTagName)
+			errs["tags"] = loc.T("A tag can be at most %d characters long.", maxTagName)
 		case !seen[slug]:
 			seen[slug] = true
 			tags = append(tags, content.Tag{Name: name})
 		}
 	}
 	if len(tags) > maxTags {
-		errs["tags"] = fmt.Sprintf("At most %d tags, please (you have %d).", maxTags, len(tags))
+		errs["tags"] = loc.T("At most %d tags, please (you have %d).", maxTags, len(tags))
 	}
 	return tags
 }
@@ -362,7 +371,7 @@ func parseTags(s string, errs map[string]string) []content.Tag {
 // publishTime reads the publication time. A time left as shown keeps its
 // stored seconds; a published article keeps its time if the field is
 // cleared, so its address does not change.
-func (a *Admin) publishTime(stored *content.Article, f *articleForm, errs map[string]string) time.Time {
+func (a *Admin) publishTime(loc *i18n.Locale, stored *content.Article, f *articleForm, errs map[string]string) time.Time {
 	var t time.Time
 	if f.PublishAt != "" {
 		var err error
@@ -371,7 +380,7 @@ func (a *Admin) publishTime(stored *content.Article, f *articleForm, errs map[st
 			t, err = time.Parse(publishLayout+":05", f.PublishAt)
 		}
 		if err != nil {
-			errs["publish_at"] = "Enter a date and time such as 2024-05-14T09:30 (UTC)."
+			errs["publish_at"] = loc.T("Enter a date and time such as 2024-05-14T09:30 (UTC).")
 			return time.Time{}
 		}
 	}
@@ -381,7 +390,7 @@ func (a *Admin) publishTime(stored *content.Article, f *articleForm, errs map[st
 		}
 	}
 	if f.Status == content.StatusScheduled && !t.IsZero() && !t.After(a.now()) {
-		errs["publish_at"] = "A scheduled article needs a time in the future (UTC). To publish now, choose the status published."
+		errs["publish_at"] = loc.T("A scheduled article needs a time in the future (UTC). To publish now, choose the status published.")
 	}
 	return t
 }
@@ -399,7 +408,7 @@ var fieldLabels = map[string]string{
 
 // addFieldErrors adds content validation errors to errs, as sentences,
 // without replacing a more precise message already there.
-func addFieldErrors(errs map[string]string, err error) {
+func addFieldErrors(loc *i18n.Locale, errs map[string]string, err error) {
 	fe, ok := errors.AsType[content.FieldErrors](err)
 	if !ok {
 		return
@@ -411,14 +420,10 @@ func addFieldErrors(errs map[string]string, err error) {
 		if _, set := errs[field]; set {
 			continue
 		}
-		label := fieldLabels[field]
-		if label == "" {
-			label = field
+		label := field
+		if l := fieldLabels[field]; l != "" {
+			label = loc.T(l)
 		}
-		if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") {
-			errs[field] = label + " " + msg + "."
-		} else {
-			errs[field] = label + ": " + msg + "."
-		}
+		errs[field] = fieldProblem(loc, label, msg)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -31,7 +32,7 @@ func (a *Admin) revisions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := revisionsData{page: a.newPage(r, "Revisions: "+art.Headline), Article: art, Revisions: revs,
+	data := revisionsData{page: a.newPage(r, a.loc(r).T("Revisions: %s", art.Headline)), Article: art, Revisions: revs,
 		CanEdit: canEdit(sessionFrom(r.Context()).user, art)}
 	return a.render(w, http.StatusOK, "revisions", data)
 }
@@ -59,20 +60,20 @@ func (a *Admin) diff(w http.ResponseWriter, r *http.Request) error {
 	to := art.Version
 	if v := q.Get("to"); v != "" {
 		if to, err = strconv.Atoi(v); err != nil {
-			return httpx.BadRequest("Choose two versions to compare.")
+			return httpx.BadRequest(a.loc(r).T("Choose two versions to compare."))
 		}
 	}
 	from := max(to-1, 1)
 	if v := q.Get("from"); v != "" {
 		if from, err = strconv.Atoi(v); err != nil {
-			return httpx.BadRequest("Choose two versions to compare.")
+			return httpx.BadRequest(a.loc(r).T("Choose two versions to compare."))
 		}
 	}
-	data := diffData{page: a.newPage(r, "Changes: "+art.Headline), Article: art}
+	data := diffData{page: a.newPage(r, a.loc(r).T("Changes: %s", art.Headline)), Article: art}
 	for i, v := range []int{from, to} {
 		rev, err := a.db.Revision(r.Context(), art.ID, v)
 		if errors.Is(err, store.ErrNotFound) {
-			return &httpx.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("This article has no version %d.", v)}
+			return &httpx.Error{Status: http.StatusNotFound, Message: a.loc(r).T("This article has no version %d.", v)}
 		}
 		if err != nil {
 			return err
@@ -86,12 +87,14 @@ func (a *Admin) diff(w http.ResponseWriter, r *http.Request) error {
 	for v := art.Version; v >= 1; v-- {
 		data.Versions = append(data.Versions, v)
 	}
-	data.Fields = revisionDiff(&data.From.Article, &data.To.Article)
+	data.Fields = revisionDiff(a.loc(r), &data.From.Article, &data.To.Article)
 	return a.render(w, http.StatusOK, "diff", data)
 }
 
-// revisionFields are the editable fields of a revision, as text.
-func revisionFields(a *content.Article) [][2]string {
+// revisionFields are the editable fields of a revision, as text; the
+// field names are catalog keys, the values in loc's words where they are
+// the admin's (statuses, the photo's labels).
+func revisionFields(loc *i18n.Locale, a *content.Article) [][2]string {
 	names := func(n int, name func(int) string) string {
 		s := make([]string, n)
 		for i := range s {
@@ -105,13 +108,14 @@ func revisionFields(a *content.Article) [][2]string {
 	}
 	photo := ""
 	if a.Image.Present() {
-		photo = a.Image.Key + "\nAlt: " + a.Image.Alt + "\nCredit: " + a.Image.Credit + "\nCaption: " + a.Image.Caption
+		photo = a.Image.Key + "\n" + loc.T("Alt text") + ": " + a.Image.Alt + "\n" + loc.T("Credit") + ": " + a.Image.Credit +
+			"\n" + loc.T("Caption") + ": " + a.Image.Caption
 	}
 	return [][2]string{
 		{"Headline", a.Headline},
 		{"Dek", a.Dek},
 		{"Slug", a.Slug},
-		{"Status", string(a.Status)},
+		{"Status", loc.T("status." + string(a.Status))},
 		{"Publication time", published},
 		{"Section", a.Section.Name},
 		{"Language", a.Lang},
@@ -122,9 +126,9 @@ func revisionFields(a *content.Article) [][2]string {
 	}
 }
 
-func revisionDiff(from, to *content.Article) []fieldDiff {
+func revisionDiff(loc *i18n.Locale, from, to *content.Article) []fieldDiff {
 	var out []fieldDiff
-	a, b := revisionFields(from), revisionFields(to)
+	a, b := revisionFields(loc, from), revisionFields(loc, to)
 	for i := range a {
 		lines := lineDiff(a[i][1], b[i][1])
 		if changed(lines) {
@@ -144,11 +148,11 @@ func (a *Admin) restoreRevision(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := strconv.Atoi(r.PostFormValue("version"))
 	if err != nil {
-		return httpx.BadRequest("Choose a version to restore.")
+		return httpx.BadRequest(a.loc(r).T("Choose a version to restore."))
 	}
 	rev, err := a.db.Revision(r.Context(), art.ID, v)
 	if errors.Is(err, store.ErrNotFound) {
-		return &httpx.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("This article has no version %d.", v)}
+		return &httpx.Error{Status: http.StatusNotFound, Message: a.loc(r).T("This article has no version %d.", v)}
 	}
 	if err != nil {
 		return err
@@ -163,18 +167,18 @@ func (a *Admin) restoreRevision(w http.ResponseWriter, r *http.Request) error {
 	err = a.content.Update(r.Context(), art)
 	switch {
 	case errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "slug"):
-		return &httpx.Error{Status: http.StatusConflict, Message: fmt.Sprintf(
+		return &httpx.Error{Status: http.StatusConflict, Message: a.loc(r).T(
 			"Version %d cannot be restored: another article now has its address. Nothing was changed.", v)}
 	case errors.Is(err, store.ErrConflict):
-		return &httpx.Error{Status: http.StatusConflict, Message: "Someone saved this article at the same moment, so nothing was restored. Go back, reload and try again."}
+		return &httpx.Error{Status: http.StatusConflict, Message: a.loc(r).T("Someone saved this article at the same moment, so nothing was restored. Go back, reload and try again.")}
 	case errors.Is(err, content.ErrInvalid):
-		return &httpx.Error{Status: http.StatusUnprocessableEntity, Message: fmt.Sprintf(
-			"Version %d cannot be restored as it is (%v). Nothing was changed; copy what you need by hand.", v, err)}
+		return &httpx.Error{Status: http.StatusUnprocessableEntity, Message: a.loc(r).T(
+			"Version %d cannot be restored as it is (%s). Nothing was changed; copy what you need by hand.", v, err.Error())}
 	case err != nil:
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/articles/%d?done=%s", art.ID,
-		url.QueryEscape(fmt.Sprintf("Version %d restored as version %d.", v, art.Version))), http.StatusSeeOther)
+		url.QueryEscape(a.loc(r).T("Version %d restored as version %d.", v, art.Version))), http.StatusSeeOther)
 	return nil
 }
 
@@ -190,7 +194,7 @@ func (a *Admin) addCorrection(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !slugLocked(art) {
-		return httpx.BadRequest("Corrections are for published articles. Edit the draft instead.")
+		return httpx.BadRequest(a.loc(r).T("Corrections are for published articles. Edit the draft instead."))
 	}
 	text := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
 	text = strings.Map(func(r rune) rune {
@@ -202,11 +206,11 @@ func (a *Admin) addCorrection(w http.ResponseWriter, r *http.Request) error {
 	var problem string
 	switch n := utf8.RuneCountInString(text); {
 	case !utf8.ValidString(text):
-		problem = "The correction is not valid text."
+		problem = a.loc(r).T("The correction is not valid text.")
 	case n == 0:
-		problem = "Write the correction: what was wrong, and what is right."
+		problem = a.loc(r).T("Write the correction: what was wrong, and what is right.")
 	case n > maxCorrection:
-		problem = fmt.Sprintf("The correction is too long (%d characters, at most %d).", n, maxCorrection)
+		problem = a.loc(r).T("The correction is too long (%s characters, at most %s).", strconv.Itoa(n), strconv.Itoa(maxCorrection))
 	}
 	if problem != "" {
 		d, err := a.editPage(r, art, formFromArticle(art))

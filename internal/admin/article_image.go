@@ -120,17 +120,17 @@ func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error
 	switch {
 	case errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart):
 	case err != nil:
-		d.Errors["image"] = "The photo did not arrive completely. Choose it again."
+		d.Errors["image"] = a.loc(r).T("The photo did not arrive completely. Choose it again.")
 	default:
 		defer file.Close()
 		data, err := io.ReadAll(io.LimitReader(file, media.MaxUploadBytes+1))
 		if err != nil {
-			d.Errors["image"] = "The photo did not arrive completely. Choose it again."
+			d.Errors["image"] = a.loc(r).T("The photo did not arrive completely. Choose it again.")
 			break
 		}
 		decoded, err := a.decodeUpload(header.Filename, data)
 		if err != nil {
-			d.Errors["image"] = "Photo not accepted: " + err.Error()
+			d.Errors["image"] = a.loc(r).T("Photo not accepted: %s", err.Error())
 			break
 		}
 		key := imageKey(f.Slug, data)
@@ -139,7 +139,7 @@ func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error
 			return img, err
 		}
 		if len(widths) == 0 {
-			d.Errors["image"] = "Photo not accepted: it is too small to show."
+			d.Errors["image"] = a.loc(r).T("Photo not accepted: it is too small to show.")
 			break
 		}
 		b := decoded.Bounds()

@@ -11,6 +11,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -27,6 +28,8 @@ func (a *Admin) articleRoutes() []Route {
 		{Pattern: "GET /admin/articles/{id}/diff", Perm: account.EditOwnArticles, handler: a.diff},
 		{Pattern: "POST /admin/articles/{id}/restore", Perm: account.EditOwnArticles, handler: a.restoreRevision},
 		{Pattern: "POST /admin/articles/{id}/corrections", Perm: account.PublishArticles, handler: a.addCorrection},
+		{Pattern: "POST /admin/articles/{id}/translation", Perm: account.EditOwnArticles, handler: a.linkTranslation},
+		{Pattern: "POST /admin/articles/{id}/translation/unlink", Perm: account.EditOwnArticles, handler: a.unlinkTranslation},
 	}
 }
 
@@ -72,10 +75,10 @@ func (a *Admin) articleFor(r *http.Request, edit bool) (*content.Article, error)
 	}
 	u := sessionFrom(r.Context()).user
 	if !canView(u, art) {
-		return nil, errForbidden("This article belongs to another writer. Ask an editor if you need to change it.")
+		return nil, errForbidden(a.loc(r).T("This article belongs to another writer. Ask an editor if you need to change it."))
 	}
 	if edit && !canEdit(u, art) {
-		return nil, errForbidden("This article is " + string(art.Status) + ": only an editor can change it now.")
+		return nil, errForbidden(a.loc(r).T("This article is %s: only an editor can change it now.", a.loc(r).T("status."+string(art.Status))))
 	}
 	return art, nil
 }
@@ -146,14 +149,15 @@ func (a *Admin) articles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := articlesData{page: a.newPage(r, "Articles"), Articles: list, Total: total, Q: q.Q, Page: pg,
+	data := articlesData{page: a.newPage(r, a.loc(r).T("Articles")), Articles: list, Total: total, Q: q.Q, Page: pg,
 		Pages: max((total+articlesPerPage-1)/articlesPerPage, 1), Mine: mine}
-	data.Statuses = []option{{Value: "", Label: "Any status"}}
+	loc := a.loc(r)
+	data.Statuses = []option{{Value: "", Label: loc.T("Any status")}}
 	for _, s := range content.Statuses {
-		data.Statuses = append(data.Statuses, option{Value: string(s), Label: string(s), Selected: s == q.Status})
+		data.Statuses = append(data.Statuses, option{Value: string(s), Label: loc.T("status." + string(s)), Selected: s == q.Status})
 	}
-	data.Sections = sectionOptions(sections, q.SectionID, "Any section")
-	data.Authors = []option{{Value: "", Label: "Any byline"}}
+	data.Sections = sectionOptions(sections, q.SectionID, loc.T("Any section"))
+	data.Authors = []option{{Value: "", Label: loc.T("Any byline")}}
 	for _, au := range authors {
 		data.Authors = append(data.Authors, option{Value: strconv.FormatInt(au.ID, 10), Label: au.Name, Selected: au.ID == q.AuthorID})
 	}
@@ -189,10 +193,10 @@ func sectionOptions(sections []content.Section, selected int64, empty string) []
 	return out
 }
 
-func statusOptions(allowed []content.Status, selected content.Status) []option {
+func statusOptions(loc *i18n.Locale, allowed []content.Status, selected content.Status) []option {
 	out := make([]option, 0, len(allowed))
 	for _, s := range allowed {
-		out = append(out, option{Value: string(s), Label: string(s), Selected: s == selected})
+		out = append(out, option{Value: string(s), Label: loc.T("status." + string(s)), Selected: s == selected})
 	}
 	return out
 }

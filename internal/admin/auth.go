@@ -3,15 +3,16 @@ package admin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -97,7 +98,7 @@ func (a *Admin) signInForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 		return nil
 	}
-	return a.render(w, http.StatusOK, "signin", signInData{page: a.newPage(r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))})
+	return a.render(w, http.StatusOK, "signin", signInData{page: a.newPage(r, a.loc(r).T("Sign in")), Next: safeNext(r.URL.Query().Get("next"))})
 }
 
 // safeNext keeps redirects after sign-in inside the admin.
@@ -121,7 +122,7 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
-	data := signInData{page: a.newPage(r, "Sign in"), Email: email, Next: safeNext(r.PostFormValue("next"))}
+	data := signInData{page: a.newPage(r, a.loc(r).T("Sign in")), Email: email, Next: safeNext(r.PostFormValue("next"))}
 	addr := a.clientAddr(r)
 	accountKey, addrKey := "account:"+email, "ip:"+addr
 	keys := []string{accountKey, addrKey}
@@ -134,7 +135,7 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if wait > 0 {
 		retryAfter(w, wait)
-		data.Errors["form"] = fmt.Sprintf("Too many failed attempts. Try again in %s.", humanWait(wait))
+		data.Errors["form"] = a.loc(r).T("Too many failed attempts. Try again in %s.", humanWait(a.loc(r), wait))
 		return a.render(w, http.StatusTooManyRequests, "signin", data)
 	}
 	// From here the attempt counts as a failure until the password proves
@@ -152,11 +153,11 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 		if err := a.db.SettleAttempt(context.WithoutCancel(ctx), nil, keys); err != nil {
 			return err
 		}
-		return a.renderBusy(w, "signin", data.Errors, data)
+		return a.renderBusy(w, r, "signin", data.Errors, data)
 	}
 	if !ok || err != nil || u.Disabled {
 		a.log.Info("sign-in failed", "ip", addr)
-		data.Errors["form"] = "That e-mail address and password do not match an account."
+		data.Errors["form"] = a.loc(r).T("That e-mail address and password do not match an account.")
 		return a.render(w, http.StatusUnauthorized, "signin", data)
 	}
 	// Right: the account's failures are forgotten; the address only gets
@@ -173,14 +174,21 @@ func (a *Admin) signIn(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func humanWait(d time.Duration) string {
-	if d < time.Minute {
-		if n := int(d.Seconds() + 0.5); n != 1 {
-			return fmt.Sprintf("%d seconds", n)
-		}
-		return "1 second"
+// passwordProblem says what is wrong with a password account.ValidatePassword
+// refused, in the page's language (account's errors are for logs and the
+// command line).
+func passwordProblem(loc *i18n.Locale, pw string) string {
+	if utf8.RuneCountInString(pw) < account.MinPassword {
+		return loc.T("use at least %d characters (a few unrelated words work well)", account.MinPassword)
 	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()+0.5))
+	return loc.T("use at most %d characters", account.MaxPassword)
+}
+
+func humanWait(loc *i18n.Locale, d time.Duration) string {
+	if d < time.Minute {
+		return loc.T("%d seconds", int(d.Seconds()+0.5))
+	}
+	return loc.T("%d minutes", int(d.Minutes()+0.5))
 }
 
 func (a *Admin) signOut(w http.ResponseWriter, r *http.Request) error {
@@ -199,7 +207,7 @@ type inviteData struct {
 func (a *Admin) invite(r *http.Request) (account.Invite, error) {
 	in, err := a.db.InviteByToken(r.Context(), account.HashToken(r.PathValue("token")), a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return in, &httpx.Error{Status: http.StatusNotFound, Message: "This link has expired or was already used. Ask an administrator for a new one."}
+		return in, &httpx.Error{Status: http.StatusNotFound, Message: a.loc(r).T("This link has expired or was already used. Ask an administrator for a new one.")}
 	}
 	return in, err
 }
@@ -209,7 +217,7 @@ func (a *Admin) inviteForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "invite", inviteData{page: a.newPage(r, "Set your password"), Invite: in, Reset: in.UserID != 0})
+	return a.render(w, http.StatusOK, "invite", inviteData{page: a.newPage(r, a.loc(r).T("Set your password")), Invite: in, Reset: in.UserID != 0})
 }
 
 func (a *Admin) acceptInvite(w http.ResponseWriter, r *http.Request) error {
@@ -217,31 +225,31 @@ func (a *Admin) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := inviteData{page: a.newPage(r, "Set your password"), Invite: in, Reset: in.UserID != 0,
+	data := inviteData{page: a.newPage(r, a.loc(r).T("Set your password")), Invite: in, Reset: in.UserID != 0,
 		Name: strings.TrimSpace(r.PostFormValue("name"))}
 	pw, confirm := r.PostFormValue("password"), r.PostFormValue("confirm")
 	if err := account.ValidatePassword(pw); err != nil {
-		data.Errors["password"] = "Password: " + err.Error() + "."
+		data.Errors["password"] = a.loc(r).T("Password: %s.", passwordProblem(a.loc(r), pw))
 	} else if pw != confirm {
-		data.Errors["confirm"] = "The two passwords differ."
+		data.Errors["confirm"] = a.loc(r).T("The two passwords differ.")
 	}
 	if len(data.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "invite", data)
 	}
 	hash, err := a.hashes.hash(r.Context(), pw)
 	if errors.Is(err, errBusy) {
-		return a.renderBusy(w, "invite", data.Errors, data) // the link is not spent
+		return a.renderBusy(w, r, "invite", data.Errors, data) // the link is not spent
 	}
 	if err != nil {
 		return err
 	}
 	u, err := a.db.AcceptInvite(r.Context(), account.HashToken(r.PathValue("token")), data.Name, hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return &httpx.Error{Status: http.StatusGone, Message: "This link has expired or was already used. Ask an administrator for a new one."}
+		return &httpx.Error{Status: http.StatusGone, Message: a.loc(r).T("This link has expired or was already used. Ask an administrator for a new one.")}
 	}
 	if errors.Is(err, store.ErrConflict) {
 		// Another invitation to the same address was accepted first.
-		return &httpx.Error{Status: http.StatusConflict, Message: in.Email + " already has an account. Sign in, or ask an administrator to reset its password."}
+		return &httpx.Error{Status: http.StatusConflict, Message: a.loc(r).T("%s already has an account. Sign in, or ask an administrator to reset its password.", in.Email)}
 	}
 	if err != nil {
 		return err
@@ -254,7 +262,7 @@ func (a *Admin) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *Admin) passwordForm(w http.ResponseWriter, r *http.Request) error {
-	return a.render(w, http.StatusOK, "password", a.newPage(r, "Change password"))
+	return a.render(w, http.StatusOK, "password", a.newPage(r, a.loc(r).T("Change password")))
 }
 
 // changePassword sets a new password; every session of the account ends,
@@ -262,7 +270,7 @@ func (a *Admin) passwordForm(w http.ResponseWriter, r *http.Request) error {
 func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	s := sessionFrom(ctx)
-	p := a.newPage(r, "Change password")
+	p := a.newPage(r, a.loc(r).T("Change password"))
 	current, pw, confirm := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("confirm")
 	// Guessing the current password from a stolen session is throttled
 	// like guessing it at the sign-in form, and charged before the check
@@ -277,7 +285,7 @@ func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if wait > 0 {
 		retryAfter(w, wait)
-		p.Errors["current"] = fmt.Sprintf("Too many wrong passwords. Try again in %s.", humanWait(wait))
+		p.Errors["current"] = a.loc(r).T("Too many wrong passwords. Try again in %s.", humanWait(a.loc(r), wait))
 		return a.render(w, http.StatusTooManyRequests, "password", p)
 	}
 	ok, err := a.hashes.check(ctx, s.user.PasswordHash, current)
@@ -285,19 +293,19 @@ func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 		if err := a.db.SettleAttempt(context.WithoutCancel(ctx), nil, []string{throttleKey}); err != nil {
 			return err
 		}
-		return a.renderBusy(w, "password", p.Errors, p)
+		return a.renderBusy(w, r, "password", p.Errors, p)
 	}
 	if !ok {
-		p.Errors["current"] = "That is not your current password."
+		p.Errors["current"] = a.loc(r).T("That is not your current password.")
 	} else {
 		// The current password was right, whatever is wrong with the new one.
 		if err := a.db.SettleAttempt(ctx, []string{throttleKey}, nil); err != nil {
 			return err
 		}
 		if err := account.ValidatePassword(pw); err != nil {
-			p.Errors["password"] = "New password: " + err.Error() + "."
+			p.Errors["password"] = a.loc(r).T("New password: %s.", passwordProblem(a.loc(r), pw))
 		} else if pw != confirm {
-			p.Errors["confirm"] = "The two passwords differ."
+			p.Errors["confirm"] = a.loc(r).T("The two passwords differ.")
 		}
 	}
 	if len(p.Errors) > 0 {
@@ -305,7 +313,7 @@ func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	hash, err := a.hashes.hash(ctx, pw)
 	if errors.Is(err, errBusy) {
-		return a.renderBusy(w, "password", p.Errors, p)
+		return a.renderBusy(w, r, "password", p.Errors, p)
 	}
 	if err != nil {
 		return err

@@ -103,8 +103,8 @@ func (a *Admin) HashStats() HashStats {
 // renderBusy answers a request that got no hashing slot: 429 with
 // Retry-After, and the form it came from with a message, so that what was
 // typed (but the passwords) is still there.
-func (a *Admin) renderBusy(w http.ResponseWriter, name string, errs map[string]string, data any) error {
+func (a *Admin) renderBusy(w http.ResponseWriter, r *http.Request, name string, errs map[string]string, data any) error {
 	w.Header().Set("Retry-After", strconv.Itoa(int(busyRetry/time.Second)))
-	errs["form"] = "The server is busy checking other passwords. Wait a few seconds and try again."
+	errs["form"] = a.loc(r).T("The server is busy checking other passwords. Wait a few seconds and try again.")
 	return a.render(w, http.StatusTooManyRequests, name, data)
 }

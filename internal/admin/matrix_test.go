@@ -46,6 +46,8 @@ var (
 		"GET /admin/{$}":           {allowed: matrixAll},
 		"GET /admin/password":      {allowed: matrixAll},
 		"POST /admin/password":     {allowed: matrixAll},
+		"GET /admin/account":       {allowed: matrixAll},
+		"POST /admin/account":      {allowed: matrixAll},
 		"GET /admin/users":         {allowed: matrixAdmins},
 		"POST /admin/users/invite": {allowed: matrixAdmins},
 		"POST /admin/users/{id}":   {allowed: matrixAdmins},
@@ -59,6 +61,9 @@ var (
 		"GET /admin/articles/{id}/diff":         {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/restore":     {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/corrections": {allowed: matrixEditors, parallel: true},
+		// Whoever may edit the article links its translations.
+		"POST /admin/articles/{id}/translation":        {allowed: matrixEditors},
+		"POST /admin/articles/{id}/translation/unlink": {allowed: matrixEditors},
 
 		"GET /admin/sections":       {allowed: matrixEditors, parallel: true},
 		"POST /admin/sections":      {allowed: matrixEditors, parallel: true},

@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -14,7 +13,6 @@ import (
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/store"
-	"github.com/samizdat-press/samizdat/internal/view"
 )
 
 // Newsletters sends an article to the breaking-news list (*mail.Newsletters).
@@ -24,14 +22,13 @@ type Newsletters interface {
 
 type newsletterAdmin struct {
 	n     Newsletters
-	views *view.Set
+	views langViews
 }
 
 // SetNewsletters turns on the newsletters page; call it before Register.
 // Its templates live in templates/admin/newsletter/ of web.
 func (a *Admin) SetNewsletters(n Newsletters, web fs.FS) error {
-	v, err := view.Parse(web, a.funcs(), "admin.html",
-		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/newsletter/*.html")
+	v, err := a.parseViews(web, "templates/admin/newsletter/*.html", nil)
 	if err != nil {
 		return err
 	}
@@ -85,8 +82,8 @@ func (a *Admin) newslettersPage(w http.ResponseWriter, r *http.Request) error {
 		page
 		Lists []listCount
 		Rows  []newsletterRow
-	}{a.newPage(r, "Newsletters"), lists, rows}
-	b, err := a.newsletters.views.Render("newsletters", data)
+	}{a.newPage(r, a.loc(r).T("Newsletters")), lists, rows}
+	b, err := a.newsletters.views.render("newsletters", data)
 	if err != nil {
 		return err
 	}
@@ -101,23 +98,25 @@ func (a *Admin) sendNewsletter(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PostFormValue("article"), 10, 64)
 	if err != nil {
-		return &httpx.Error{Status: http.StatusBadRequest, Message: "No article chosen."}
+		return &httpx.Error{Status: http.StatusBadRequest, Message: a.loc(r).T("No article chosen.")}
 	}
 	art, err := a.db.ArticleByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return &httpx.Error{Status: http.StatusNotFound, Message: "That article no longer exists."}
+		return &httpx.Error{Status: http.StatusNotFound, Message: a.loc(r).T("That article no longer exists.")}
 	}
 	if err != nil {
 		return err
 	}
 	if !art.Live(a.now()) {
-		return &httpx.Error{Status: http.StatusConflict, Message: "Only a published article can be sent as a newsletter."}
+		return &httpx.Error{Status: http.StatusConflict, Message: a.loc(r).T("Only a published article can be sent as a newsletter.")}
 	}
 	s := sessionFrom(ctx)
 	n, err := a.newsletters.n.SendArticle(ctx, art, s.user.ID)
-	done := fmt.Sprintf("“%s” is going out to %d subscribers of Breaking news.", art.Headline, n)
+	// The flash travels in the URL, already in the editor's language.
+	loc := a.loc(r)
+	done := loc.T("“%s” is going out to %d subscribers of Breaking news.", art.Headline, n)
 	if errors.Is(err, store.ErrAlreadySent) {
-		done = fmt.Sprintf("“%s” was already sent; it is not sent twice.", art.Headline)
+		done = loc.T("“%s” was already sent; it is not sent twice.", art.Headline)
 	} else if err != nil {
 		return err
 	}

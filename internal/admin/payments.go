@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/samizdat-press/samizdat/internal/account"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
@@ -62,7 +63,7 @@ func (a *Admin) report(r *http.Request) ([]revenue.MonthReport, error) {
 }
 
 func (a *Admin) payments(w http.ResponseWriter, r *http.Request) error {
-	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, "Payments"))
+	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, a.loc(r).T("Payments")))
 }
 
 func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status int, p page) error {
@@ -75,14 +76,14 @@ func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status in
 	byCur := map[string][]revenue.MonthReport{}
 	var curs []string
 	for _, m := range reps {
-		d.Reports = append(d.Reports, reportRow{MonthReport: m, Label: m.Month.Format("Jan 2006")})
+		d.Reports = append(d.Reports, reportRow{MonthReport: m, Label: a.loc(r).MonthYear(m.Month)})
 		if byCur[m.Currency] == nil {
 			curs = append(curs, m.Currency)
 		}
 		byCur[m.Currency] = append(byCur[m.Currency], m)
 	}
 	for _, c := range curs {
-		d.Charts = append(d.Charts, barChart(c, byCur[c]))
+		d.Charts = append(d.Charts, barChart(a.loc(r), c, byCur[c]))
 	}
 	if d.Pledges, err = a.db.Pledges(ctx, store.PledgeQuery{Status: revenue.PledgeOpen, Limit: 200}); err != nil {
 		return err
@@ -124,12 +125,12 @@ func (a *Admin) paymentsCSV(w http.ResponseWriter, r *http.Request) error {
 // the ledger. A second click finds it no longer open and adds nothing.
 func (a *Admin) pledgeReceived(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p := a.newPage(r, "Payments")
+	p := a.newPage(r, a.loc(r).T("Payments"))
 	id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	if ref := revenue.NormalizeReference(r.PostFormValue("reference")); ref != "" {
 		pl, err := a.db.PledgeByReference(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {
-			p.Errors["reference"] = fmt.Sprintf("No pledge has the reference %q. Check it against the bank statement.", ref)
+			p.Errors["reference"] = a.loc(r).T("No pledge has the reference “%s”. Check it against the bank statement.", ref)
 			return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
 		}
 		if err != nil {
@@ -138,7 +139,7 @@ func (a *Admin) pledgeReceived(w http.ResponseWriter, r *http.Request) error {
 		id = pl.ID
 	}
 	if id <= 0 {
-		p.Errors["reference"] = "Type the reference from the bank statement."
+		p.Errors["reference"] = a.loc(r).T("Type the reference from the bank statement.")
 		return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
 	}
 	var user int64
@@ -167,17 +168,17 @@ func (a *Admin) paymentSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "payments-settings", paymentSettingsData{page: a.newPage(r, "Payment settings"), Details: v})
+	return a.render(w, http.StatusOK, "payments-settings", paymentSettingsData{page: a.newPage(r, a.loc(r).T("Payment settings")), Details: v})
 }
 
 func (a *Admin) savePaymentSettings(w http.ResponseWriter, r *http.Request) error {
 	v := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("bank_details"), "\r\n", "\n"))
-	d := paymentSettingsData{page: a.newPage(r, "Payment settings"), Details: v}
+	d := paymentSettingsData{page: a.newPage(r, a.loc(r).T("Payment settings")), Details: v}
 	switch n := utf8.RuneCountInString(v); {
 	case !utf8.ValidString(v):
-		d.Errors["bank_details"] = "The details are not valid text."
+		d.Errors["bank_details"] = a.loc(r).T("The details are not valid text.")
 	case n > maxBankDetails:
-		d.Errors["bank_details"] = fmt.Sprintf("The details are too long (%d characters, at most %d).", n, maxBankDetails)
+		d.Errors["bank_details"] = a.loc(r).T("The details are too long (%s characters, at most %s).", strconv.Itoa(n), strconv.Itoa(maxBankDetails))
 	}
 	if len(d.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "payments-settings", d)
@@ -196,7 +197,7 @@ func (a *Admin) savePaymentSettings(w http.ResponseWriter, r *http.Request) erro
 // monthly recurring revenue as a line, as inline SVG: no script, no chart
 // library, readable with styles off thanks to its title and the table
 // beside it.
-func barChart(currency string, ms []revenue.MonthReport) template.HTML {
+func barChart(loc *i18n.Locale, currency string, ms []revenue.MonthReport) template.HTML {
 	const w, h, pad, base = 600, 220, 30, 160
 	var top int64 = 1
 	for _, m := range ms {
@@ -207,23 +208,23 @@ func barChart(currency string, ms []revenue.MonthReport) template.HTML {
 	step := float64(w-2*pad) / float64(n)
 	var b strings.Builder
 	cur := template.HTMLEscapeString(strings.ToUpper(currency))
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-%s"><title id="chart-%s">Received, refunded and monthly recurring revenue, %s</title>`,
-		w, h, cur, cur, cur)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-%s"><title id="chart-%s">%s</title>`,
+		w, h, cur, cur, template.HTMLEscapeString(loc.T("Received, refunded and monthly recurring revenue, %s", cur)))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#888"/>`, pad, base, w-pad, base)
 	var line []string
 	for i, m := range ms {
 		x := float64(pad) + float64(i)*step
 		bw := step * 0.6
 		rh := scale(m.Received)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#2a6f4e"><title>%s received %s</title></rect>`,
-			x, base-rh, bw, rh, m.Month.Format("Jan 2006"), template.HTMLEscapeString(money(m.Received, m.Currency)))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#2a6f4e"><title>%s</title></rect>`,
+			x, base-rh, bw, rh, template.HTMLEscapeString(loc.T("%s: received %s", loc.MonthYear(m.Month), money(m.Received, m.Currency))))
 		if m.Refunded > 0 {
 			fh := scale(m.Refunded) / 3
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%.1f" fill="#b33"><title>%s refunded %s</title></rect>`,
-				x, base, bw, fh, m.Month.Format("Jan 2006"), template.HTMLEscapeString(money(m.Refunded, m.Currency)))
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%.1f" fill="#b33"><title>%s</title></rect>`,
+				x, base, bw, fh, template.HTMLEscapeString(loc.T("%s: refunded %s", loc.MonthYear(m.Month), money(m.Refunded, m.Currency))))
 		}
 		line = append(line, fmt.Sprintf("%.1f,%.1f", x+bw/2, base-scale(m.MRR)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+bw/2, h-8, m.Month.Format("Jan"))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x+bw/2, h-8, template.HTMLEscapeString(loc.MonthShort(m.Month)))
 	}
 	if len(line) > 1 {
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1f4e8c" stroke-width="2"/>`, strings.Join(line, " "))

@@ -14,7 +14,6 @@ import (
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
-	"github.com/samizdat-press/samizdat/internal/view"
 )
 
 // RevenueConfig is what the revenue pages need beyond the store.
@@ -35,13 +34,12 @@ type RevenueConfig struct {
 // revenueAdmin holds the revenue pages' templates and dependencies.
 type revenueAdmin struct {
 	RevenueConfig
-	views    *view.Set
+	views    langViews
 	renderer *content.Renderer
 }
 
-func newRevenueAdmin(cfg Config) (*revenueAdmin, error) {
-	a := &Admin{assetURL: cfg.AssetURL}
-	funcs := a.funcs()
+func newRevenueAdmin(a *Admin, cfg Config) (*revenueAdmin, error) {
+	funcs := template.FuncMap{}
 	funcs["money"] = revenue.FormatMoney
 	funcs["lastDay"] = func(end time.Time) string { return end.Add(-24 * time.Hour).UTC().Format("2006-01-02") }
 	funcs["slotLetter"] = func(slot int) string { return string(rune('A' + slot)) }
@@ -52,8 +50,7 @@ func newRevenueAdmin(cfg Config) (*revenueAdmin, error) {
 		}
 		return s
 	}
-	v, err := view.Parse(cfg.Web, funcs, "admin.html",
-		[]string{"templates/admin/admin.html", "templates/admin/partials/*.html"}, "templates/admin/revenue/*.html")
+	v, err := a.parseViews(cfg.Web, "templates/admin/revenue/*.html", funcs)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +87,7 @@ func (a *Admin) revenueRoutes() []Route {
 }
 
 func (a *Admin) renderRevenue(w http.ResponseWriter, status int, name string, data any) error {
-	b, err := a.rev.views.Render(name, data)
+	b, err := a.rev.views.render(name, data)
 	if err != nil {
 		return err
 	}
@@ -138,7 +135,7 @@ func (a *Admin) revenueHomeData(r *http.Request, gf *goalForm, ef *entryForm) (*
 		return nil, err
 	}
 	g.Now = a.now
-	d := &revenueHomeData{page: a.newPage(r, "Reader revenue")}
+	d := &revenueHomeData{page: a.newPage(r, a.loc(r).T("Reader revenue"))}
 	if gf != nil {
 		d.Goal = *gf
 	} else {
@@ -150,10 +147,11 @@ func (a *Admin) revenueHomeData(r *http.Request, gf *goalForm, ef *entryForm) (*
 		d.Entry = entryForm{Month: a.now().UTC().Format("2006-01"), Currency: g.Currency}
 	}
 	for _, m := range revenue.DisplayModes {
+		loc := a.loc(r)
 		label := map[revenue.DisplayMode]string{
-			revenue.ShowPercent: "Percentage only (safest: no amounts published)",
-			revenue.ShowExact:   "Exact amounts",
-			revenue.ShowHidden:  "Hidden: no meter",
+			revenue.ShowPercent: loc.T("Percentage only (safest: no amounts published)"),
+			revenue.ShowExact:   loc.T("Exact amounts"),
+			revenue.ShowHidden:  loc.T("Hidden: no meter"),
 		}[m]
 		d.Modes = append(d.Modes, option{Value: string(m), Label: label, Selected: string(m) == d.Goal.Mode})
 	}
@@ -189,13 +187,13 @@ func (a *Admin) saveGoal(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	target, err := revenue.ParseMoney(f.Target)
 	if err != nil {
-		errs["target"] = "Give the monthly target as an amount, such as 10000 or 10,000.50."
+		errs["target"] = a.loc(r).T("Give the monthly target as an amount, such as 10000 or 10,000.50.")
 	}
 	if !revenue.ValidCurrency(f.Currency) {
-		errs["currency"] = "Give the currency as its three-letter code, such as EUR or USD."
+		errs["currency"] = a.loc(r).T("Give the currency as its three-letter code, such as EUR or USD.")
 	}
 	if !revenue.DisplayMode(f.Mode).Valid() {
-		errs["mode"] = "Choose what readers see of the goal."
+		errs["mode"] = a.loc(r).T("Choose what readers see of the goal.")
 	}
 	if len(errs) > 0 {
 		d, err := a.revenueHomeData(r, &f, nil)
@@ -224,17 +222,17 @@ func (a *Admin) addEntry(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	month, err := time.Parse("2006-01", f.Month)
 	if err != nil || month.Year() < 2000 || month.Year() > 2100 {
-		errs["month"] = "Give the month as YYYY-MM, such as 2026-11."
+		errs["month"] = a.loc(r).T("Give the month as YYYY-MM, such as 2026-11.")
 	}
 	amount, err := revenue.ParseMoney(f.Amount)
 	if err != nil || amount == 0 {
-		errs["amount"] = "Give an amount above zero, such as 500 or 1,250.50."
+		errs["amount"] = a.loc(r).T("Give an amount above zero, such as 500 or 1,250.50.")
 	}
 	if !revenue.ValidCurrency(f.Currency) {
-		errs["entry_currency"] = "Give the currency as its three-letter code, such as EUR."
+		errs["entry_currency"] = a.loc(r).T("Give the currency as its three-letter code, such as EUR.")
 	}
 	if len([]rune(f.Note)) > 200 {
-		errs["note"] = "The note is at most 200 characters."
+		errs["note"] = a.loc(r).T("The note is at most 200 characters.")
 	}
 	if len(errs) > 0 {
 		d, err := a.revenueHomeData(r, nil, &f)

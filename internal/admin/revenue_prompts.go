@@ -40,7 +40,7 @@ func (a *Admin) campaignList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &campaignListData{page: a.newPage(r, "Campaigns")}
+	d := &campaignListData{page: a.newPage(r, a.loc(r).T("Campaigns"))}
 	for _, c := range cs {
 		ps, err := a.db.CampaignPrompts(ctx, c.ID)
 		if err != nil {
@@ -58,7 +58,7 @@ type campaignEditData struct {
 }
 
 func (a *Admin) campaignForm(w http.ResponseWriter, r *http.Request) error {
-	d := &campaignEditData{page: a.newPage(r, "New campaign")}
+	d := &campaignEditData{page: a.newPage(r, a.loc(r).T("New campaign"))}
 	if r.PathValue("id") == "" {
 		d.Form.Starts = a.now().UTC().Format("2006-01-02")
 		return a.renderRevenue(w, http.StatusOK, "campaign", d)
@@ -71,7 +71,7 @@ func (a *Admin) campaignForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFoundOr(err)
 	}
-	d.Title = "Campaign: " + c.Name
+	d.Title = a.loc(r).T("Campaign: %s", c.Name)
 	d.Form = campaignFormData{ID: c.ID, Name: c.Name, Starts: c.Starts.UTC().Format("2006-01-02")}
 	if !c.Ends.IsZero() {
 		d.Form.Ends = c.Ends.Add(-24 * time.Hour).UTC().Format("2006-01-02")
@@ -102,12 +102,12 @@ func (a *Admin) saveCampaign(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	var err error
 	if c.Starts, err = time.Parse("2006-01-02", f.Starts); err != nil {
-		errs["starts"] = "Give the start date as YYYY-MM-DD."
+		errs["starts"] = a.loc(r).T("Give the start date as YYYY-MM-DD.")
 	}
 	if f.Ends != "" {
 		end, err := time.Parse("2006-01-02", f.Ends)
 		if err != nil {
-			errs["ends"] = "Give the end date as YYYY-MM-DD, or leave it empty for no end."
+			errs["ends"] = a.loc(r).T("Give the end date as YYYY-MM-DD, or leave it empty for no end.")
 		} else {
 			c.Ends = end.Add(24 * time.Hour) // the end date is the campaign's last day
 		}
@@ -116,7 +116,7 @@ func (a *Admin) saveCampaign(w http.ResponseWriter, r *http.Request) error {
 		errs = c.Validate()
 	}
 	if len(errs) > 0 {
-		d := &campaignEditData{page: a.newPage(r, "Campaign"), Form: f}
+		d := &campaignEditData{page: a.newPage(r, a.loc(r).T("Campaign")), Form: f}
 		d.Errors = errs
 		if f.ID != 0 {
 			if d.Prompts, err = a.db.CampaignPrompts(ctx, f.ID); err != nil {
@@ -204,22 +204,23 @@ type promptPreview struct {
 
 func (a *Admin) promptEditData(r *http.Request, f promptFormData) (*promptEditData, error) {
 	ctx := r.Context()
-	d := &promptEditData{page: a.newPage(r, "Prompt"), Form: f}
+	loc := a.loc(r)
+	d := &promptEditData{page: a.newPage(r, loc.T("Prompt")), Form: f}
 	c, err := a.db.Campaign(ctx, f.CampaignID)
 	if err != nil {
 		return nil, notFoundOr(err)
 	}
 	d.Campaign = c
 	for _, p := range revenue.Placements {
-		d.Placements = append(d.Placements, option{Value: string(p), Label: p.Label(), Selected: string(p) == f.Placement})
+		d.Placements = append(d.Placements, option{Value: string(p), Label: loc.T(p.Label()), Selected: string(p) == f.Placement})
 	}
 	for _, fr := range []revenue.Frequency{revenue.Monthly, revenue.OneTime, revenue.Annual} {
-		d.Freqs = append(d.Freqs, option{Value: string(fr), Label: string(fr), Selected: string(fr) == f.Frequency})
+		d.Freqs = append(d.Freqs, option{Value: string(fr), Label: loc.T("frequency." + string(fr)), Selected: string(fr) == f.Frequency})
 	}
 	for _, au := range revenue.Audiences {
-		d.Audiences = append(d.Audiences, option{Value: string(au), Label: string(au), Selected: string(au) == f.Audience})
+		d.Audiences = append(d.Audiences, option{Value: string(au), Label: loc.T("audience." + string(au)), Selected: string(au) == f.Audience})
 	}
-	capLabels := map[revenue.Cap]string{revenue.EveryPage: "Every page", revenue.OnceADay: "Once a day", revenue.OnceAWeek: "Once a week"}
+	capLabels := map[revenue.Cap]string{revenue.EveryPage: loc.T("Every page"), revenue.OnceADay: loc.T("Once a day"), revenue.OnceAWeek: loc.T("Once a week")}
 	for _, cp := range revenue.Caps {
 		d.Caps = append(d.Caps, option{Value: string(cp), Label: capLabels[cp], Selected: string(cp) == f.Cap})
 	}
@@ -369,7 +370,7 @@ func (a *Admin) savePrompt(w http.ResponseWriter, r *http.Request) error {
 		if d.Previews, err = a.previews(r, p); err != nil {
 			return err
 		}
-		d.Flash = "Preview below; nothing is saved yet."
+		d.Flash = a.loc(r).T("Preview below; nothing is saved yet.")
 		return a.renderRevenue(w, http.StatusOK, "prompt", d)
 	}
 	if err := a.db.SavePrompt(ctx, p); err != nil {
@@ -423,7 +424,7 @@ func (a *Admin) previews(r *http.Request, p *revenue.Prompt) ([]promptPreview, e
 		if err != nil {
 			return nil, err
 		}
-		pv := promptPreview{Label: fmt.Sprintf("Variant %c (weight %d)", 'A'+v.Slot, v.Weight), Headline: headline, Prompt: html}
+		pv := promptPreview{Label: a.loc(r).T("Variant %s (weight %d)", string(rune('A'+v.Slot)), v.Weight), Headline: headline, Prompt: html}
 		switch p.Placement {
 		case revenue.TopBanner:
 			pv.Top, pv.After = true, template.HTML(body) // sanitized at save

@@ -26,9 +26,6 @@ type monthRow struct {
 	X, Y, W, H int
 }
 
-// MonthLabel formats the month for the chart and table.
-func (m monthRow) MonthLabel() string { return m.Month.Format("Jan 2006") }
-
 // CoveredText is the amount covered in major units.
 func (m monthRow) CoveredText() string { return revenue.FormatMoney(m.Covered, m.Currency) }
 
@@ -185,7 +182,7 @@ func reportDays(r *http.Request) int {
 
 func (a *Admin) revenueReports(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	d := &reportsData{page: a.newPage(r, "Revenue reports"), Days: reportDays(r)}
+	d := &reportsData{page: a.newPage(r, a.loc(r).T("Revenue reports")), Days: reportDays(r)}
 	months, g, err := a.goalMonths(ctx)
 	if err != nil {
 		return err

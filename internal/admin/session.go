@@ -99,7 +99,7 @@ func (a *Admin) require(perm account.Permission, next httpx.HandlerFunc) httpx.H
 		if r.Method == http.MethodPost && !validCSRF(r, s.session.CSRFToken) {
 			return &httpx.Error{Status: http.StatusForbidden, Message: "This form expired or came from another site. Reload the page and try again."}
 		}
-		return next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
+		return next(w, a.withLocale(r.WithContext(context.WithValue(r.Context(), ctxKey{}, s))))
 	}
 }
 
@@ -131,7 +131,7 @@ func (a *Admin) optionalSession(next httpx.HandlerFunc) httpx.HandlerFunc {
 		if s != nil {
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, s))
 		}
-		return next(w, r)
+		return next(w, a.withLocale(r))
 	}
 }
 

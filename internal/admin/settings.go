@@ -63,7 +63,7 @@ type settingsData struct {
 }
 
 func (a *Admin) settingsPage(r *http.Request, f siteSettings) *settingsData {
-	d := &settingsData{page: a.newPage(r, "Settings"), Form: f}
+	d := &settingsData{page: a.newPage(r, a.loc(r).T("Settings")), Form: f}
 	for _, l := range content.Languages {
 		label := languageNames[l]
 		if label == "" {
@@ -105,15 +105,16 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		Lang:        r.PostFormValue("lang"),
 	}
 	d := a.settingsPage(r, f)
-	checkName(d.Errors, "name", "Site name", f.Name, maxSiteName)
+	loc := a.loc(r)
+	checkName(loc, d.Errors, "name", loc.T("Site name"), f.Name, maxSiteName)
 	switch n := utf8.RuneCountInString(f.Description); {
 	case !utf8.ValidString(f.Description):
-		d.Errors["description"] = "Description is not valid text."
+		d.Errors["description"] = loc.T("%s is not valid text.", loc.T("Description"))
 	case n > maxSiteDescription:
-		d.Errors["description"] = fmt.Sprintf("Description is too long (%d characters, at most %d).", n, maxSiteDescription)
+		d.Errors["description"] = tooLong(loc, loc.T("Description"), n, maxSiteDescription)
 	}
 	if !slices.Contains(content.Languages, f.Lang) {
-		d.Errors["lang"] = "Choose a language from the list."
+		d.Errors["lang"] = loc.T("Choose a language from the list.")
 	}
 	logo, err := a.db.Setting(ctx, settingLogo, "")
 	if err != nil {
@@ -153,16 +154,16 @@ func (a *Admin) uploadLogo(r *http.Request) (value, msg string, err error) {
 		return "", "", nil
 	}
 	if err != nil {
-		return "", "The logo did not arrive completely. Choose it again.", nil
+		return "", a.loc(r).T("The logo did not arrive completely. Choose it again."), nil
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, media.MaxUploadBytes+1))
 	if err != nil {
-		return "", "The logo did not arrive completely. Choose it again.", nil
+		return "", a.loc(r).T("The logo did not arrive completely. Choose it again."), nil
 	}
 	img, err := a.decodeUpload(header.Filename, data)
 	if err != nil {
-		return "", "Logo not accepted: " + err.Error(), nil
+		return "", a.loc(r).T("Logo not accepted: %s", err.Error()), nil
 	}
 	sum := sha256.Sum256(data)
 	key := "logo-" + hex.EncodeToString(sum[:4])

@@ -13,6 +13,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -65,24 +66,32 @@ func pathID(r *http.Request) (int64, error) {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // checkName records in errs what is wrong with a required short name.
-func checkName(errs map[string]string, field, label, v string, max int) {
+func checkName(loc *i18n.Locale, errs map[string]string, field, label, v string, max int) {
 	switch {
 	case !utf8.ValidString(v):
-		errs[field] = label + " is not valid text."
+		errs[field] = loc.T("%s is not valid text.", label)
 	case v == "":
-		errs[field] = label + " is required."
+		errs[field] = loc.T("%s is required.", label)
 	case utf8.RuneCountInString(v) > max:
-		errs[field] = fmt.Sprintf("%s is too long (%d characters, at most %d).", label, utf8.RuneCountInString(v), max)
+		errs[field] = tooLong(loc, label, utf8.RuneCountInString(v), max)
 	}
+}
+
+// tooLong says that a field is too long. The counts are written without
+// digit grouping: people compare them with the field's limit, not read them
+// as amounts.
+func tooLong(loc *i18n.Locale, label string, n, max int) string {
+	return loc.T("%s is too long (%s characters, at most %s).", label, strconv.Itoa(n), strconv.Itoa(max))
 }
 
 // taxonomyFailed turns what the store or content validation refused into
 // messages next to the fields, without replacing a message already there.
-// what names the thing for a slug conflict ("section", "byline"). It
-// reports whether err was such a refusal.
-func taxonomyFailed(errs map[string]string, err error, what string) bool {
+// taken is the message for a slug another entry has. It reports whether err
+// was such a refusal. Content validation's own words stay in English: that
+// package speaks no language but the code's.
+func taxonomyFailed(loc *i18n.Locale, errs map[string]string, err error, taken string) bool {
 	if fe, ok := errors.AsType[content.FieldErrors](err); ok {
-		labels := map[string]string{"name": "Name", "slug": "Slug", "bio": "Biography"}
+		labels := map[string]string{"name": loc.T("Name"), "slug": loc.T("Slug"), "bio": loc.T("Biography")}
 		for field, msg := range fe {
 			if _, set := errs[field]; set {
 				continue
@@ -91,17 +100,12 @@ func taxonomyFailed(errs map[string]string, err error, what string) bool {
 			if label == "" {
 				label = field
 			}
-			if strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "can ") ||
-				strings.HasPrefix(msg, "needs ") {
-				errs[field] = label + " " + msg + "."
-			} else {
-				errs[field] = label + ": " + msg + "."
-			}
+			errs[field] = fieldProblem(loc, label, msg)
 		}
 		return true
 	}
 	if errors.Is(err, store.ErrConflict) {
-		errs["slug"] = fmt.Sprintf("Another %s already has this slug. Choose another.", what)
+		errs["slug"] = taken
 		return true
 	}
 	return false
@@ -116,11 +120,72 @@ func slugOrName(slug, name string) string {
 	return content.Slugify(name)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// Names per language. A section, tag or byline is entered with one name;
+// each edition may show another form of it (Новости for News). A field per
+// language keeps the form simple: an empty one shows the name as entered.
+
+// nameField is the name of an entry in one language, as stored or typed.
+type nameField struct {
+	Lang, Value string
+}
+
+// nameFields are the entry's name forms, one field per language.
+func nameFields(forms content.NameForms, kind content.NameKind, id int64) []nameField {
+	out := make([]nameField, len(i18n.Languages))
+	for i, lang := range i18n.Languages {
+		out[i] = nameField{Lang: lang, Value: forms[content.NameKey{Kind: kind, ID: id, Lang: lang}]}
 	}
-	return strconv.Itoa(n) + " " + many
+	return out
+}
+
+// nameFieldKey is the form field, and the error key, of the name in lang.
+func nameFieldKey(lang string) string { return "name_" + lang }
+
+// readNameFields reads the name forms a row sent, recording problems in
+// errs. A form that sent no field for a language leaves that name alone.
+func (a *Admin) readNameFields(r *http.Request, errs map[string]string) []nameField {
+	loc := a.loc(r)
+	var out []nameField
+	for _, lang := range i18n.Languages {
+		key := nameFieldKey(lang)
+		if !r.PostForm.Has(key) {
+			continue
+		}
+		v := oneLine(r.PostFormValue(key))
+		label := loc.T("Name in %s", a.catalog.Locale(lang).Name())
+		switch {
+		case !utf8.ValidString(v):
+			errs[key] = loc.T("%s is not valid text.", label)
+		case utf8.RuneCountInString(v) > maxTaxonomyName:
+			errs[key] = tooLong(loc, label, utf8.RuneCountInString(v), maxTaxonomyName)
+		}
+		out = append(out, nameField{Lang: lang, Value: v})
+	}
+	return out
+}
+
+// typedNames shows what was typed in place of the stored forms.
+func typedNames(stored, typed []nameField) []nameField {
+	out := slices.Clone(stored)
+	for _, t := range typed {
+		for i := range out {
+			if out[i].Lang == t.Lang {
+				out[i].Value = t.Value
+			}
+		}
+	}
+	return out
+}
+
+// saveNames stores the name forms typed for an entry; an empty one removes
+// the form.
+func (a *Admin) saveNames(ctx context.Context, kind content.NameKind, id int64, names []nameField) error {
+	for _, n := range names {
+		if err := a.db.SetNameForm(ctx, content.NameKey{Kind: kind, ID: id, Lang: n.Lang}, n.Value); err != nil {
+			return fmt.Errorf("name of %s %d in %s: %w", kind, id, n.Lang, err)
+		}
+	}
+	return nil
 }
 
 // Sections.
@@ -129,6 +194,7 @@ func plural(n int, one, many string) string {
 type sectionForm struct {
 	ID                int64 // 0 for the new-section form
 	Name, Slug, Order string
+	Names             []nameField // in each language; only for existing sections
 }
 
 type sectionRow struct {
@@ -153,7 +219,11 @@ func (a *Admin) sectionsPage(r *http.Request, failed *sectionForm, errs map[stri
 	if err != nil {
 		return nil, err
 	}
-	d := &sectionsData{page: a.newPage(r, "Sections")}
+	forms, err := a.db.NameForms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &sectionsData{page: a.newPage(r, a.loc(r).T("Sections"))}
 	if errs != nil {
 		d.Errors = errs
 	}
@@ -162,9 +232,11 @@ func (a *Admin) sectionsPage(r *http.Request, failed *sectionForm, errs map[stri
 		if err != nil {
 			return nil, err
 		}
-		row := sectionRow{Section: s, Articles: n, Form: sectionForm{ID: s.ID, Name: s.Name, Slug: s.Slug, Order: strconv.Itoa(s.Order)}}
+		names := nameFields(forms, content.NameSection, s.ID)
+		row := sectionRow{Section: s, Articles: n, Form: sectionForm{ID: s.ID, Name: s.Name, Slug: s.Slug, Order: strconv.Itoa(s.Order), Names: names}}
 		if failed != nil && failed.ID == s.ID {
 			row.Form, row.Failed = *failed, true
+			row.Form.Names = typedNames(names, failed.Names)
 		}
 		d.Sections = append(d.Sections, row)
 	}
@@ -194,26 +266,29 @@ func (a *Admin) sectionsRefused(w http.ResponseWriter, r *http.Request, f sectio
 
 // readSectionForm reads a section form, recording in errs what content
 // validation does not check.
-func readSectionForm(r *http.Request, id int64, errs map[string]string) (sectionForm, content.Section) {
+func (a *Admin) readSectionForm(r *http.Request, loc *i18n.Locale, id int64, errs map[string]string) (sectionForm, content.Section) {
 	f := sectionForm{ID: id, Name: oneLine(r.PostFormValue("name")), Order: strings.TrimSpace(r.PostFormValue("order"))}
+	if id != 0 {
+		f.Names = a.readNameFields(r, errs)
+	}
 	f.Slug = slugOrName(r.PostFormValue("slug"), f.Name)
 	sec := content.Section{ID: id, Name: f.Name, Slug: f.Slug}
-	checkName(errs, "name", "Name", f.Name, maxTaxonomyName)
+	checkName(loc, errs, "name", loc.T("Name"), f.Name, maxTaxonomyName)
 	if f.Order != "" {
 		n, err := strconv.Atoi(f.Order)
 		if err != nil || n < -maxSectionOrder || n > maxSectionOrder {
-			errs["order"] = fmt.Sprintf("Order must be a whole number between %d and %d, such as 10.", -maxSectionOrder, maxSectionOrder)
+			errs["order"] = loc.T("Order must be a whole number between %d and %d, such as 10.", -maxSectionOrder, maxSectionOrder)
 		}
 		sec.Order = n
 	}
-	taxonomyFailed(errs, content.ValidateSection(&sec), "section")
+	taxonomyFailed(loc, errs, content.ValidateSection(&sec), loc.T("Another section already has this slug. Choose another."))
 	return f, sec
 }
 
 func (a *Admin) createSection(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	errs := map[string]string{}
-	f, sec := readSectionForm(r, 0, errs)
+	f, sec := a.readSectionForm(r, a.loc(r), 0, errs)
 	if len(errs) == 0 {
 		err := a.db.CreateSection(ctx, &sec)
 		if err == nil {
@@ -221,7 +296,7 @@ func (a *Admin) createSection(w http.ResponseWriter, r *http.Request) error {
 			http.Redirect(w, r, "/admin/sections?done=Saved", http.StatusSeeOther)
 			return nil
 		}
-		if !taxonomyFailed(errs, err, "section") {
+		if !taxonomyFailed(a.loc(r), errs, err, a.loc(r).T("Another section already has this slug. Choose another.")) {
 			return err
 		}
 	}
@@ -240,18 +315,21 @@ func (a *Admin) saveSection(w http.ResponseWriter, r *http.Request) error {
 		return a.deleteSection(w, r, id)
 	}
 	errs := map[string]string{}
-	f, sec := readSectionForm(r, id, errs)
+	f, sec := a.readSectionForm(r, a.loc(r), id, errs)
 	if len(errs) == 0 {
 		err := a.db.UpdateSection(ctx, sec)
 		if errors.Is(err, store.ErrNotFound) {
 			return httpx.NotFound()
 		}
 		if err == nil {
+			err = a.saveNames(ctx, content.NameSection, id, f.Names)
+		}
+		if err == nil {
 			a.siteChanged(ctx)
 			http.Redirect(w, r, "/admin/sections?done=Saved", http.StatusSeeOther)
 			return nil
 		}
-		if !taxonomyFailed(errs, err, "section") {
+		if !taxonomyFailed(a.loc(r), errs, err, a.loc(r).T("Another section already has this slug. Choose another.")) {
 			return err
 		}
 	}
@@ -280,8 +358,9 @@ func (a *Admin) deleteSection(w http.ResponseWriter, r *http.Request, id int64) 
 				name = d.Sections[i].Name
 			}
 		}
-		articles := plural(n, "article", "articles")
-		d.Errors["form"] = fmt.Sprintf("The section “%s” still has %s, so it was not deleted: move its %s first (choose another section for each of them in the editor).",
+		loc := a.loc(r)
+		articles := loc.T("%d articles", n)
+		d.Errors["form"] = loc.T("The section “%s” still has %s, so it was not deleted: move its %s first (choose another section for each of them in the editor).",
 			name, articles, articles)
 		return a.render(w, http.StatusUnprocessableEntity, "sections", d)
 	}
@@ -297,7 +376,8 @@ func (a *Admin) deleteSection(w http.ResponseWriter, r *http.Request, id int64) 
 
 type tagRow struct {
 	Tag    store.TagCount
-	Name   string // what the rename form shows
+	Name   string      // what the rename form shows
+	Names  []nameField // the name in each language
 	Failed bool
 }
 
@@ -306,19 +386,24 @@ type tagsData struct {
 	Tags []tagRow
 }
 
-func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, errs map[string]string) (*tagsData, error) {
+func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, typedForms []nameField, errs map[string]string) (*tagsData, error) {
 	tags, err := a.db.TagsWithCounts(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	d := &tagsData{page: a.newPage(r, "Tags")}
+	forms, err := a.db.NameForms(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	d := &tagsData{page: a.newPage(r, a.loc(r).T("Tags"))}
 	if errs != nil {
 		d.Errors = errs
 	}
 	for _, t := range tags {
-		row := tagRow{Tag: t, Name: t.Name}
+		row := tagRow{Tag: t, Name: t.Name, Names: nameFields(forms, content.NameTag, t.ID)}
 		if t.ID == failedID {
 			row.Name, row.Failed = typed, true
+			row.Names = typedNames(row.Names, typedForms)
 		}
 		d.Tags = append(d.Tags, row)
 	}
@@ -329,7 +414,7 @@ func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, errs map
 }
 
 func (a *Admin) listTags(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.tagsPage(r, 0, "", nil)
+	d, err := a.tagsPage(r, 0, "", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -356,25 +441,30 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/admin/tags?done=Deleted", http.StatusSeeOther)
 		return nil
 	}
+	loc := a.loc(r)
 	name := oneLine(r.PostFormValue("name"))
 	errs := map[string]string{}
-	checkName(errs, "name", "Name", name, maxTagName)
+	checkName(loc, errs, "name", loc.T("Name"), name, maxTagName)
+	names := a.readNameFields(r, errs)
 	if len(errs) == 0 {
 		err := a.db.UpdateTag(ctx, id, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return httpx.NotFound()
 		}
+		if err == nil {
+			err = a.saveNames(ctx, content.NameTag, id, names)
+		}
 		if errors.Is(err, store.ErrConflict) {
-			errs["name"] = fmt.Sprintf("Another tag already has the address /tag/%s/. Choose another name.", content.Slugify(name))
+			errs["name"] = loc.T("Another tag already has the address /tag/%s/. Choose another name.", content.Slugify(name))
 		} else if err == nil {
 			a.siteChanged(ctx)
 			http.Redirect(w, r, "/admin/tags?done=Saved", http.StatusSeeOther)
 			return nil
-		} else if !taxonomyFailed(errs, err, "tag") {
+		} else if !taxonomyFailed(loc, errs, err, loc.T("Another tag already has this slug. Choose another.")) {
 			return err
 		}
 	}
-	d, err := a.tagsPage(r, id, name, errs)
+	d, err := a.tagsPage(r, id, name, names, errs)
 	if err != nil {
 		return err
 	}
@@ -386,6 +476,7 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 type authorForm struct {
 	ID              int64 // 0 for the new-byline form
 	Name, Slug, Bio string
+	Names           []nameField // in each language; only for existing bylines
 }
 
 type authorRow struct {
@@ -406,14 +497,20 @@ func (a *Admin) authorsPage(r *http.Request, failed *authorForm, errs map[string
 	if err != nil {
 		return nil, err
 	}
-	d := &authorsData{page: a.newPage(r, "Authors")}
+	forms, err := a.db.NameForms(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	d := &authorsData{page: a.newPage(r, a.loc(r).T("Authors"))}
 	if errs != nil {
 		d.Errors = errs
 	}
 	for _, au := range authors {
-		row := authorRow{Author: au, Form: authorForm{ID: au.ID, Name: au.Name, Slug: au.Slug, Bio: au.Bio}}
+		names := nameFields(forms, content.NameAuthor, au.ID)
+		row := authorRow{Author: au, Form: authorForm{ID: au.ID, Name: au.Name, Slug: au.Slug, Bio: au.Bio, Names: names}}
 		if failed != nil && failed.ID == au.ID {
 			row.Form, row.Failed = *failed, true
+			row.Form.Names = typedNames(names, failed.Names)
 		}
 		d.Authors = append(d.Authors, row)
 	}
@@ -433,19 +530,22 @@ func (a *Admin) listAuthors(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, http.StatusOK, "authors", d)
 }
 
-func readAuthorForm(r *http.Request, id int64, errs map[string]string) (authorForm, content.Author) {
+func (a *Admin) readAuthorForm(r *http.Request, loc *i18n.Locale, id int64, errs map[string]string) (authorForm, content.Author) {
 	f := authorForm{ID: id, Name: oneLine(r.PostFormValue("name")),
 		Bio: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("bio"), "\r\n", "\n"))}
+	if id != 0 {
+		f.Names = a.readNameFields(r, errs)
+	}
 	f.Slug = slugOrName(r.PostFormValue("slug"), f.Name)
-	checkName(errs, "name", "Name", f.Name, maxTaxonomyName)
+	checkName(loc, errs, "name", loc.T("Name"), f.Name, maxTaxonomyName)
 	switch {
 	case !utf8.ValidString(f.Bio):
-		errs["bio"] = "Biography is not valid text."
+		errs["bio"] = loc.T("%s is not valid text.", loc.T("Biography"))
 	case utf8.RuneCountInString(f.Bio) > maxAuthorBio:
-		errs["bio"] = fmt.Sprintf("Biography is too long (%d characters, at most %d).", utf8.RuneCountInString(f.Bio), maxAuthorBio)
+		errs["bio"] = tooLong(loc, loc.T("Biography"), utf8.RuneCountInString(f.Bio), maxAuthorBio)
 	}
 	au := content.Author{ID: id, Name: f.Name, Slug: f.Slug, Bio: f.Bio}
-	taxonomyFailed(errs, content.ValidateAuthor(&au), "byline")
+	taxonomyFailed(loc, errs, content.ValidateAuthor(&au), loc.T("Another byline already has this slug. Choose another."))
 	return f, au
 }
 
@@ -459,7 +559,7 @@ func (a *Admin) authorsRefused(w http.ResponseWriter, r *http.Request, f authorF
 
 func (a *Admin) createAuthor(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
-	f, au := readAuthorForm(r, 0, errs)
+	f, au := a.readAuthorForm(r, a.loc(r), 0, errs)
 	if len(errs) == 0 {
 		// A new byline is on no page yet: the site's cache stays.
 		err := a.db.CreateAuthor(r.Context(), &au)
@@ -467,7 +567,7 @@ func (a *Admin) createAuthor(w http.ResponseWriter, r *http.Request) error {
 			http.Redirect(w, r, "/admin/authors?done=Saved", http.StatusSeeOther)
 			return nil
 		}
-		if !taxonomyFailed(errs, err, "byline") {
+		if !taxonomyFailed(a.loc(r), errs, err, a.loc(r).T("Another byline already has this slug. Choose another.")) {
 			return err
 		}
 	}
@@ -481,18 +581,21 @@ func (a *Admin) saveAuthor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	errs := map[string]string{}
-	f, au := readAuthorForm(r, id, errs)
+	f, au := a.readAuthorForm(r, a.loc(r), id, errs)
 	if len(errs) == 0 {
 		err := a.db.UpdateAuthor(ctx, au)
 		if errors.Is(err, store.ErrNotFound) {
 			return httpx.NotFound()
 		}
 		if err == nil {
+			err = a.saveNames(ctx, content.NameAuthor, id, f.Names)
+		}
+		if err == nil {
 			a.siteChanged(ctx)
 			http.Redirect(w, r, "/admin/authors?done=Saved", http.StatusSeeOther)
 			return nil
 		}
-		if !taxonomyFailed(errs, err, "byline") {
+		if !taxonomyFailed(a.loc(r), errs, err, a.loc(r).T("Another byline already has this slug. Choose another.")) {
 			return err
 		}
 	}

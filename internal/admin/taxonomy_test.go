@@ -60,6 +60,7 @@ func newTaxEnv(t *testing.T) *taxEnv {
 type taxClient struct {
 	e     *taxEnv
 	token string
+	id    int64 // the account's
 }
 
 func (e *taxEnv) signIn(role account.Role) *taxClient {
@@ -74,7 +75,7 @@ func (e *taxEnv) signIn(role account.Role) *taxClient {
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		e.t.Fatalf("CreateSession: %v", err)
 	}
-	return &taxClient{e: e, token: raw}
+	return &taxClient{e: e, token: raw, id: u.ID}
 }
 
 func (c *taxClient) do(req *http.Request) *httptest.ResponseRecorder {

@@ -20,7 +20,7 @@ type usersData struct {
 
 func (a *Admin) usersPage(r *http.Request) (usersData, error) {
 	users, err := a.db.Users(r.Context())
-	return usersData{page: a.newPage(r, "People"), Users: users, InviteRole: account.RoleAuthor}, err
+	return usersData{page: a.newPage(r, a.loc(r).T("People")), Users: users, InviteRole: account.RoleAuthor}, err
 }
 
 func (a *Admin) users(w http.ResponseWriter, r *http.Request) error {
@@ -43,12 +43,12 @@ func (a *Admin) inviteUser(w http.ResponseWriter, r *http.Request) error {
 	data.InviteRole = role
 	email, emailErr := account.NormalizeEmail(data.Email)
 	if emailErr != nil {
-		data.Errors["email"] = "Enter an e-mail address such as name@example.org."
+		data.Errors["email"] = a.loc(r).T("Enter an e-mail address such as name@example.org.")
 	} else if _, err := a.db.UserByEmail(r.Context(), email); err == nil {
-		data.Errors["email"] = "This address already has an account."
+		data.Errors["email"] = a.loc(r).T("This address already has an account.")
 	}
 	if roleErr != nil {
-		data.Errors["role"] = "Choose a role."
+		data.Errors["role"] = a.loc(r).T("Choose a role.")
 	}
 	if len(data.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "users", data)
@@ -91,10 +91,10 @@ func (a *Admin) updateUser(w http.ResponseWriter, r *http.Request) error {
 	me := sessionFrom(r.Context()).user
 	role, err := account.ParseRole(r.PostFormValue("role"))
 	if err != nil {
-		return httpx.BadRequest("Choose a role.")
+		return httpx.BadRequest(a.loc(r).T("Choose a role."))
 	}
 	if u.ID == me.ID && (role != account.RoleAdmin || r.PostFormValue("disabled") != "") {
-		return httpx.BadRequest("You cannot demote or disable your own account: ask another admin.")
+		return httpx.BadRequest(a.loc(r).T("You cannot demote or disable your own account: ask another admin."))
 	}
 	u.Role, u.Disabled = role, r.PostFormValue("disabled") != ""
 	if err := a.db.UpdateUser(r.Context(), u); err != nil {

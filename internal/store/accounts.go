@@ -11,14 +11,14 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 )
 
-const userCols = `id, email, name, role, password_hash, password_changed_at, created_at, disabled`
+const userCols = `id, email, name, role, password_hash, password_changed_at, created_at, disabled, lang`
 
 func scanUser(row scanner) (account.User, error) {
 	var u account.User
 	var role string
 	var changed, created int64
 	var disabled int
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &changed, &created, &disabled); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.PasswordHash, &changed, &created, &disabled, &u.Lang); err != nil {
 		return u, err
 	}
 	u.Role = account.Role(role)
@@ -35,9 +35,9 @@ func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
 		u.CreatedAt = s.now().UTC().Truncate(time.Second)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO users (email, name, role, password_hash, password_changed_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			u.Email, u.Name, string(u.Role), u.PasswordHash, u.PasswordChangedAt.Unix(), u.CreatedAt.Unix()).Scan(&u.ID)
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO users (email, name, role, password_hash, password_changed_at, created_at, lang)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			u.Email, u.Name, string(u.Role), u.PasswordHash, u.PasswordChangedAt.Unix(), u.CreatedAt.Unix(), u.Lang).Scan(&u.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create user: %s already has an account: %w", u.Email, ErrConflict)
 		}
@@ -110,6 +110,22 @@ func (s *Store) UpdateUser(ctx context.Context, u account.User) error {
 	})
 }
 
+// SetUserLang stores the language the account reads the admin in; empty
+// means the site's main language. The caller checks lang against the
+// catalogs: the store keeps whatever it is given.
+func (s *Store) SetUserLang(ctx context.Context, userID int64, lang string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE users SET lang = ? WHERE id = ?`), lang, userID)
+		if err != nil {
+			return fmt.Errorf("set language of user %d: %w", userID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("set language of user %d: %w", userID, ErrNotFound)
+		}
+		return nil
+	})
+}
+
 // SetPassword stores a new password hash and ends every session of the
 // account, in one transaction: a stolen session dies with the old password.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
@@ -146,7 +162,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash string) (account.S
 	var se account.Session
 	var created, seen, expires int64
 	row := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at,
-		u.id, u.email, u.name, u.role, u.password_hash, u.password_changed_at, u.created_at, u.disabled
+		u.id, u.email, u.name, u.role, u.password_hash, u.password_changed_at, u.created_at, u.disabled, u.lang
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`), tokenHash)
 	u, err := scanUser(rowWithPrefix{row, []any{&se.TokenHash, &se.UserID, &se.CSRFToken, &created, &seen, &expires}})
 	if errors.Is(err, sql.ErrNoRows) {
