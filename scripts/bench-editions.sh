@@ -16,7 +16,11 @@ WORK=".bench"
 DB="$WORK/editions-${ARTICLES}.db"
 PORT=18085
 mkdir -p "$WORK"
-command -v wrk >/dev/null || { echo "wrk is missing (Debian package wrk)" >&2; exit 1; }
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)..." >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
 
 go build -trimpath -o "$WORK/samizdat" ./cmd/samizdat
 BIN="$WORK/samizdat"
@@ -37,7 +41,10 @@ echo "== editions: cached article pages (wrk)" >&2
 APP=$!
 trap 'kill "$APP" 2>/dev/null || true' EXIT
 until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.05; done
-first_article() { curl -fs "http://127.0.0.1:$PORT$1" | awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }'; }
+first_article() { # the newest article a home page links
+  curl -fs "http://127.0.0.1:$PORT$1" -o "$WORK/editions-home.html"
+  awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }' "$WORK/editions-home.html"
+}
 EN=$(first_article /)
 RU=$(first_article /ru/)
 run_wrk() {
@@ -51,8 +58,8 @@ EN1=$(run_wrk "http://127.0.0.1:$PORT$EN")
 RU_RPS=$(run_wrk "http://127.0.0.1:$PORT$RU")
 EN2=$(run_wrk "http://127.0.0.1:$PORT$EN")
 EN_RPS=$(( EN1 > EN2 ? EN1 : EN2 ))
-EN_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$EN" | wc -c)
-RU_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$RU" | wc -c)
+EN_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$EN" -o "$WORK/editions-page.gz" && stat -c %s "$WORK/editions-page.gz")
+RU_SIZE=$(curl -fs -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$RU" -o "$WORK/editions-page.gz" && stat -c %s "$WORK/editions-page.gz")
 kill "$APP"; wait "$APP" 2>/dev/null || true
 
 row() { # row LABEL BENCH-en BENCH-ru

@@ -88,7 +88,10 @@ func (fts5) match(q content.Query) string {
 // archive), so it cannot stand in for "newest". The unary + keeps SQLite from
 // turning the IN list into row lookups by id, which would read every match.
 func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error) {
-	cond, args := langFilter(lang, now, match)
+	// The unary + keeps SQLite off the articles_lang_live index here: with
+	// it, the planner probes the full-text index once per candidate
+	// (seconds at 100,000 articles) instead of reading the matches once.
+	cond, args := langFilter("+a.lang", lang, now, match)
 	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
 		FROM (SELECT a.id, a.live_at FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+`
@@ -178,11 +181,11 @@ type rowWithExtra struct {
 func (r rowWithExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra)...) }
 
 // langFilter is the condition keeping one language's articles (none for
-// every language) and the arguments from now on: now, the language if any,
-// then rest.
-func langFilter(lang string, now int64, rest ...any) (string, []any) {
+// every language) on column, and the arguments from now on: now, the
+// language if any, then rest.
+func langFilter(column, lang string, now int64, rest ...any) (string, []any) {
 	if lang == "" {
 		return "", append([]any{now}, rest...)
 	}
-	return " AND a.lang = ?", append([]any{now, lang}, rest...)
+	return " AND " + column + " = ?", append([]any{now, lang}, rest...)
 }

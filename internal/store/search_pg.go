@@ -99,7 +99,7 @@ const pgConfig = `(CASE a.lang WHEN 'ru' THEN 'russian'::regconfig WHEN 'en' THE
 // {D, C, B, A}), divided by 1 + log(length) as bm25 favours short texts;
 // the newest first among equals.
 func (pgSearch) candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error) {
-	cond, args := langFilter(lang, now, SearchCap)
+	cond, args := langFilter("a.lang", lang, now, SearchCap)
 	rows, err := db.QueryContext(ctx, rebindDollar(`SELECT c.id FROM `+pgQuery+` CROSS JOIN LATERAL (
 			SELECT a.id, a.live_at, a.search FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+` AND a.search @@ q.q
