@@ -81,15 +81,16 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = now
 	}
+	sh, sd, sb := stemsOf(a)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
 			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
 			 image_key, image_width, image_height, image_widths, image_alt, image_credit, image_caption,
-			 published_at, live_at, created_at, updated_at, version, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`),
+			 published_at, live_at, created_at, updated_at, version, created_by, stems_headline, stems_dek, stems_body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
 			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
-			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix(), nullID(a.CreatedBy)).Scan(&a.ID)
+			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix(), nullID(a.CreatedBy), sh, sd, sb).Scan(&a.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create article: slug %q is taken: %w", a.Slug, ErrConflict)
 		}
@@ -126,6 +127,7 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 // save fails with ErrConflict instead of overwriting their work.
 func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 	a.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	sh, sd, sb := stemsOf(a)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// What the article's old place showed it in; the version check
 		// below fails if anyone saved it since.
@@ -136,11 +138,12 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET
 			slug = ?, headline = ?, dek = ?, body = ?, body_html = ?, body_text = ?, lang = ?, status = ?, section_id = ?,
 			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_alt = ?, image_credit = ?, image_caption = ?,
-			published_at = ?, live_at = ?, updated_at = ?, version = version + 1
+			published_at = ?, live_at = ?, updated_at = ?, version = version + 1,
+			stems_headline = ?, stems_dek = ?, stems_body = ?
 			WHERE id = ? AND version = ?`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
 			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
-			unix(a.PublishedAt), liveAt(a), a.UpdatedAt.Unix(), a.ID, a.Version)
+			unix(a.PublishedAt), liveAt(a), a.UpdatedAt.Unix(), sh, sd, sb, a.ID, a.Version)
 		if isUnique(err) {
 			return fmt.Errorf("update article: slug %q is taken: %w", a.Slug, ErrConflict)
 		}

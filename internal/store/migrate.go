@@ -87,7 +87,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
 	}
-	return nil
+	return s.finishStems(ctx)
 }
 
 func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {

@@ -49,8 +49,12 @@ type searcher interface {
 	// candidates returns the IDs of up to SearchCap live matches, best first.
 	// lang, when not empty, keeps articles in that language only.
 	candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error)
-	// snippetQuery selects one article's summary columns and snippet; args: match, id.
-	snippetQuery() string
+	// snippetQuery selects the summary columns, then the snippet, then the
+	// id again, of the articles whose ids follow: args: match, ids (n of
+	// them). One query for a page of hits evaluates the match once.
+	snippetQuery(n int) string
+	// snippet is the hit's snippet: the engine's, or one made here.
+	snippet(q content.Query, engine string, a *content.Article, body string) string
 }
 
 type fts5 struct{}
@@ -60,12 +64,11 @@ func (fts5) match(q content.Query) string {
 	var parts []string
 	for _, t := range q.Terms {
 		if len(t.Words) == 1 {
-			stem, prefix := content.Stem(t.Words[0])
-			if prefix {
-				parts = append(parts, quote(stem)+"*")
-			} else {
-				parts = append(parts, quote(stem))
+			if stem, ok := content.RussianStem(t.Words[0]); ok {
+				parts = append(parts, stemColumns+quote(stem))
+				continue
 			}
+			parts = append(parts, quote(t.Words[0])) // the tokenizer's porter stems English
 			continue
 		}
 		ws := make([]string, len(t.Words))
@@ -76,10 +79,32 @@ func (fts5) match(q content.Query) string {
 	}
 	m := strings.Join(parts, " AND ")
 	for _, w := range q.Excluded {
+		if stem, ok := content.RussianStem(w); ok {
+			m += " NOT " + stemColumns + quote(stem)
+			continue
+		}
 		m += " NOT " + quote(w)
 	}
 	return m
 }
+
+// snippet: FTS5 marks the tokens a query matched, and for a Russian word
+// those are in the stems columns, which readers must not see; such a
+// query's snippet is cut from the text here (stemSnippet).
+func (fts5) snippet(q content.Query, engine string, a *content.Article, body string) string {
+	for _, t := range q.Terms {
+		if len(t.Words) == 1 {
+			if _, ok := content.RussianStem(t.Words[0]); ok {
+				return stemSnippet(q, body, a.Dek, a.Headline)
+			}
+		}
+	}
+	return engine
+}
+
+// stemColumns limits a term to the Cyrillic stems (migration 0010): a
+// Russian word is found in any of its forms, as one exact token.
+const stemColumns = `{stems_headline stems_dek stems_body} : `
 
 // candidates walks live articles newest published first on the articles_live
 // index, keeps those the FTS5 query matches, stops at SearchCap, and ranks
@@ -92,7 +117,7 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now 
 	// it, the planner probes the full-text index once per candidate
 	// (seconds at 100,000 articles) instead of reading the matches once.
 	cond, args := langFilter("+a.lang", lang, now, match)
-	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
+	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0, 10.0, 4.0, 1.0), c.live_at
 		FROM (SELECT a.id, a.live_at FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+`
 			AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)
@@ -128,10 +153,10 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now 
 	return ids, nil
 }
 
-func (fts5) snippetQuery() string {
-	return `SELECT ` + summaryCols + `, snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24)
+func (fts5) snippetQuery(n int) string {
+	return `SELECT ` + summaryCols + `, snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24), f.rowid, a.body_text
 		FROM articles_fts f JOIN articles a ON a.id = f.rowid JOIN sections s ON s.id = a.section_id
-		WHERE articles_fts MATCH ? AND f.rowid = ?`
+		WHERE articles_fts MATCH ? AND f.rowid IN (` + placeholders(n) + `)`
 }
 
 // Search finds live articles matching a reader's query, best first. The
@@ -155,30 +180,42 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	ids = ids[offset:min(total, offset+limit)]
 	hits := make([]SearchHit, 0, len(ids))
 	list := make([]*content.Article, 0, len(ids))
-	query := s.dialect.rebind(s.dialect.search.snippetQuery())
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, m)
 	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(s.dialect.search.snippetQuery(len(ids))), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	found := make(map[int64]SearchHit, len(ids))
+	for rows.Next() {
 		var h SearchHit
-		a, err := scanArticle(rowWithExtra{s.read.QueryRowContext(ctx, query, m, id), &h.Snippet}, false)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // unpublished since the first query
-		}
+		var id int64
+		var body string
+		a, err := scanArticle(rows, false, &h.Snippet, &id, &body)
 		if err != nil {
+			rows.Close()
 			return nil, 0, fmt.Errorf("search: %w", err)
 		}
 		h.Article = a
-		hits = append(hits, h)
-		list = append(list, a)
+		h.Snippet = s.dialect.search.snippet(q, h.Snippet, a, body)
+		found[id] = h
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	for _, id := range ids { // in rank order; one unpublished since the first query is gone
+		if h, ok := found[id]; ok {
+			hits = append(hits, h)
+			list = append(list, h.Article)
+		}
 	}
 	return hits, total, s.loadAuthors(ctx, list)
 }
-
-// rowWithExtra scans an article row followed by extra columns.
-type rowWithExtra struct {
-	row   scanner
-	extra *string
-}
-
-func (r rowWithExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra)...) }
 
 // langFilter is the condition keeping one language's articles (none for
 // every language) on column, and the arguments from now on: now, the

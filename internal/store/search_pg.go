@@ -130,12 +130,17 @@ func pgHeadline(col string) string {
 // snippetQuery takes the snippet from the body if it matches, else from the
 // dek, else the headline, else (terms spread over several columns) from all
 // three together.
-func (pgSearch) snippetQuery() string {
+// snippet: ts_headline marks PostgreSQL's own matches.
+func (pgSearch) snippet(_ content.Query, engine string, _ *content.Article, _ string) string {
+	return engine
+}
+
+func (pgSearch) snippetQuery(n int) string {
 	return `SELECT ` + summaryCols + `, CASE
 			WHEN to_tsvector(` + pgConfig + `, a.body_text) @@ q.q THEN ` + pgHeadline(`a.body_text`) + `
 			WHEN to_tsvector(` + pgConfig + `, a.dek) @@ q.q THEN ` + pgHeadline(`a.dek`) + `
 			WHEN to_tsvector(` + pgConfig + `, a.headline) @@ q.q THEN ` + pgHeadline(`a.headline`) + `
-			ELSE ` + pgHeadline(`a.headline || ' ' || a.dek || ' ' || a.body_text`) + ` END
+			ELSE ` + pgHeadline(`a.headline || ' ' || a.dek || ' ' || a.body_text`) + ` END, a.id, a.body_text
 		FROM ` + pgQuery + ` CROSS JOIN articles a JOIN sections s ON s.id = a.section_id
-		WHERE a.search @@ q.q AND a.id = ?`
+		WHERE a.search @@ q.q AND a.id IN (` + placeholders(n) + `)`
 }

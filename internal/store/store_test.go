@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,6 +204,60 @@ func TestSQLiteReopen(t *testing.T) {
 		}
 		if after := migrationRows(t, path); !slices.Equal(after, before) {
 			t.Errorf("restart %d: schema_migrations got %v, want %v (nothing re-applied)", restart, after, before)
+		}
+	}
+}
+
+// TestRussianStemsUpgrade opens a database as migration 0010 finds it:
+// Russian articles stored without stems and the old index gone. Opening it
+// writes the stems and makes the index again, and an inflected word finds
+// the article.
+func TestRussianStemsUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "samizdat.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := content.Section{Slug: "news", Name: "News"}
+	if err := st.CreateSection(ctx, &sec); err != nil {
+		t.Fatal(err)
+	}
+	svc := content.NewService(st, content.NewRenderer())
+	a := &content.Article{Slug: "vybory", Headline: "Выборы губернатора перенесли", Body: "Избиратели узнали о переносе голосования из газет.",
+		Lang: "ru", Status: content.StatusPublished, Section: sec, PublishedAt: time.Now().Add(-time.Hour)}
+	if err := svc.Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER articles_fts_insert`, `DROP TRIGGER articles_fts_delete`, `DROP TRIGGER articles_fts_update`,
+		`DROP TABLE articles_fts`, `UPDATE articles SET stems_headline = NULL, stems_dek = NULL, stems_body = NULL`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	st, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, q := range []string{"выборах", "губернатором", "избирателей", "голосование"} {
+		query := content.ParseQuery(q)
+		query.Lang = "ru"
+		hits, _, err := st.Search(ctx, query, 10, 0)
+		if err != nil || len(hits) != 1 || hits[0].Article.Slug != "vybory" {
+			t.Errorf("Search(%q) after the upgrade: %d hits, %v; want the article", q, len(hits), err)
+			continue
+		}
+		if !strings.Contains(hits[0].Snippet, store.MarkStart) {
+			t.Errorf("Search(%q): snippet %q marks nothing", q, hits[0].Snippet)
 		}
 	}
 }

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+// snippetWords is how many words a snippet shows, as FTS5's snippet does.
+const snippetWords = 24
+
+// stemSnippet cuts a snippet around the first word of the first of texts
+// that the query finds (a Russian word in any form, a phrase's words or
+// another word as written), with every such word in the window marked.
+func stemSnippet(q content.Query, texts ...string) string {
+	stems, words := map[string]bool{}, map[string]bool{}
+	for _, t := range q.Terms {
+		for _, w := range t.Words {
+			if st, ok := content.RussianStem(w); ok && len(t.Words) == 1 {
+				stems[st] = true
+			} else {
+				words[strings.ToLower(w)] = true
+			}
+		}
+	}
+	matches := func(w string) bool {
+		if st, ok := content.RussianStem(w); ok && stems[st] {
+			return true
+		}
+		return words[strings.ToLower(w)]
+	}
+	for _, text := range texts {
+		spans := wordSpans(text)
+		for i, sp := range spans {
+			if matches(text[sp[0]:sp[1]]) {
+				start := max(0, i-snippetWords/3)
+				end := min(len(spans), start+snippetWords)
+				return markWindow(text, spans[start:end], start > 0, end < len(spans), matches)
+			}
+		}
+	}
+	for _, text := range texts {
+		if spans := wordSpans(text); len(spans) > 0 {
+			end := min(len(spans), snippetWords)
+			return markWindow(text, spans[:end], false, end < len(spans), func(string) bool { return false })
+		}
+	}
+	return ""
+}
+
+// wordSpans are the byte ranges of text's words.
+func wordSpans(text string) [][2]int {
+	var out [][2]int
+	start := -1
+	for i, r := range text {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord && start >= 0:
+			out = append(out, [2]int{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, [2]int{start, len(text)})
+	}
+	return out
+}
+
+// markWindow is text from the first span to the last, its matching words
+// between MarkStart and MarkEnd, with an ellipsis where text was cut.
+func markWindow(text string, spans [][2]int, cutBefore, cutAfter bool, matches func(string) bool) string {
+	var b strings.Builder
+	if cutBefore {
+		b.WriteString("…")
+	}
+	pos := spans[0][0]
+	for _, sp := range spans {
+		b.WriteString(text[pos:sp[0]])
+		w := text[sp[0]:sp[1]]
+		if matches(w) {
+			b.WriteString(MarkStart + w + MarkEnd)
+		} else {
+			b.WriteString(w)
+		}
+		pos = sp[1]
+	}
+	// Keep a closing punctuation mark that ends the last word's sentence.
+	if r, n := utf8.DecodeRuneInString(text[pos:]); n > 0 && unicode.IsPunct(r) {
+		b.WriteString(text[pos : pos+n])
+	}
+	if cutAfter {
+		b.WriteString("…")
+	}
+	return b.String()
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+)
+
+// stemsOf are the Cyrillic stems the index keeps beside an article's text
+// (migration 0010): headline, dek and body.
+func stemsOf(a *content.Article) (headline, dek, body string) {
+	return content.Stems(a.Headline), content.Stems(a.Dek), content.Stems(a.BodyText)
+}
+
+// searchIndexDDL is SQLite's full-text index: an external-content FTS5
+// table over the text and its Cyrillic stems, kept in step by triggers.
+// porter stems English; unicode61 folds case for Cyrillic.
+const searchIndexDDL = `
+CREATE VIRTUAL TABLE articles_fts USING fts5 (
+    headline, dek, body_text, stems_headline, stems_dek, stems_body,
+    content = 'articles', content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
+    VALUES (new.id, new.headline, new.dek, new.body_text, new.stems_headline, new.stems_dek, new.stems_body);
+END;
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
+    VALUES ('delete', old.id, old.headline, old.dek, old.body_text, old.stems_headline, old.stems_dek, old.stems_body);
+END;
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF headline, dek, body_text, stems_headline, stems_dek, stems_body ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
+    VALUES ('delete', old.id, old.headline, old.dek, old.body_text, old.stems_headline, old.stems_dek, old.stems_body);
+    INSERT INTO articles_fts (rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
+    VALUES (new.id, new.headline, new.dek, new.body_text, new.stems_headline, new.stems_dek, new.stems_body);
+END;
+INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');`
+
+// finishStems completes migration 0010: it writes the stems of articles
+// stored before it, and on SQLite makes the index again over them, in one
+// transaction (a crash leaves the work to the next start). Pages do not
+// show stems, so nothing is recorded in the change feed.
+func (s *Store) finishStems(ctx context.Context) error {
+	sqlite := s.dialect.name == "sqlite"
+	if sqlite {
+		var n int
+		if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles_fts'`).Scan(&n); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		// A few hundred articles at a time, so memory stays bounded
+		// however large the archive.
+		const batch = 500
+		for after := int64(0); ; {
+			rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id, headline, dek, body_text FROM articles
+				WHERE stems_headline IS NULL AND id > ? ORDER BY id LIMIT ?`), after, batch)
+			if err != nil {
+				return err
+			}
+			var list []content.Article
+			for rows.Next() {
+				var a content.Article
+				if err := rows.Scan(&a.ID, &a.Headline, &a.Dek, &a.BodyText); err != nil {
+					rows.Close()
+					return err
+				}
+				list = append(list, a)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			for i := range list {
+				h, d, b := stemsOf(&list[i])
+				if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET stems_headline = ?, stems_dek = ?, stems_body = ? WHERE id = ?`),
+					h, d, b, list[i].ID); err != nil {
+					return err
+				}
+				after = list[i].ID
+			}
+			if len(list) < batch {
+				break
+			}
+		}
+		if !sqlite {
+			return nil
+		}
+		var n int // another process may have made it meanwhile
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles_fts'`).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, searchIndexDDL)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("search stems: %w", err)
+	}
+	return nil
+}
