@@ -551,3 +551,17 @@ func TestHeadingAnchors(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Выборы губернатора перенесли.", "выбор губернатор перенесл."},
+		{"Court rules; суды молчат", "Court rules; суд молчат"},
+		{"Ёлка у Москвы", "елк у москв"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := content.IndexText(tt.in); got != tt.want {
+			t.Errorf("IndexText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -26,17 +26,47 @@ func RussianStem(word string) (string, bool) {
 	return russian.Stem(w, false), true
 }
 
-// Stems are the stems of text's Cyrillic words, in order, space-separated:
-// what the index searches for Russian words.
-func Stems(text string) string {
+// IndexText is text as SQLite's search index reads it: every Cyrillic word
+// replaced by its stem, everything else as written (the index's own porter
+// stemmer handles English). Word order is kept, so phrases still match.
+func IndexText(text string) string {
 	var b strings.Builder
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if st, ok := RussianStem(w); ok && st != "" {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
+	start := -1
+	flush := func(end int) {
+		w := text[start:end]
+		if st, ok := RussianStem(w); ok {
 			b.WriteString(st)
+		} else {
+			b.WriteString(w)
+		}
+		start = -1
+	}
+	for i, r := range text {
+		inWord := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord:
+			if start >= 0 {
+				flush(i)
+			}
+			b.WriteRune(r)
 		}
 	}
+	if start >= 0 {
+		flush(len(text))
+	}
 	return b.String()
+}
+
+// HasCyrillic reports whether any of texts has a Cyrillic letter.
+func HasCyrillic(texts ...string) bool {
+	for _, t := range texts {
+		for _, r := range t {
+			if unicode.Is(unicode.Cyrillic, r) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -86,7 +86,7 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
 			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
 			 image_key, image_width, image_height, image_widths, image_alt, image_credit, image_caption,
-			 published_at, live_at, created_at, updated_at, version, created_by, stems_headline, stems_dek, stems_body)
+			 published_at, live_at, created_at, updated_at, version, created_by, search_headline, search_dek, search_body)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
 			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
@@ -139,7 +139,7 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 			slug = ?, headline = ?, dek = ?, body = ?, body_html = ?, body_text = ?, lang = ?, status = ?, section_id = ?,
 			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_alt = ?, image_credit = ?, image_caption = ?,
 			published_at = ?, live_at = ?, updated_at = ?, version = version + 1,
-			stems_headline = ?, stems_dek = ?, stems_body = ?
+			search_headline = ?, search_dek = ?, search_body = ?
 			WHERE id = ? AND version = ?`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
 			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,

@@ -52,7 +52,7 @@ type searcher interface {
 	// snippetQuery selects the summary columns, then the snippet, then the
 	// id again, of the articles whose ids follow: args: match, ids (n of
 	// them). One query for a page of hits evaluates the match once.
-	snippetQuery(n int) string
+	snippetQuery(n int, q content.Query) string
 	// snippet is the hit's snippet: the engine's, or one made here.
 	snippet(q content.Query, engine string, a *content.Article, body string) string
 }
@@ -63,48 +63,50 @@ func (fts5) match(q content.Query) string {
 	quote := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
 	var parts []string
 	for _, t := range q.Terms {
-		if len(t.Words) == 1 {
-			if stem, ok := content.RussianStem(t.Words[0]); ok {
-				parts = append(parts, stemColumns+quote(stem))
-				continue
-			}
-			parts = append(parts, quote(t.Words[0])) // the tokenizer's porter stems English
-			continue
-		}
 		ws := make([]string, len(t.Words))
 		for i, w := range t.Words {
-			ws[i] = quote(w)
+			ws[i] = quote(indexWord(w))
+		}
+		if len(ws) == 1 {
+			parts = append(parts, ws[0])
+			continue
 		}
 		parts = append(parts, strings.Join(ws, " + "))
 	}
 	m := strings.Join(parts, " AND ")
 	for _, w := range q.Excluded {
-		if stem, ok := content.RussianStem(w); ok {
-			m += " NOT " + stemColumns + quote(stem)
-			continue
-		}
-		m += " NOT " + quote(w)
+		m += " NOT " + quote(indexWord(w))
 	}
 	return m
 }
 
-// snippet: FTS5 marks the tokens a query matched, and for a Russian word
-// those are in the stems columns, which readers must not see; such a
-// query's snippet is cut from the text here (stemSnippet).
+// indexWord is a query word as the index holds it: a Cyrillic word's stem
+// (content.IndexText), any other word as typed (porter stems English).
+func indexWord(w string) string {
+	if st, ok := content.RussianStem(w); ok {
+		return st
+	}
+	return w
+}
+
+// snippet: FTS5 cuts its snippet from the index text, in which Cyrillic
+// words are stems, which readers must not see; a Russian query's or a
+// Russian article's snippet is cut from the text here (stemSnippet).
 func (fts5) snippet(q content.Query, engine string, a *content.Article, body string) string {
-	for _, t := range q.Terms {
-		if len(t.Words) == 1 {
-			if _, ok := content.RussianStem(t.Words[0]); ok {
-				return stemSnippet(q, body, a.Dek, a.Headline)
-			}
-		}
+	if content.HasCyrillic(flatten(q)...) || content.HasCyrillic(a.Headline, a.Dek, body) {
+		return stemSnippet(q, body, a.Dek, a.Headline)
 	}
 	return engine
 }
 
-// stemColumns limits a term to the Cyrillic stems (migration 0010): a
-// Russian word is found in any of its forms, as one exact token.
-const stemColumns = `{stems_headline stems_dek stems_body} : `
+// flatten is every word of q.
+func flatten(q content.Query) []string {
+	var out []string
+	for _, t := range q.Terms {
+		out = append(out, t.Words...)
+	}
+	return append(out, q.Excluded...)
+}
 
 // candidates walks live articles newest published first on the articles_live
 // index, keeps those the FTS5 query matches, stops at SearchCap, and ranks
@@ -117,7 +119,7 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now 
 	// it, the planner probes the full-text index once per candidate
 	// (seconds at 100,000 articles) instead of reading the matches once.
 	cond, args := langFilter("+a.lang", lang, now, match)
-	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0, 10.0, 4.0, 1.0), c.live_at
+	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
 		FROM (SELECT a.id, a.live_at FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+`
 			AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)
@@ -153,8 +155,12 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now 
 	return ids, nil
 }
 
-func (fts5) snippetQuery(n int) string {
-	return `SELECT ` + summaryCols + `, snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24), f.rowid, a.body_text
+func (fts5) snippetQuery(n int, q content.Query) string {
+	snippet := `snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24)`
+	if content.HasCyrillic(flatten(q)...) {
+		snippet = `''` // cut from the text by stemSnippet instead
+	}
+	return `SELECT ` + summaryCols + `, ` + snippet + `, f.rowid, a.body_text
 		FROM articles_fts f JOIN articles a ON a.id = f.rowid JOIN sections s ON s.id = a.section_id
 		WHERE articles_fts MATCH ? AND f.rowid IN (` + placeholders(n) + `)`
 }
@@ -185,7 +191,7 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(s.dialect.search.snippetQuery(len(ids))), args...)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(s.dialect.search.snippetQuery(len(ids), q)), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}

@@ -135,7 +135,7 @@ func (pgSearch) snippet(_ content.Query, engine string, _ *content.Article, _ st
 	return engine
 }
 
-func (pgSearch) snippetQuery(n int) string {
+func (pgSearch) snippetQuery(n int, _ content.Query) string {
 	return `SELECT ` + summaryCols + `, CASE
 			WHEN to_tsvector(` + pgConfig + `, a.body_text) @@ q.q THEN ` + pgHeadline(`a.body_text`) + `
 			WHEN to_tsvector(` + pgConfig + `, a.dek) @@ q.q THEN ` + pgHeadline(`a.dek`) + `

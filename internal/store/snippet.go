@@ -18,7 +18,7 @@ func stemSnippet(q content.Query, texts ...string) string {
 	stems, words := map[string]bool{}, map[string]bool{}
 	for _, t := range q.Terms {
 		for _, w := range t.Words {
-			if st, ok := content.RussianStem(w); ok && len(t.Words) == 1 {
+			if st, ok := content.RussianStem(w); ok {
 				stems[st] = true
 			} else {
 				words[strings.ToLower(w)] = true
@@ -26,10 +26,21 @@ func stemSnippet(q content.Query, texts ...string) string {
 		}
 	}
 	matches := func(w string) bool {
-		if st, ok := content.RussianStem(w); ok && stems[st] {
+		lower := strings.ReplaceAll(strings.ToLower(w), "ё", "е")
+		if words[lower] {
 			return true
 		}
-		return words[strings.ToLower(w)]
+		// A stem is a prefix of its words: stem (slow) only a word that
+		// starts like one of the query's stems.
+		for st := range stems {
+			if strings.HasPrefix(lower, st) {
+				if got, ok := content.RussianStem(w); ok && stems[got] {
+					return true
+				}
+				break
+			}
+		}
+		return false
 	}
 	for _, text := range texts {
 		spans := wordSpans(text)

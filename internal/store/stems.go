@@ -8,39 +8,39 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 )
 
-// stemsOf are the Cyrillic stems the index keeps beside an article's text
-// (migration 0010): headline, dek and body.
+// stemsOf is an article's text as the search index reads it (migration
+// 0010): headline, dek and body with their Cyrillic words stemmed.
 func stemsOf(a *content.Article) (headline, dek, body string) {
-	return content.Stems(a.Headline), content.Stems(a.Dek), content.Stems(a.BodyText)
+	return content.IndexText(a.Headline), content.IndexText(a.Dek), content.IndexText(a.BodyText)
 }
 
 // searchIndexDDL is SQLite's full-text index: an external-content FTS5
-// table over the text and its Cyrillic stems, kept in step by triggers.
-// porter stems English; unicode61 folds case for Cyrillic.
+// table over the index text (Cyrillic words stemmed), kept in step by
+// triggers. porter stems English; unicode61 folds case.
 const searchIndexDDL = `
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
-    headline, dek, body_text, stems_headline, stems_dek, stems_body,
+    search_headline, search_dek, search_body,
     content = 'articles', content_rowid = 'id',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts (rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
-    VALUES (new.id, new.headline, new.dek, new.body_text, new.stems_headline, new.stems_dek, new.stems_body);
+    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
+    VALUES (new.id, new.search_headline, new.search_dek, new.search_body);
 END;
 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-    INSERT INTO articles_fts (articles_fts, rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
-    VALUES ('delete', old.id, old.headline, old.dek, old.body_text, old.stems_headline, old.stems_dek, old.stems_body);
+    INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
+    VALUES ('delete', old.id, old.search_headline, old.search_dek, old.search_body);
 END;
-CREATE TRIGGER articles_fts_update AFTER UPDATE OF headline, dek, body_text, stems_headline, stems_dek, stems_body ON articles BEGIN
-    INSERT INTO articles_fts (articles_fts, rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
-    VALUES ('delete', old.id, old.headline, old.dek, old.body_text, old.stems_headline, old.stems_dek, old.stems_body);
-    INSERT INTO articles_fts (rowid, headline, dek, body_text, stems_headline, stems_dek, stems_body)
-    VALUES (new.id, new.headline, new.dek, new.body_text, new.stems_headline, new.stems_dek, new.stems_body);
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF search_headline, search_dek, search_body ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
+    VALUES ('delete', old.id, old.search_headline, old.search_dek, old.search_body);
+    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
+    VALUES (new.id, new.search_headline, new.search_dek, new.search_body);
 END;
 INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');`
 
-// finishStems completes migration 0010: it writes the stems of articles
-// stored before it, and on SQLite makes the index again over them, in one
+// finishStems completes migration 0010: it writes the index text of
+// articles stored before it, and on SQLite makes the index again over them, in one
 // transaction (a crash leaves the work to the next start). Pages do not
 // show stems, so nothing is recorded in the change feed.
 func (s *Store) finishStems(ctx context.Context) error {
@@ -63,7 +63,7 @@ func (s *Store) finishStems(ctx context.Context) error {
 		const batch = 500
 		for after := int64(0); ; {
 			rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id, headline, dek, body_text FROM articles
-				WHERE stems_headline IS NULL AND id > ? ORDER BY id LIMIT ?`), after, batch)
+				WHERE search_headline IS NULL AND id > ? ORDER BY id LIMIT ?`), after, batch)
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func (s *Store) finishStems(ctx context.Context) error {
 			}
 			for i := range list {
 				h, d, b := stemsOf(&list[i])
-				if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET stems_headline = ?, stems_dek = ?, stems_body = ? WHERE id = ?`),
+				if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET search_headline = ?, search_dek = ?, search_body = ? WHERE id = ?`),
 					h, d, b, list[i].ID); err != nil {
 					return err
 				}

@@ -236,7 +236,7 @@ func TestRussianStemsUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{`DROP TRIGGER articles_fts_insert`, `DROP TRIGGER articles_fts_delete`, `DROP TRIGGER articles_fts_update`,
-		`DROP TABLE articles_fts`, `UPDATE articles SET stems_headline = NULL, stems_dek = NULL, stems_body = NULL`} {
+		`DROP TABLE articles_fts`, `UPDATE articles SET search_headline = NULL, search_dek = NULL, search_body = NULL`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -1,7 +1,7 @@
--- The Cyrillic stems SQLite's search indexes (see the SQLite migration of
+-- The text SQLite's search indexes, Cyrillic words stemmed (see the SQLite migration of
 -- the same number). PostgreSQL stems Russian itself (the 'russian' text
 -- search configuration) and does not read them; they are kept so that both
 -- engines hold the same rows, as migrate-db copies them.
-ALTER TABLE articles ADD COLUMN stems_headline TEXT;
-ALTER TABLE articles ADD COLUMN stems_dek TEXT;
-ALTER TABLE articles ADD COLUMN stems_body TEXT;
+ALTER TABLE articles ADD COLUMN search_headline TEXT;
+ALTER TABLE articles ADD COLUMN search_dek TEXT;
+ALTER TABLE articles ADD COLUMN search_body TEXT;

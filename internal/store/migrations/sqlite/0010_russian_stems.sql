@@ -1,10 +1,10 @@
 -- Russian words are found by their stems: SQLite's full-text tokenizer
--- stems English only, so the store writes each article's Cyrillic stems
--- (Snowball, content.Stems) beside its text, and the index covers both.
--- NULL marks a row whose stems are still to be written.
-ALTER TABLE articles ADD COLUMN stems_headline TEXT;
-ALTER TABLE articles ADD COLUMN stems_dek TEXT;
-ALTER TABLE articles ADD COLUMN stems_body TEXT;
+-- stems English only, so the index reads each article's text as the store
+-- writes it for the index, its Cyrillic words replaced by their Snowball
+-- stems (content.IndexText). NULL marks a row still to be written.
+ALTER TABLE articles ADD COLUMN search_headline TEXT;
+ALTER TABLE articles ADD COLUMN search_dek TEXT;
+ALTER TABLE articles ADD COLUMN search_body TEXT;
 
 -- The index is made again, with the stems, by the store once it has
 -- written them (store/stems.go: searchIndexDDL): filling them with the
