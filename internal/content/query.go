@@ -67,33 +67,3 @@ func words(s string) []string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }
-
-// russianEndings are inflectional endings stripped before a prefix search,
-// longest first: a light stemmer so that «выборы» finds «выборах».
-var russianEndings = []string{
-	"иями", "ями", "ами", "его", "ого", "ему", "ому", "ыми", "ими", "ией",
-	"ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий", "ой", "ей", "ов", "ев",
-	"ах", "ях", "ам", "ям", "ом", "ем", "ую", "юю", "ия", "ья", "ью",
-	"а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
-}
-
-// Stem returns a prefix to search for and whether it is a prefix. Cyrillic
-// words lose their ending; other words are left to the engine's own stemmer.
-func Stem(word string) (string, bool) {
-	isCyrillic := false
-	for _, r := range word {
-		if unicode.Is(unicode.Cyrillic, r) {
-			isCyrillic = true
-			break
-		}
-	}
-	if !isCyrillic {
-		return word, false
-	}
-	for _, end := range russianEndings {
-		if stem, ok := strings.CutSuffix(word, end); ok && utf8.RuneCountInString(stem) >= 3 {
-			return stem, true
-		}
-	}
-	return word, utf8.RuneCountInString(word) >= 4
-}

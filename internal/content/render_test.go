@@ -497,37 +497,6 @@ func fmtQuery(q content.Query) string {
 	return b.String()
 }
 
-func TestStem(t *testing.T) {
-	tests := []struct {
-		in         string
-		want       string
-		wantPrefix bool
-	}{
-		{"выборы", "выбор", true},
-		{"выборах", "выбор", true},
-		{"выборами", "выбор", true},
-		{"выборов", "выбор", true},
-		{"новости", "новост", true},
-		{"городская", "городск", true},
-		{"городского", "городск", true},
-		{"мира", "мир", true},
-		{"мир", "мир", false},
-		{"в", "в", false},
-		{"дом", "дом", false},
-		{"elections", "elections", false},
-		{"running", "running", false},
-		{"a", "a", false},
-		{"2024", "2024", false},
-		{"", "", false},
-	}
-	for _, tt := range tests {
-		got, prefix := content.Stem(tt.in)
-		if got != tt.want || prefix != tt.wantPrefix {
-			t.Errorf("Stem(%q): got (%q, %v), want (%q, %v)", tt.in, got, prefix, tt.want, tt.wantPrefix)
-		}
-	}
-}
-
 func TestHeadingAnchors(t *testing.T) {
 	r := content.NewRenderer()
 	tests := []struct{ md, want string }{

@@ -48,12 +48,9 @@ func (pgSearch) match(q content.Query) string {
 	var pos []string
 	for _, t := range q.Terms {
 		if len(t.Words) == 1 {
-			stem, prefix := content.Stem(t.Words[0])
-			if prefix {
-				pos = append(pos, tsOperand(stem)+":*")
-			} else {
-				pos = append(pos, tsOperand(stem))
-			}
+			// The configurations stem the word: a Russian one by Snowball,
+			// as SQLite's index text does (content.IndexText).
+			pos = append(pos, tsOperand(t.Words[0]))
 			continue
 		}
 		ws := make([]string, len(t.Words))
