@@ -116,21 +116,54 @@ func editionPaths(b *testing.B, srv *Server, lang string) []string {
 // BenchmarkEditions compares the two editions on the same database: the
 // uncached article page, and search by kind of query, the same kinds in
 // each language (the Russian words are the English ones' translations at
-// the same frequency, inflected, so the Russian search also stems).
+// the same frequency, inflected, so the Russian search also stems). Each
+// sub-benchmark alternates English and Russian requests, so that a machine
+// that slows down or speeds up during the run weighs on both alike.
 func BenchmarkEditions(b *testing.B) {
 	srv, _ := benchServer(b)
 	h := srv.Handler()
 	ru := func(q string) string { return "/ru/search?q=" + url.QueryEscape(q) }
-	for _, ed := range []struct {
-		lang                string
-		words, word, phrase string
+	for _, kind := range []struct {
+		name   string
+		en, ru []string
 	}{
-		{"en", "/search?q=court+election", "/search?q=energy", "/search?q=%22border+village%22"},
-		{"ru", ru("суд выборы"), ru("энергия"), ru(`"границы деревни"`)},
+		{"article", editionPaths(b, srv, "en"), editionPaths(b, srv, "ru")},
+		{"search-words", []string{"/search?q=court+election"}, []string{ru("суд выборы")}},
+		{"search-word", []string{"/search?q=energy"}, []string{ru("энергия")}},
+		{"search-phrase", []string{"/search?q=%22border+village%22"}, []string{ru(`"границы деревни"`)}},
 	} {
-		b.Run("article-"+ed.lang, func(b *testing.B) { runPaths(b, h, editionPaths(b, srv, ed.lang)) })
-		b.Run("search-words-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.words}) })
-		b.Run("search-word-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.word}) })
-		b.Run("search-phrase-"+ed.lang, func(b *testing.B) { runPaths(b, h, []string{ed.phrase}) })
+		b.Run(kind.name, func(b *testing.B) { runAlternating(b, h, kind.en, kind.ru) })
+	}
+}
+
+// runAlternating requests en and ru paths in turn and reports each
+// language's median and 99th percentile.
+func runAlternating(b *testing.B, h http.Handler, en, ru []string) {
+	b.Helper()
+	var durations [2][]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		lang, paths := i%2, en
+		if lang == 1 {
+			paths = ru
+		}
+		req := httptest.NewRequest("GET", "http://localhost"+paths[(i/2)%len(paths)], nil)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, req)
+		durations[lang] = append(durations[lang], time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET %s: %d", req.URL.Path, rec.Code)
+		}
+	}
+	b.StopTimer()
+	for lang, name := range []string{"en", "ru"} {
+		d := durations[lang]
+		slices.Sort(d)
+		if n := len(d); n > 0 {
+			b.ReportMetric(float64(d[n/2].Microseconds()), "p50-"+name+"-µs")
+			b.ReportMetric(float64(d[n*99/100].Microseconds()), "p99-"+name+"-µs")
+		}
 	}
 }

@@ -13,3 +13,9 @@ DROP TRIGGER articles_fts_insert;
 DROP TRIGGER articles_fts_delete;
 DROP TRIGGER articles_fts_update;
 DROP TABLE articles_fts;
+
+-- An edition's search walks live articles newest first and keeps its
+-- language's: with the language in the index it never reads an article's
+-- row (where lang sits behind the bodies, in overflow pages).
+DROP INDEX articles_live;
+CREATE INDEX articles_live ON articles (live_at, lang) WHERE live_at IS NOT NULL;
