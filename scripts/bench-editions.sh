@@ -76,7 +76,7 @@ REPORT=$(cat <<MD
 | figure | English | Russian | Russian / English | target: result |
 |---|---|---|---|---|
 | cached article page, requests/s (wrk, $CONNS conns, $DURATION; better of two English runs) | $EN_RPS | $RU_RPS | $(ratio "$RU_RPS" "$EN_RPS")× | ≥ 0.95: $(verdict "$(ratio "$RU_RPS" "$EN_RPS")" 0.95 ">=") |
-$(row "uncached article render" article)
+| uncached article render, p50 (p99) | $(metric article p50-en-µs) µs ($(metric article p99-en-µs) µs) | $(metric article p50-ru-µs) µs ($(metric article p99-ru-µs) µs) | $(ratio "$(metric article p50-ru-µs)" "$(metric article p50-en-µs)")× | — (for reference; the Russian page is larger) |
 $(row "search, two common words" search-words)
 $(row "search, one common word" search-word)
 $(row "search, a phrase" search-phrase)
