@@ -61,13 +61,25 @@ func (b *bridge) serve(c *fasthttp.RequestCtx) {
 	}()
 	b.handler.ServeHTTP(w, r)
 	w.finish()
-	// A body the handler did not read to the end is left for the server to
-	// drain before the connection's next request; a long one is not worth
-	// draining.
+	// A streamed body the handler did not read to the end (a form over its
+	// limit, refused with 413) is read to the end here, up to maxDrain:
+	// closing the connection on unread data makes the kernel reset it, and
+	// the client, still sending, never sees the answer. Anything longer, or
+	// of unknown length, closes the connection.
 	if n := c.Request.Header.ContentLength(); n > maxBufferedBody || n == -1 {
+		if s := c.RequestBodyStream(); s != nil && n > 0 && n <= maxDrain {
+			if _, err := io.Copy(io.Discard, io.LimitReader(s, int64(n))); err == nil {
+				return
+			}
+		}
 		c.SetConnectionClose()
 	}
 }
+
+// maxDrain is the longest body read to the end after its handler, so that
+// the client gets the answer: more than any form takes (the admin's photo
+// upload, 20 MB, is the largest).
+const maxDrain = 64 << 20
 
 // request builds an http.Request that owns all its memory.
 func (b *bridge) request(c *fasthttp.RequestCtx) (*http.Request, error) {
