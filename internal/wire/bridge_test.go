@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -85,5 +86,24 @@ func TestHandlerAnswers(t *testing.T) {
 	}
 	if w := do("GET", "/page"); w.Code != 200 {
 		t.Errorf("after a panic: %d", w.Code)
+	}
+}
+
+// TestRefusedUploadIsAnswered: a handler refuses a large body after reading
+// a little of it (as a form over its limit is refused with 413); the
+// client, which sends the whole body before reading, still gets the answer
+// rather than a reset connection, on every try and on one connection.
+func TestRefusedUploadIsAnswered(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.CopyN(io.Discard, r.Body, 1<<20)
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	})
+	srv := wiretest.Start(t, h, nil)
+	body := bytes.Repeat([]byte("x"), 24<<20)
+	for i := range 5 {
+		req := httptest.NewRequest(http.MethodPost, "/upload", bytes.NewReader(body))
+		if rec := srv.Do(t, req); rec.Code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("try %d: status %d, want 413", i, rec.Code)
+		}
 	}
 }
