@@ -109,7 +109,15 @@ func TestRevenuePromptSanitizedAndPreviewed(t *testing.T) {
 	if err := e.st.SaveCampaign(e.ctx, &c); err != nil {
 		t.Fatal(err)
 	}
-	b.get("/admin/revenue/prompts/new?campaign=" + itoa(c.ID))
+	// A new prompt is in the main language, and so are its default labels.
+	tAuthBody(t, b.get("/admin/revenue/prompts/new?campaign="+itoa(c.ID)), `value="Support us"`, `value="Remind me later"`)
+	if err := e.st.SetSetting(e.ctx, "site.lang", "ru"); err != nil {
+		t.Fatal(err)
+	}
+	tAuthBody(t, b.get("/admin/revenue/prompts/new?campaign="+itoa(c.ID)), `value="Поддержать нас"`, `value="Напомнить позже"`)
+	if err := e.st.SetSetting(e.ctx, "site.lang", "en"); err != nil {
+		t.Fatal(err)
+	}
 	form := url.Values{"campaign": {itoa(c.ID)}, "name": {"Appeal"}, "placement": {"end"}, "amounts": {"2, 5, 10"},
 		"frequency": {"monthly"}, "audience": {"non-supporters"}, "cap": {"page"}, "priority": {"1"}, "min_read": {"0"},
 		"v0_title": {"Help us"}, "v0_body": {"**Ad-free** costs money. <script>alert(1)</script> [x](javascript:alert(2))"},

@@ -244,9 +244,12 @@ func (a *Admin) promptForm(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return notFoundOr(store.ErrNotFound)
 		}
+		// A prompt that names no language is shown in the main language:
+		// its default labels are in it.
+		main := a.catalog.Locale(a.mainLang(r.Context()))
 		f = promptToForm(&revenue.Prompt{CampaignID: cid, Placement: revenue.EndOfArticle, Amounts: []int64{2, 5, 10},
 			Frequency: revenue.Monthly, Audience: revenue.NonSupporters, Cap: revenue.EveryPage,
-			Variants: []revenue.Variant{{Slot: 0, Button: "Support us", Snooze: "Remind me later", Weight: 1}}})
+			Variants: []revenue.Variant{{Slot: 0, Button: main.T("Support us"), Snooze: main.T("Remind me later"), Weight: 1}}})
 		f.Paragraph = "3"
 	} else {
 		id, err := pathID(r)

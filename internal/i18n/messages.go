@@ -85,8 +85,6 @@ var coreMessages = []msg{
 	// "Read in English" names the language in its own words: the reader
 	// may not read the page's.
 	{key: "language.read", en: s("Read in English"), ru: s("Читать на русском")},
-	{key: "language.edition", en: s("English edition"), ru: s("Русская версия")},
-	{key: "language.suggest", en: s("This site is also in English:"), ru: s("Этот сайт есть и на русском:")},
 	{key: "date.day", en: s("%[1]s %[2]s %[3]s"), ru: s("%[1]s %[2]s %[3]s")},
 	{key: "date.daytime", en: s("%[1]s %[2]s %[3]s, %[4]s UTC"), ru: s("%[1]s %[2]s %[3]s, %[4]s UTC")},
 	// Russian dates take the month in the genitive: 2 декабря 2026.

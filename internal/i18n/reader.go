@@ -128,6 +128,7 @@ var readerMessages = []msg{
 	m("%s of %s covered this month (%d%%)", s("В этом месяце собрано %s из %s (%d%%)")),
 	m("%d%% of this month's costs covered", s("Расходы этого месяца покрыты на %d%%")),
 	m("Thank you", s("Спасибо")),
+	m("Remind me later", s("Напомнить позже")), // a new prompt's default snooze label
 	m("Choose an amount or type one.", s("Выберите сумму или введите свою.")),
 	m("“%s” is not an amount. Type a number such as 15 or 7.50.", s("«%s» — это не сумма. Введите число, например 15 или 7.50.")),
 	m("The smallest gift is %d %s.", s("Наименьшая сумма — %d %s.")),
