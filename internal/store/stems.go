@@ -39,20 +39,25 @@ CREATE TRIGGER articles_fts_update AFTER UPDATE OF search_headline, search_dek, 
 END;
 INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');`
 
-// finishStems completes migration 0010: it writes the index text of
-// articles stored before it, and on SQLite makes the index again over them, in one
-// transaction (a crash leaves the work to the next start). Pages do not
-// show stems, so nothing is recorded in the change feed.
+// finishStems completes migration 0010 and keeps it complete: it writes
+// the index text of articles that have none (those stored before it, or
+// copied in without it) and, on SQLite, makes the index again when the
+// migration dropped it, in one transaction (a crash leaves the work to the
+// next start). Pages do not show the index text, so nothing is recorded in
+// the change feed.
 func (s *Store) finishStems(ctx context.Context) error {
 	sqlite := s.dialect.name == "sqlite"
+	var pending, noIndex bool
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM articles WHERE search_headline IS NULL)`).Scan(&pending); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
 	if sqlite {
-		var n int
-		if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles_fts'`).Scan(&n); err != nil {
+		if err := s.read.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'articles_fts')`).Scan(&noIndex); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
-		if n > 0 {
-			return nil
-		}
+	}
+	if !pending && !noIndex {
+		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockMigrations(ctx, tx); err != nil {

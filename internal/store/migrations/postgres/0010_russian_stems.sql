@@ -5,3 +5,7 @@
 ALTER TABLE articles ADD COLUMN search_headline TEXT;
 ALTER TABLE articles ADD COLUMN search_dek TEXT;
 ALTER TABLE articles ADD COLUMN search_body TEXT;
+
+-- The articles whose index text is still to be written: empty once it is,
+-- so checking at every start costs nothing however large the archive.
+CREATE INDEX articles_search_pending ON articles (id) WHERE search_headline IS NULL;

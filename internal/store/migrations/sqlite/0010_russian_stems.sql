@@ -19,3 +19,7 @@ DROP TABLE articles_fts;
 -- row (where lang sits behind the bodies, in overflow pages).
 DROP INDEX articles_live;
 CREATE INDEX articles_live ON articles (live_at, lang) WHERE live_at IS NOT NULL;
+
+-- The articles whose index text is still to be written: empty once it is,
+-- so checking at every start costs nothing however large the archive.
+CREATE INDEX articles_search_pending ON articles (id) WHERE search_headline IS NULL;
