@@ -193,3 +193,12 @@ func Fragments(lang string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// EditionPrefix is the path prefix of lang's edition on a site whose main
+// language is main: "" for the main language (or none), "/ru" for another.
+func EditionPrefix(lang, main string) string {
+	if lang == main || lang == "" {
+		return ""
+	}
+	return "/" + lang
+}

@@ -333,8 +333,5 @@ func (n *Newsletters) render(lang, name string, data any) (text, html string, er
 
 // editionPrefix is the path prefix of lang's edition of the site.
 func (n *Newsletters) editionPrefix(lang string) string {
-	if lang == n.cfg.Lang() {
-		return ""
-	}
-	return "/" + lang
+	return i18n.EditionPrefix(lang, n.cfg.Lang())
 }

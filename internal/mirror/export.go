@@ -62,7 +62,7 @@ func EditionsOf(main string) []Edition {
 	eds := []Edition{{Lang: main}}
 	for _, l := range i18n.Languages {
 		if l != main {
-			eds = append(eds, Edition{Prefix: "/" + l, Lang: l})
+			eds = append(eds, Edition{Prefix: i18n.EditionPrefix(l, main), Lang: l})
 		}
 	}
 	return eds

@@ -31,12 +31,7 @@ func (s *Site) loc(r *http.Request) *i18n.Locale { return s.catalog.Locale(s.pag
 
 // editionPrefix is the path prefix of lang's edition: "" for the main
 // language, "/ru" for another.
-func (s *Site) editionPrefix(lang string) string {
-	if lang == s.conf().Lang || lang == "" {
-		return ""
-	}
-	return "/" + lang
-}
+func (s *Site) editionPrefix(lang string) string { return i18n.EditionPrefix(lang, s.conf().Lang) }
 
 // inEdition serves h as lang's edition. The main language's own prefix
 // redirects to the same page without it, so each page has one address.
