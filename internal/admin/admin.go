@@ -226,6 +226,9 @@ type page struct {
 	CSRF     string
 	Flash    string
 	Errors   map[string]string
+	// Warnings are shown on every page to the staff who can act on them:
+	// a payment provider that is not offered because its API fails.
+	Warnings []string
 }
 
 func (p page) pageLanguage() string { return p.Lang }
@@ -249,6 +252,15 @@ func (a *Admin) newPage(r *http.Request, title string) page {
 	// A redirect names what was done by a catalog key; anything else in
 	// the URL was made for this request and is shown as it is.
 	p.Flash = fixedMessage(loc, r.URL.Query().Get("done"))
+	if p.User != nil && p.User.Role.Can(account.ManageRevenue) {
+		if ps, err := a.db.ProviderStatuses(r.Context()); err == nil {
+			for _, s := range ps {
+				if !s.Healthy {
+					p.Warnings = append(p.Warnings, loc.T("Payments by %s are not offered to readers: %s", s.Provider, s.Problem))
+				}
+			}
+		}
+	}
 	return p
 }
 

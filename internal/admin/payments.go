@@ -42,6 +42,7 @@ type paymentsData struct {
 	Pledges   []revenue.Pledge
 	Entries   []revenue.Entry
 	Reference string
+	Providers []store.ProviderStatus
 }
 
 type reportRow struct {
@@ -89,6 +90,12 @@ func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	if d.Entries, err = a.db.Entries(ctx, store.LedgerQuery{Limit: 50}); err != nil {
+		return err
+	}
+	if d.Providers, err = a.db.ProviderStatuses(ctx); err != nil {
+		return err
+	}
+	if err := a.db.ProviderWebhooks(ctx, d.Providers); err != nil {
 		return err
 	}
 	return a.render(w, status, "payments", d)

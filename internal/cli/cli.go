@@ -32,6 +32,7 @@ Usage:
   samizdat migrate-db --from samizdat.db --to postgres://… [--force]
   samizdat export --out DIR [--base-url URL] [--force]
   samizdat verify DIR [--pubkey FILE|URL]
+  samizdat payments reconcile --provider stripe|btcpay [--since DATE]
 
 Every flag can also be set as SAMIZDAT_<NAME> in the environment
 (SAMIZDAT_DB, SAMIZDAT_ADDR, SAMIZDAT_BASE_URL, ...) or in a file
@@ -74,6 +75,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exportCmd(ctx, rest, stdout, stderr, getenv)
 	case "verify":
 		return verifyCmd(ctx, rest, stdout, stderr)
+	case "payments":
+		return paymentsCmd(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

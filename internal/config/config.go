@@ -67,6 +67,13 @@ type Revenue struct {
 	StripeSecretKey     string // empty: card payments off
 	StripeWebhookSecret string
 	StripeAPIURL        string // stripe-mock's address in tests; empty: Stripe's
+	BTCPayURL           string // the newsroom's BTCPay Server; empty: crypto off
+	BTCPayStoreID       string
+	BTCPayAPIKey        string
+	BTCPayWebhookSecret string
+	// ProviderCheck is how often each provider's API is checked; one that
+	// fails is not offered until a check succeeds.
+	ProviderCheck time.Duration
 	Currencies          string // comma-separated ISO codes, the first is the site's
 	MinAmount           int    // smallest gift, in major units
 	PledgeDays          int    // days a bank transfer pledge stays open
@@ -99,7 +106,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for outgoing mail: smtp://user:password@host:587, smtps://… or smtp://host:1025?tls=none (default: mail waits in the outbox)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of outgoing mail (default: newsroom@ the base URL's host)")
 	fs.Float64Var(&c.MailRate, "mail-rate", 10, "messages per second each node sends")
-	c.revenueFlags(fs)
+	c.RevenueFlags(fs)
 	c.opsFlags(fs)
 }
 

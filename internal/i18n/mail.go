@@ -45,6 +45,20 @@ var mailMessages = []msg{
 	m("To see your gifts or manage your support, sign in:", s("Чтобы увидеть свои пожертвования или изменить поддержку, войдите:")),
 	m("Independent journalism lives on gifts like yours.", s("Независимая журналистика живёт на такие пожертвования, как ваше.")),
 
+	// Reminders of recurring gifts paid by hand (crypto).
+	m("Your recurring gift to %s is due", s("Пора внести пожертвование для %s")),
+	{key: "renewal.due.monthly",
+		en: s("Your monthly gift of %[1]s to %[2]s is due from %[3]s."),
+		ru: s("С %[3]s пора внести ежемесячное пожертвование %[1]s для %[2]s.")},
+	{key: "renewal.due.annual",
+		en: s("Your annual gift of %[1]s to %[2]s is due from %[3]s."),
+		ru: s("С %[3]s пора внести ежегодное пожертвование %[1]s для %[2]s.")},
+	m("Crypto cannot be charged automatically, so this link opens a fresh invoice for the period:", s("Криптовалюту нельзя списать автоматически, поэтому эта ссылка открывает новый счёт за этот период:")),
+	m("Pay for this period", s("Оплатить этот период")),
+	m("If two periods go unpaid, the gift ends and the reminders stop by themselves.", s("Если два периода останутся неоплаченными, пожертвования прекратятся, и напоминания больше не придут.")),
+	m("To stop it now: %s", s("Чтобы прекратить сейчас: %s")),
+	m("Stop my recurring gift", s("Прекратить регулярные пожертвования")),
+
 	// Supporter sign-in links.
 	m("Your sign-in link for %s", s("Ваша ссылка для входа на %s")),
 	m("Sign in to %s", s("Войти на %s")),

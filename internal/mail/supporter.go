@@ -69,3 +69,21 @@ func render(to, kind, subject string, loc *i18n.Locale, data any) (Message, erro
 	m.HTML = b.String()
 	return m, nil
 }
+
+// RenewalData fills the reminder of a recurring gift that is paid by hand
+// each period (crypto).
+type RenewalData struct {
+	SiteName  string
+	Amount    string // formatted, with currency
+	Frequency string // "monthly" or "annual"
+	Due       string // the period's start, as a date in the mail's language
+	PayURL    string // opens a fresh invoice for the period
+	StopURL   string // asks before stopping the gift
+	Lang      string
+}
+
+// Renewal is the reminder that a period of a recurring crypto gift began.
+func Renewal(to string, d RenewalData) (Message, error) {
+	loc := i18n.New(d.Lang).Locale(d.Lang)
+	return render(to, "renewal", loc.T("Your recurring gift to %s is due", d.SiteName), loc, d)
+}

@@ -21,7 +21,10 @@ type Provider interface {
 	// ParseWebhook verifies a webhook delivery (headers with canonical
 	// names, the raw body) and translates it into one normalized event.
 	// ErrBadSignature means the delivery did not come from the provider.
-	ParseWebhook(headers map[string]string, body []byte) (Event, error)
+	// A provider whose webhooks only say that something happened (BTCPay)
+	// asks its API what did, within ctx; ErrUnavailable then means "try
+	// again later", and the provider retries the delivery.
+	ParseWebhook(ctx context.Context, headers map[string]string, body []byte) (Event, error)
 	// ManageURL returns where a supporter manages their recurring gifts
 	// (the provider's self-service portal), coming back to returnURL.
 	ManageURL(ctx context.Context, customerRef, returnURL string) (string, error)
@@ -54,6 +57,33 @@ type Checkout struct {
 	CancelURL   string // absolute
 	Description string // shown by the provider, such as "Monthly support for X"
 	Lang        string // the language the reader gave in: their receipt's
+	// SupporterID is the supporter a renewal checkout is for, when the
+	// reader gives no e-mail again (0: from Email, or none).
+	SupporterID int64
+	// Renewal is set when the checkout pays one period of a recurring
+	// gift that no one can charge automatically (crypto): the reader
+	// opens a fresh invoice each period.
+	Renewal *Renewal
+}
+
+// Renewal names the period a renewal checkout pays.
+type Renewal struct {
+	SubscriptionRef string
+	Due             time.Time // the start of the period
+}
+
+// Reconciler is a provider that can list the payments it settled, so that
+// one whose webhook never arrived (lost, or the site was down) is still
+// booked. The events are the ones its webhooks would have produced, under
+// ids of their own: booking them is idempotent through the ledger's key.
+type Reconciler interface {
+	Settled(ctx context.Context, since time.Time) ([]Event, error)
+}
+
+// Prober is a provider whose API can be checked cheaply: nil means it
+// answers and accepts the site's credentials; an error says what to fix.
+type Prober interface {
+	Probe(ctx context.Context) error
 }
 
 // CheckoutResult is where the reader goes next: a provider's payment page,
@@ -87,6 +117,9 @@ const (
 	EventRefunded EventKind = "refunded"
 	// EventDisputed is a chargeback opened against a payment.
 	EventDisputed EventKind = "disputed"
+	// EventCheckoutClosed ends a checkout with nothing paid: an invoice
+	// that expired or became invalid. A checkout already paid stays paid.
+	EventCheckoutClosed EventKind = "checkout-closed"
 )
 
 // Event is a webhook translated: one provider event, at most one payment
@@ -98,6 +131,14 @@ type Event struct {
 	Kind         EventKind
 	At           time.Time // when the provider created the event
 	CheckoutID   string    // our Checkout.ID, when the provider echoes it
+	// RequireCheckout: book the payment only if CheckoutID is a checkout
+	// this site created with this provider. Otherwise the event is kept
+	// for review and books nothing (an invoice made at the provider by
+	// hand, or by another shop on the same server).
+	RequireCheckout bool
+	// Closed is the checkout's state after an EventCheckoutClosed:
+	// "expired" or "invalid".
+	Closed string
 	CustomerRef  string
 	Email        string // from the provider's checkout; sealed before storing
 	Payment      *Payment

@@ -57,6 +57,10 @@ type Server struct {
 	meterMu     sync.Mutex        // guards lastMeter: jobs may run on more than one goroutine
 	lastMeter   revenue.Meter     // the goal meter as the jobs last saw it
 	Support     *site.Support
+	// Providers are the enabled payment providers; Health hides those
+	// whose API does not answer.
+	Providers []revenue.Provider
+	Health    *revenue.Health
 	handler     http.Handler
 	metrics     *httpx.Metrics
 	// metricsHandler is Prometheus's page: on --metrics-addr, or on the
@@ -159,6 +163,9 @@ func (srv *Server) build(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	st.Routes(mux)
+	if err := srv.buildProviders(); err != nil {
+		return err
+	}
 	srv.Support = site.NewSupport(st, srv.supportConfig())
 	srv.Support.Routes(mux)
 	st.NewsletterRoutes(mux, srv.Newsletters)
@@ -311,6 +318,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(jobsDone)
 		srv.RunJobs(jobs, cmp.Or(srv.cfg.JobsEvery, 5*time.Second))
 	}()
+	checksDone := make(chan struct{})
+	go func() {
+		defer close(checksDone)
+		srv.RunProviderChecks(jobs, cmp.Or(srv.cfg.Revenue.ProviderCheck, 20*time.Second))
+	}()
 	feedDone := make(chan struct{})
 	go func() {
 		defer close(feedDone)
@@ -329,6 +341,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopJobs()
 	<-jobsDone
+	<-checksDone
 	<-feedDone
 	<-mailDone
 	if serveErr != nil {
@@ -375,6 +388,8 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		}
 		srv.promptJobs(ctx)
 		srv.expirePledges(ctx)
+		srv.cryptoRenewals(ctx, time.Now())
+		srv.reconcileDaily(ctx, time.Now())
 		srv.dailyDigest(ctx, time.Now())
 		select {
 		case <-ctx.Done():

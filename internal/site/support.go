@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -42,6 +43,10 @@ type SupportStore interface {
 	Subscriptions(ctx context.Context, supporterID int64) ([]revenue.Subscription, error)
 	Pledges(ctx context.Context, q store.PledgeQuery) ([]revenue.Pledge, error)
 	SupporterCustomer(ctx context.Context, supporterID int64, provider string) (string, error)
+	RecurringRenewal(ctx context.Context, provider, ref string) (store.RenewalDue, error)
+	RenewalCheckout(ctx context.Context, provider, ref string, due time.Time) (id, providerRef string, err error)
+	CancelRecurring(ctx context.Context, provider, ref string, at time.Time) (bool, error)
+	ProviderEvent(ctx context.Context, provider, what string, at time.Time) error
 }
 
 // MailQueue takes mails to send; the mail outbox implements it.
@@ -61,6 +66,8 @@ type SupportConfig struct {
 	PledgeTTL  time.Duration // how long a bank pledge stays open; default 14 days
 	Mail       MailQueue     // nil: sign-in links and receipts cannot be sent
 	Now        func() time.Time
+	// Health hides providers whose API does not answer; nil offers all.
+	Health *revenue.Health
 }
 
 // Support serves /support, the checkout, the supporter pages and the
@@ -79,6 +86,10 @@ type Support struct {
 	log       *slog.Logger
 	csp       string   // the site's policy, with the providers in form-action
 	origins   []string // the providers' origins in form-action
+	health    *revenue.Health
+	renewals  *secret.Signer // the links in recurring crypto gifts' reminders
+	hookMu    sync.Mutex
+	hookNoted map[string]time.Time // when each provider's last webhook was recorded
 }
 
 // redirector is a provider whose pages readers are sent to after a form.
@@ -114,6 +125,7 @@ func NewSupport(s *Site, cfg SupportConfig) *Support {
 		csp: csp, origins: origins, site: s, db: cfg.Store, box: secret.NewBox(cfg.Keys), marks: revenue.NewSupporterMarks(cfg.Keys),
 		providers: cfg.Providers,
 		curr:      cfg.Currencies, min: cfg.MinAmount, pledgeTTL: cfg.PledgeTTL, mail: cfg.Mail, now: cfg.Now, log: s.log,
+		health: cfg.Health, renewals: NewRenewalSigner(cfg.Keys),
 	}
 }
 
@@ -139,6 +151,9 @@ func (sp *Support) Routes(mux *http.ServeMux) {
 	ed("GET /support/me", h(sp.me))
 	ed("POST /support/me/manage", post(sp.manage))
 	ed("POST /support/signout", post(sp.signout))
+	ed("GET /support/renew/{token}", h(sp.renew))
+	ed("GET /support/renew/{token}/stop", h(sp.renewStopForm))
+	ed("POST /support/renew/{token}/stop", post(sp.renewStop))
 	// Webhooks come from providers' servers, not browsers: the signature
 	// is their protection.
 	mux.Handle("POST /webhooks/{provider}", h(sp.webhook))
@@ -165,6 +180,9 @@ func (sp *Support) offered(ctx context.Context) []revenue.Provider {
 	var out []revenue.Provider
 	for _, p := range sp.providers {
 		if e, ok := p.(enabler); ok && !e.Enabled(ctx) {
+			continue
+		}
+		if !sp.health.Available(p.Name()) {
 			continue
 		}
 		out = append(out, p)
@@ -234,6 +252,8 @@ func methodLabel(name string) string {
 		return "Card (Stripe)"
 	case "bank":
 		return "Bank transfer"
+	case "btcpay":
+		return "Crypto (Bitcoin, Lightning…)"
 	}
 	return name
 }
@@ -433,6 +453,9 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	if f.Receipt && f.Email == "" && (f.Frequency == revenue.OneTime || f.Method == "bank") {
 		errs["email"] = loc.T("Give an e-mail address for the receipt, or leave the receipt unticked.")
 	}
+	if f.Email == "" && f.Frequency != revenue.OneTime && f.Method == "btcpay" && errs["email"] == "" {
+		errs["email"] = loc.T("A recurring gift in crypto needs an e-mail address: each period we send you a link to pay, as no one can charge a wallet.")
+	}
 	if len(errs) > 0 {
 		return sp.reshow(w, r, http.StatusUnprocessableEntity, f, errs)
 	}
@@ -458,6 +481,10 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	res, err := p.StartCheckout(ctx, c)
 	if err != nil {
 		sp.log.WarnContext(ctx, "checkout failed", "provider", p.Name(), "checkout", c.ID, "err", err)
+		if errors.Is(err, revenue.ErrUnavailable) && sp.health != nil {
+			// Not offered again until a check finds it answering.
+			sp.health.Set(p.Name(), err)
+		}
 		return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
 			"form": loc.T("We could not reach the payment service, so nothing was charged. Please try again in a few minutes.") +
 				sp.orOther(loc, p.Name())})
@@ -569,7 +596,15 @@ type messageData struct {
 // recorded by the webhook, not here: this page only marks the reader as a
 // supporter so the prompts stop.
 func (sp *Support) thanks(w http.ResponseWriter, r *http.Request) error {
-	c, err := sp.db.CheckoutByRef(r.Context(), "stripe", r.URL.Query().Get("session"))
+	session := r.URL.Query().Get("session")
+	err := store.ErrNotFound
+	var c revenue.Checkout
+	for _, p := range sp.providers {
+		if session == "" || !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		c, err = sp.db.CheckoutByRef(r.Context(), p.Name(), session)
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

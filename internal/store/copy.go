@@ -57,6 +57,8 @@ var copyTables = []struct {
 	{"subscriptions", []string{"id"}},
 	{"ledger_entries", []string{"id"}},
 	{"webhook_inbox", []string{"provider", "event_id"}},
+	{"renewal_notices", []string{"provider", "subscription_ref", "due_at"}},
+	{"provider_status", []string{"provider"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone. The

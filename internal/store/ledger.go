@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -27,11 +28,21 @@ func (s *Store) CreateCheckout(ctx context.Context, c revenue.Checkout, supporte
 		if err != nil {
 			return err
 		}
+		if sid == 0 && c.SupporterID > 0 {
+			sid = c.SupporterID
+		}
+		var subRef string
+		var due int64
+		if c.Renewal != nil {
+			subRef, due = c.Renewal.SubscriptionRef, c.Renewal.Due.Unix()
+		}
 		_, err = tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO checkouts
-			(id, provider, frequency, amount, currency, campaign_id, prompt_id, variant_id, receipt, supporter_id, created_at, lang)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			(id, provider, frequency, amount, currency, campaign_id, prompt_id, variant_id, receipt, supporter_id, created_at, lang,
+			 subscription_ref, period_due)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			c.ID, c.Provider, string(c.Frequency), c.Amount, c.Currency,
-			c.Attribution.Campaign, c.Attribution.Prompt, c.Attribution.Variant, boolInt(c.Receipt), nullID(sid), s.now().Unix(), c.Lang)
+			c.Attribution.Campaign, c.Attribution.Prompt, c.Attribution.Variant, boolInt(c.Receipt), nullID(sid), s.now().Unix(), c.Lang,
+			subRef, due)
 		if err != nil {
 			return fmt.Errorf("create checkout: %w", err)
 		}
@@ -110,6 +121,15 @@ func (s *Store) checkoutTx(ctx context.Context, tx *sql.Tx, id string) (checkout
 }
 
 func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, supporter *SupporterKey) error {
+	if ev.Kind == revenue.EventCheckoutClosed {
+		// Only an open checkout closes: a late or reordered "expired"
+		// does not undo a payment.
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE checkouts SET status = ?
+			WHERE id = ? AND provider = ? AND status = 'open'`), cmp.Or(ev.Closed, "expired"), ev.CheckoutID, ev.Provider); err != nil {
+			return fmt.Errorf("close checkout: %w", err)
+		}
+		return nil
+	}
 	// A batch has taken this lock already, in order, before its first
 	// write (writeBatch); taking it again then returns at once. Taking it
 	// here too keeps refundTx correct for any other caller.
@@ -194,6 +214,12 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, suppo
 	// every node.
 	switch ev.Kind {
 	case revenue.EventCheckoutCompleted, revenue.EventPaymentSucceeded:
+		if co.found {
+			// Paid, also after it expired: a late payment BTCPay settled.
+			if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE checkouts SET status = 'paid' WHERE id = ? AND status <> 'paid'`), ev.CheckoutID); err != nil {
+				return fmt.Errorf("mark checkout paid: %w", err)
+			}
+		}
 		return s.insertEntry(ctx, tx, e)
 	case revenue.EventRefunded:
 		return s.refundTx(ctx, tx, e)

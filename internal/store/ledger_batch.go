@@ -151,6 +151,18 @@ func (s *Store) writeBatch(batch []*webhookReq) {
 // applyEventTx is one event: the inbox row, then its ledger effects.
 func (s *Store) applyEventTx(ctx context.Context, tx *sql.Tx, ev revenue.Event, sealedPayload []byte, supporter *SupporterKey) (bool, error) {
 	handled := boolInt(ev.Kind != revenue.EventIgnored)
+	if ev.RequireCheckout && handled == 1 {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM checkouts WHERE id = ? AND provider = ?`),
+			ev.CheckoutID, ev.Provider).Scan(&n); err != nil {
+			return false, fmt.Errorf("find checkout: %w", err)
+		}
+		if n == 0 {
+			// Signed by the provider, but not for a payment this site
+			// asked for: kept, unhandled, for the revenue staff to review.
+			handled, ev.Type = 0, ev.Type+" "+ReviewMark
+		}
+	}
 	res, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO webhook_inbox
 		(provider, event_id, type, received_at, handled, payload_sealed) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (provider, event_id) DO NOTHING`),

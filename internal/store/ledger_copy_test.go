@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
@@ -36,4 +37,8 @@ func fillLedgerTables(t *testing.T, st *store.Store) {
 	_, err = st.CreatePledge(ctx, revenue.Pledge{Reference: "SZ-COPY-TEST", Frequency: revenue.OneTime, Amount: 1000, Currency: "eur",
 		ExpiresAt: copyNow.Add(time.Hour)}, key)
 	must(err)
+	_, err = st.ClaimRenewalNotice(ctx, "btcpay", "crypto_copy", copyNow, mail.Message{To: "reader@example.org", Subject: "Due",
+		Text: "Pay", Kind: "renewal"})
+	must(err)
+	must(st.ProviderCheck(ctx, "btcpay", copyNow, ""))
 }

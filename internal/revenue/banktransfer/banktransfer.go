@@ -50,7 +50,7 @@ func (p *Provider) Enabled(ctx context.Context) bool {
 }
 
 // ParseWebhook implements revenue.Provider: banks send none.
-func (p *Provider) ParseWebhook(map[string]string, []byte) (revenue.Event, error) {
+func (p *Provider) ParseWebhook(context.Context, map[string]string, []byte) (revenue.Event, error) {
 	return revenue.Event{}, revenue.ErrNotSupported
 }
 

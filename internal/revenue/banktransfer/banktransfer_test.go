@@ -25,7 +25,7 @@ func TestBankTransfer(t *testing.T) {
 	if a.Reference == b.Reference || revenue.NormalizeReference(a.Reference) != a.Reference {
 		t.Errorf("references %q, %q: want distinct, normal ones", a.Reference, b.Reference)
 	}
-	if _, err := p.ParseWebhook(nil, nil); !errors.Is(err, revenue.ErrNotSupported) {
+	if _, err := p.ParseWebhook(t.Context(), nil, nil); !errors.Is(err, revenue.ErrNotSupported) {
 		t.Errorf("ParseWebhook: %v, want ErrNotSupported", err)
 	}
 	if _, err := p.ManageURL(context.Background(), "", ""); !errors.Is(err, revenue.ErrNotSupported) {

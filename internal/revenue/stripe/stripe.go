@@ -166,7 +166,7 @@ func (p *Provider) Cancel(ctx context.Context, subscriptionRef string) error {
 
 // ParseWebhook verifies the Stripe-Signature header within the tolerance
 // and translates the event.
-func (p *Provider) ParseWebhook(headers map[string]string, body []byte) (revenue.Event, error) {
+func (p *Provider) ParseWebhook(_ context.Context, headers map[string]string, body []byte) (revenue.Event, error) {
 	ev, err := webhook.ConstructEventWithOptions(body, headers["Stripe-Signature"], p.secret,
 		webhook.ConstructEventOptions{Tolerance: p.tolerance, IgnoreAPIVersionMismatch: true})
 	if err != nil {
@@ -491,4 +491,59 @@ func parentDetails(in invoice) *subDetails {
 		return nil
 	}
 	return in.Parent.SubscriptionDetails
+}
+
+// Settled implements revenue.Reconciler: completed Checkout Sessions and
+// paid invoices created since then, translated as their webhooks are
+// (checkout.session.completed, invoice.paid) under ids of their own.
+func (p *Provider) Settled(ctx context.Context, since time.Time) ([]revenue.Event, error) {
+	var out []revenue.Event
+	add := func(id, typ string, created int64, obj any) error {
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			return fmt.Errorf("stripe reconcile %s: %w", id, err)
+		}
+		ev, err := translate("reconcile:"+id, typ, time.Unix(created, 0).UTC(), raw)
+		if err != nil {
+			return err
+		}
+		if ev.Payment != nil || ev.Subscription != nil {
+			out = append(out, ev)
+		}
+		return nil
+	}
+	sp := &stripego.CheckoutSessionListParams{Status: stripego.String("complete"),
+		CreatedRange: &stripego.RangeQueryParams{GreaterThanOrEqual: since.Unix()}}
+	for s, err := range p.client.V1CheckoutSessions.List(ctx, sp) {
+		if err != nil {
+			return nil, fmt.Errorf("%w: stripe list checkout sessions: %w", revenue.ErrUnavailable, err)
+		}
+		if err := add(s.ID, "checkout.session.completed", s.Created, s); err != nil {
+			return nil, err
+		}
+	}
+	ip := &stripego.InvoiceListParams{Status: stripego.String("paid"),
+		CreatedRange: &stripego.RangeQueryParams{GreaterThanOrEqual: since.Unix()}}
+	for in, err := range p.client.V1Invoices.List(ctx, ip) {
+		if err != nil {
+			return nil, fmt.Errorf("%w: stripe list invoices: %w", revenue.ErrUnavailable, err)
+		}
+		if err := add(in.ID, "invoice.paid", in.Created, in); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Probe implements revenue.Prober: the account's balance is the cheapest
+// call that needs a valid secret key.
+func (p *Provider) Probe(ctx context.Context) error {
+	if _, err := p.client.V1Balance.Retrieve(ctx, &stripego.BalanceRetrieveParams{}); err != nil {
+		var se *stripego.Error
+		if errors.As(err, &se) && se.HTTPStatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("Stripe refused the secret key (%s): set --stripe-secret-key to a current key", se.Msg)
+		}
+		return fmt.Errorf("Stripe cannot be reached: %w", err)
+	}
+	return nil
 }

@@ -135,7 +135,7 @@ func TestParseWebhook(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := event("evt_"+tt.name, tt.typ, tt.obj)
-			ev, err := p.ParseWebhook(sign(body, time.Now()), body)
+			ev, err := p.ParseWebhook(t.Context(), sign(body, time.Now()), body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +155,7 @@ func TestParseWebhookRejects(t *testing.T) {
 		"garbage header": {"Stripe-Signature": "nonsense"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := p.ParseWebhook(h, body); !errors.Is(err, revenue.ErrBadSignature) {
+			if _, err := p.ParseWebhook(t.Context(), h, body); !errors.Is(err, revenue.ErrBadSignature) {
 				t.Errorf("err = %v, want ErrBadSignature", err)
 			}
 		})
