@@ -292,6 +292,10 @@ func TestBTCPayFakeInvoices(t *testing.T) {
 	if settled[1].PaidAmount != "10" || settled[0].PaidAmount != "2.75" {
 		t.Errorf("paid amounts: settled %q, paid over %q", settled[1].PaidAmount, settled[0].PaidAmount)
 	}
+	// BTCPay takes several statuses, though the description's status is one.
+	if got, want := ids(list("?status=Settled&status=Expired")), []string{third.ID, second.ID, pos}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("status=Settled&status=Expired: %v, want %v", got, want)
+	}
 	if got := ids(list("?orderId=order-1&orderId=pos-1")); fmt.Sprint(got) != fmt.Sprint([]string{inv.ID, pos}) {
 		t.Errorf("orderId filter: %v", got)
 	}
@@ -307,8 +311,23 @@ func TestBTCPayFakeInvoices(t *testing.T) {
 	if all := f.Invoices(); len(all) != 4 || all[0].ID != inv.ID || all[3].ID != pos {
 		t.Errorf("Invoices(): %v", all)
 	}
-	if n := f.Requests(); n != 11 {
-		t.Errorf("Requests() = %d, want the 11 API requests sent", n)
+	if n := f.Requests(); n != 12 {
+		t.Errorf("Requests() = %d, want the 12 API requests sent", n)
+	}
+}
+
+func TestBTCPayFakeTopUp(t *testing.T) {
+	f := NewBTCPayFake(t)
+	// No amount is a top-up invoice; null checkout options are the store's.
+	resp, b := call(t, "POST", f.URL+"/api/v1/stores/"+f.StoreID+"/invoices", f.APIKey,
+		`{"currency":"EUR","checkout":{"expirationMinutes":null,"speedPolicy":null}}`)
+	inv := decodeJSON[invoiceJSON](t, b)
+	if resp.StatusCode != http.StatusOK || inv.Type != "TopUp" || inv.Amount != "0" ||
+		inv.Checkout["expirationMinutes"] != 15.0 || inv.Checkout["speedPolicy"] != "MediumSpeed" {
+		t.Errorf("top-up: %d %s", resp.StatusCode, b)
+	}
+	if got, _ := f.Invoice(inv.ID); got.Checkout["speedPolicy"] != nil || len(got.Checkout) != 2 {
+		t.Errorf("Invoice().Checkout = %v, want the options as sent", got.Checkout)
 	}
 }
 
@@ -335,10 +354,13 @@ func TestBTCPayFakeRefusesBrokenRequests(t *testing.T) {
 			t.Errorf("%s: %d %s", body, resp.StatusCode, b)
 		}
 	}
+	if resp, b := call(t, "GET", invoices+"?status=New&status=Paid", f.APIKey, ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a second status that is none: %d %s", resp.StatusCode, b)
+	}
 	if resp, b := call(t, "GET", f.URL+"/api/v1/no-such-thing", f.APIKey, ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown path: %d %s", resp.StatusCode, b)
 	}
-	if n := len(rec.reports()); n != 5 {
+	if n := len(rec.reports()); n != 6 {
 		t.Errorf("%d reports, want one per bad request: %q", n, rec.reports())
 	}
 	if len(f.Invoices()) != 0 {
@@ -349,8 +371,8 @@ func TestBTCPayFakeRefusesBrokenRequests(t *testing.T) {
 	if resp, b := call(t, "POST", invoices, f.APIKey, `{"amount":"-1"}`); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("negative amount: %d %s", resp.StatusCode, b)
 	}
-	if n := len(rec.reports()); n != 5 {
-		t.Errorf("a negative amount was reported as a breach: %q", rec.reports()[5:])
+	if n := len(rec.reports()); n != 6 {
+		t.Errorf("a negative amount was reported as a breach: %q", rec.reports()[6:])
 	}
 }
 

@@ -461,7 +461,9 @@ func (p *Provider) Probe(ctx context.Context) error {
 	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
 		return fmt.Errorf("BTCPay at %s refused the API key (%v): create a new key under Account, API keys, and set --btcpay-api-key", p.base, ae)
 	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		return fmt.Errorf("the BTCPay API key may not view store %s's invoices (%v): give it btcpay.store.cancreateinvoice and btcpay.store.canviewinvoices", p.store, ae)
+		// BTCPay answers 403, not 404, for a store the key does not
+		// know: either the id is wrong or the key lacks the permission.
+		return fmt.Errorf("the BTCPay API key may not view the invoices of store %s (%v): check --btcpay-store-id, and that the key has btcpay.store.cancreateinvoice and btcpay.store.canviewinvoices for that store", p.store, ae)
 	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 		return fmt.Errorf("BTCPay at %s has no store %s (%v): check --btcpay-store-id", p.base, p.store, ae)
 	case errors.As(err, &ae):
