@@ -64,7 +64,7 @@ func paymentsCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 		return usageError{fmt.Sprintf("payments reconcile: %s is not configured: give %s (or their SAMIZDAT_ variables)", *provider, flag)}
 	}
-	res, err := srv.Reconcile(ctx, *provider, since)
+	res, err := srv.Reconcile(ctx, *provider, since, time.Time{})
 	if err != nil {
 		return fmt.Errorf("payments reconcile: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/i18n"
@@ -129,11 +130,12 @@ type Reconciled struct {
 	Booked  int      // events booked now (the missing ones, unless another node was faster)
 }
 
-// Reconcile asks the provider for the payments it settled since then and
-// books those the ledger lacks, through the webhook's own path
+// Reconcile asks the provider for the payments it settled since then
+// (created before until, unless until is zero) and books those the ledger
+// lacks, through the webhook's own path
 // (Support.Book): idempotent, so a second run, or a webhook arriving
 // after, books nothing more.
-func (srv *Server) Reconcile(ctx context.Context, name string, since time.Time) (Reconciled, error) {
+func (srv *Server) Reconcile(ctx context.Context, name string, since, until time.Time) (Reconciled, error) {
 	var out Reconciled
 	p := srv.Provider(name)
 	if p == nil {
@@ -143,9 +145,15 @@ func (srv *Server) Reconcile(ctx context.Context, name string, since time.Time) 
 	if !ok {
 		return out, fmt.Errorf("payment provider %q cannot list its payments", name)
 	}
-	evs, err := rc.Settled(ctx, since)
+	all, err := rc.Settled(ctx, since)
 	if err != nil {
 		return out, err
+	}
+	var evs []revenue.Event
+	for _, ev := range all {
+		if until.IsZero() || ev.At.Before(until) {
+			evs = append(evs, ev)
+		}
 	}
 	var refs []string
 	for _, ev := range evs {
@@ -189,8 +197,9 @@ func (srv *Server) Reconcile(ctx context.Context, name string, since time.Time) 
 const reconcileWindow = 7 * 24 * time.Hour
 
 // reconcileDaily is a background job: once a day per provider (any node),
-// reconciliation over the last week. Two nodes running it at once book
-// nothing twice, only ask the provider twice.
+// reconciliation over the last week, leaving the last hour's payments to
+// their webhooks (which providers retry). Two nodes running it at once
+// book nothing twice, only ask the provider twice.
 func (srv *Server) reconcileDaily(ctx context.Context, now time.Time) {
 	statuses, err := srv.Store.ProviderStatuses(ctx)
 	if err != nil {
@@ -207,7 +216,7 @@ func (srv *Server) reconcileDaily(ctx context.Context, now time.Time) {
 		if _, ok := p.(revenue.Reconciler); !ok || now.Sub(last[p.Name()]) < 24*time.Hour || !srv.Health.Available(p.Name()) {
 			continue
 		}
-		res, err := srv.Reconcile(ctx, p.Name(), now.Add(-reconcileWindow))
+		res, err := srv.Reconcile(ctx, p.Name(), now.Add(-reconcileWindow), now.Add(-time.Hour))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			srv.log.Error("daily reconciliation", "provider", p.Name(), "err", err)
@@ -263,7 +272,7 @@ func (srv *Server) cryptoRenewals(ctx context.Context, now time.Time) {
 			lang = conf.Lang
 		}
 		base := conf.BaseURL + i18n.EditionPrefix(lang, conf.Lang) + "/support/renew/" + site.RenewalToken(signer, btcpay.Name, d.Subscription.Ref, start)
-		m, err := mail.Renewal(to, mail.RenewalData{SiteName: name, Amount: revenue.FormatMoney(d.Subscription.Amount, d.Subscription.Currency),
+		m, err := mail.Renewal(to, mail.RenewalData{SiteName: name, Amount: revenue.FormatMoney(d.Subscription.Amount, strings.ToUpper(d.Subscription.Currency)),
 			Frequency: string(d.Subscription.Frequency), Due: i18n.New(lang).Locale(lang).Date(start),
 			PayURL: base, StopURL: base + "/stop", Lang: lang})
 		if err != nil {

@@ -349,6 +349,7 @@ func TestBTCPayFakeRefusesBrokenRequests(t *testing.T) {
 		`{"amount":"5","bogus":1}`,
 		`{"amount":"five"}`, // not a decimal
 		`{"amount":"5","checkout":{"redirectUrl":"https://shop.example/"}}`, // BTCPay spells it redirectURL
+		`{"amount":"5","checkout":{"expirationMinutes":2.5}}`,               // minutes are int32
 	} {
 		if resp, b := call(t, "POST", invoices, f.APIKey, body); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d %s", body, resp.StatusCode, b)
@@ -360,7 +361,7 @@ func TestBTCPayFakeRefusesBrokenRequests(t *testing.T) {
 	if resp, b := call(t, "GET", f.URL+"/api/v1/no-such-thing", f.APIKey, ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown path: %d %s", resp.StatusCode, b)
 	}
-	if n := len(rec.reports()); n != 6 {
+	if n := len(rec.reports()); n != 7 {
 		t.Errorf("%d reports, want one per bad request: %q", n, rec.reports())
 	}
 	if len(f.Invoices()) != 0 {
@@ -371,8 +372,8 @@ func TestBTCPayFakeRefusesBrokenRequests(t *testing.T) {
 	if resp, b := call(t, "POST", invoices, f.APIKey, `{"amount":"-1"}`); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("negative amount: %d %s", resp.StatusCode, b)
 	}
-	if n := len(rec.reports()); n != 6 {
-		t.Errorf("a negative amount was reported as a breach: %q", rec.reports()[6:])
+	if n := len(rec.reports()); n != 7 {
+		t.Errorf("a negative amount was reported as a breach: %q", rec.reports()[7:])
 	}
 }
 
