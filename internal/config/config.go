@@ -74,9 +74,9 @@ type Revenue struct {
 	// ProviderCheck is how often each provider's API is checked; one that
 	// fails is not offered until a check succeeds.
 	ProviderCheck time.Duration
-	Currencies          string // comma-separated ISO codes, the first is the site's
-	MinAmount           int    // smallest gift, in major units
-	PledgeDays          int    // days a bank transfer pledge stays open
+	Currencies    string // comma-separated ISO codes, the first is the site's
+	MinAmount     int    // smallest gift, in major units
+	PledgeDays    int    // days a bank transfer pledge stays open
 }
 
 // envName maps a flag to its environment variable: base-url -> SAMIZDAT_BASE_URL.

@@ -125,12 +125,12 @@ const (
 // Event is a webhook translated: one provider event, at most one payment
 // and one subscription.
 type Event struct {
-	Provider     string
-	ID           string // the provider's event id: the inbox key
-	Type         string // the provider's own name, for the inbox
-	Kind         EventKind
-	At           time.Time // when the provider created the event
-	CheckoutID   string    // our Checkout.ID, when the provider echoes it
+	Provider   string
+	ID         string // the provider's event id: the inbox key
+	Type       string // the provider's own name, for the inbox
+	Kind       EventKind
+	At         time.Time // when the provider created the event
+	CheckoutID string    // our Checkout.ID, when the provider echoes it
 	// RequireCheckout: book the payment only if CheckoutID is a checkout
 	// this site created with this provider. Otherwise the event is kept
 	// for review and books nothing (an invoice made at the provider by
@@ -138,7 +138,7 @@ type Event struct {
 	RequireCheckout bool
 	// Closed is the checkout's state after an EventCheckoutClosed:
 	// "expired" or "invalid".
-	Closed string
+	Closed       string
 	CustomerRef  string
 	Email        string // from the provider's checkout; sealed before storing
 	Payment      *Payment

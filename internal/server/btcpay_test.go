@@ -300,6 +300,20 @@ func TestBTCPayExpiryAndReconciliation(t *testing.T) {
 	if code, _ := n.hook(t, f.WebhookBody("InvoiceSettled", lost.ID), btcpaySecret); code != http.StatusOK || ledgerCount(t, n.srv.Store) != 1 {
 		t.Errorf("the late webhook: %d, %d booked", code, ledgerCount(t, n.srv.Store))
 	}
+
+	// The jobs loop does the same once a day, leaving the last hour's
+	// payments to their webhooks.
+	unpaid := n.give(t, f, form)
+	f.AddInvoice(testpeer.FakeInvoice{Amount: "15.00", Currency: "EUR", Status: "Settled",
+		Metadata: map[string]any{"orderId": unpaid.Metadata["orderId"]}, CreatedTime: time.Now().Add(-3 * time.Hour).Unix()})
+	fresh := n.give(t, f, form)
+	day := time.Now().Add(25 * time.Hour) // a day on: the job runs again
+	f.AddInvoice(testpeer.FakeInvoice{Amount: "15.00", Currency: "EUR", Status: "Settled",
+		Metadata: map[string]any{"orderId": fresh.Metadata["orderId"]}, CreatedTime: day.Add(-30 * time.Minute).Unix()})
+	n.srv.reconcileDaily(ctx, day)
+	if got := ledgerCount(t, n.srv.Store); got != 2 {
+		t.Errorf("after the daily reconciliation: %d gifts, want 2 (the older one only)", got)
+	}
 }
 
 // TestProviderOutageHidesCrypto: when BTCPay does not answer, or refuses

@@ -61,8 +61,8 @@ type Server struct {
 	// whose API does not answer.
 	Providers []revenue.Provider
 	Health    *revenue.Health
-	handler     http.Handler
-	metrics     *httpx.Metrics
+	handler   http.Handler
+	metrics   *httpx.Metrics
 	// metricsHandler is Prometheus's page: on --metrics-addr, or on the
 	// site's address to a scraper with --metrics-token; never public.
 	metricsHandler http.Handler

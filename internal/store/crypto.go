@@ -70,6 +70,12 @@ func (s *Store) DueRenewals(ctx context.Context, provider string, now time.Time)
 // with the mail in one transaction, lets only one of them queue it. It
 // reports whether this call queued the mail.
 func (s *Store) ClaimRenewalNotice(ctx context.Context, provider, ref string, due time.Time, m mail.Message) (bool, error) {
+	if s.sealer == nil {
+		return false, errNoSealer
+	}
+	if err := m.Validate(); err != nil {
+		return false, fmt.Errorf("renewal notice: %w", err)
+	}
 	queued := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		queued = false
