@@ -224,6 +224,8 @@ BENCH_ARTICLES="${BENCH_EXPORT_ARTICLES:-10000}" bash scripts/bench-export.sh
 bash scripts/bench-prompts.sh
 # The two editions: Russian pages and search against English ones.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
+# Payment webhooks (Stripe and BTCPay), as their own section.
+bash scripts/bench-payments.sh
 # Soak (10 minutes at half saturation over 1,000 URLs) and write-to-visible
 # across two nodes from the CLI, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-soak.sh

@@ -396,6 +396,7 @@ type BTCPayFake struct {
 
 	mu       sync.Mutex
 	invoices []*FakeInvoice // in creation order
+	byID     map[string]*FakeInvoice
 	down     bool
 	revoked  bool
 	requests int
@@ -495,6 +496,9 @@ func (inv *FakeInvoice) clone() FakeInvoice {
 }
 
 func (f *BTCPayFake) find(id string) *FakeInvoice {
+	if inv, ok := f.byID[id]; ok {
+		return inv
+	}
 	for _, inv := range f.invoices {
 		if inv.ID == id {
 			return inv
@@ -597,6 +601,10 @@ func (f *BTCPayFake) AddInvoice(inv FakeInvoice) string {
 	}
 	c := inv.clone()
 	f.invoices = append(f.invoices, &c)
+	if f.byID == nil {
+		f.byID = map[string]*FakeInvoice{}
+	}
+	f.byID[c.ID] = &c
 	return inv.ID
 }
 

@@ -67,7 +67,11 @@ func New(cfg Config) (*Provider, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 20 * time.Second}
+		// Every settlement webhook reads its invoice back: keep enough
+		// connections to the server for a burst of them.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		hc = &http.Client{Timeout: 20 * time.Second, Transport: tr}
 	}
 	return &Provider{base: u.String(), origin: u.Scheme + "://" + u.Host, store: cfg.StoreID, key: cfg.APIKey,
 		secret: []byte(cfg.WebhookSecret), hc: hc}, nil

@@ -161,3 +161,35 @@ func TestParseWebhookRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileAgainstStripeMock lists completed sessions and paid
+// invoices on a real stripe-mock (the requests must pass its validation)
+// and translates them as their webhooks would be, under ids of their own.
+func TestReconcileAgainstStripeMock(t *testing.T) {
+	sm := testpeer.Stripe(t)
+	p := stripe.New(stripe.Config{SecretKey: "sk_test_123", WebhookSecret: secret, APIURL: sm.URL})
+	ctx := context.Background()
+	evs, err := p.Settled(ctx, time.Now().AddDate(0, 0, -7))
+	if err != nil {
+		t.Fatalf("Settled: %v", err)
+	}
+	if len(evs) == 0 {
+		t.Fatal("stripe-mock's fixtures list a session and an invoice; no event came back")
+	}
+	for _, ev := range evs {
+		if !strings.HasPrefix(ev.ID, "reconcile:") || ev.Provider != stripe.Name ||
+			(ev.Kind != revenue.EventCheckoutCompleted && ev.Kind != revenue.EventPaymentSucceeded) {
+			t.Errorf("event %+v", ev)
+		}
+		if ev.Payment != nil && ev.Payment.Ref == "" {
+			t.Errorf("payment without a ref: %+v", ev)
+		}
+	}
+	if err := p.Probe(ctx); err != nil {
+		t.Errorf("Probe: %v", err)
+	}
+	down := stripe.New(stripe.Config{SecretKey: "sk_test_123", APIURL: "http://127.0.0.1:" + itoa(testpeer.FreePort(t))})
+	if err := down.Probe(ctx); err == nil || !strings.Contains(err.Error(), "cannot be reached") {
+		t.Errorf("Probe of nothing: %v", err)
+	}
+}
