@@ -70,3 +70,35 @@ func TestPaymentsBankDetails(t *testing.T) {
 	w = staff.post("/admin/payments/settings", url.Values{"bank_details": {strings.Repeat("x", 2001)}})
 	tAuthStatus(t, w, http.StatusUnprocessableEntity)
 }
+
+// TestPaymentProvidersPanel: the revenue staff see each provider's last
+// successful call and webhook, and a warning on every page while one is
+// not offered; editors, who cannot act on it, do not.
+func TestPaymentProvidersPanel(t *testing.T) {
+	e := tAuthNewEnv(t, "http://example.test")
+	staff := e.tAuthSession(e.tAuthUser(account.RoleRevenue, ""))
+	editor := e.tAuthSession(e.tAuthUser(account.RoleEditor, ""))
+	now := e.clock.Now()
+	if err := e.st.ProviderCheck(e.ctx, "btcpay", now.Add(-time.Hour), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.ProviderEvent(e.ctx, "btcpay", "webhook", now.Add(-30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	page := staff.get("/admin/payments")
+	tAuthStatus(t, page, http.StatusOK)
+	tAuthBody(t, page, "Payment providers", "btcpay", "Offered")
+	if strings.Contains(page.Body.String(), "are not offered to readers") {
+		t.Error("a warning while every provider is healthy")
+	}
+	if err := e.st.ProviderCheck(e.ctx, "btcpay", now, "BTCPay at https://pay.example refused the API key"); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin/payments", "/admin/"} {
+		w := staff.get(path)
+		tAuthBody(t, w, "Payments by btcpay are not offered to readers: BTCPay at https://pay.example refused the API key")
+	}
+	if w := editor.get("/admin/"); strings.Contains(w.Body.String(), "are not offered to readers") {
+		t.Error("an editor sees the payment warning")
+	}
+}
