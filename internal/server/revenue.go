@@ -192,6 +192,10 @@ func (srv *Server) Reconcile(ctx context.Context, name string, since, until time
 	return out, nil
 }
 
+// reconcileStartDelay is how long a node runs before its first daily
+// reconciliation.
+const reconcileStartDelay = 10 * time.Minute
+
 // reconcileWindow is how far back the daily reconciliation looks: long
 // enough for a webhook a provider gave up retrying (Stripe: 3 days).
 const reconcileWindow = 7 * 24 * time.Hour
@@ -201,6 +205,12 @@ const reconcileWindow = 7 * 24 * time.Hour
 // their webhooks (which providers retry). Two nodes running it at once
 // book nothing twice, only ask the provider twice.
 func (srv *Server) reconcileDaily(ctx context.Context, now time.Time) {
+	// Not in a node's first minutes: a deploy restarting every node would
+	// otherwise ask every provider at once, and the webhooks of the
+	// minutes before the restart are still being retried.
+	if now.Sub(srv.started) < reconcileStartDelay {
+		return
+	}
 	statuses, err := srv.Store.ProviderStatuses(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

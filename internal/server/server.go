@@ -61,6 +61,7 @@ type Server struct {
 	// whose API does not answer.
 	Providers []revenue.Provider
 	Health    *revenue.Health
+	started   time.Time // when New built the server
 	handler   http.Handler
 	metrics   *httpx.Metrics
 	// metricsHandler is Prometheus's page: on --metrics-addr, or on the
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	if err != nil {
 		return nil, err
 	}
-	srv := &Server{cfg: cfg, log: log, Store: st}
+	srv := &Server{cfg: cfg, log: log, Store: st, started: time.Now()}
 	if err := srv.build(ctx); err != nil {
 		st.Close()
 		return nil, err
