@@ -33,6 +33,8 @@ Usage:
   samizdat export --out DIR [--base-url URL] [--force]
   samizdat verify DIR [--pubkey FILE|URL]
   samizdat payments reconcile --provider stripe|btcpay [--since DATE]
+  samizdat backup [--db samizdat.db] --out FILE
+  samizdat restore --db TARGET [--force] FILE
 
 Every flag can also be set as SAMIZDAT_<NAME> in the environment
 (SAMIZDAT_DB, SAMIZDAT_ADDR, SAMIZDAT_BASE_URL, ...) or in a file
@@ -77,6 +79,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return verifyCmd(ctx, rest, stdout, stderr)
 	case "payments":
 		return paymentsCmd(ctx, rest, stdout, stderr, getenv)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr, getenv)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
