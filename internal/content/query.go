@@ -67,3 +67,20 @@ func words(s string) []string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }
+
+// Key is the query's canonical form: queries that search for the same
+// thing ("Harbour  Strike", "harbour strike!") have the same key, so
+// their results can be cached once.
+func (q Query) Key() string {
+	var b strings.Builder
+	b.WriteString(q.Lang)
+	for _, t := range q.Terms {
+		b.WriteByte('|')
+		b.WriteString(strings.Join(t.Words, " "))
+	}
+	for _, w := range q.Excluded {
+		b.WriteString("|-")
+		b.WriteString(w)
+	}
+	return b.String()
+}

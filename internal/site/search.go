@@ -44,6 +44,22 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	gen := s.searchCache.generation()
+	q := content.ParseQuery(raw)
+	if !all {
+		q.Lang = s.pageLang(r) // the edition's articles only
+	}
+	rkey := q.Key() + "#" + strconv.Itoa(n)
+	if hits, total, ok := s.searchResults.get(rkey, gen); ok {
+		p, err := s.searchPage(r, raw, q, n, all, hits, total, nil)
+		if err != nil {
+			return err
+		}
+		e := build(key, p, true)
+		e.route = r.Pattern
+		s.searchCache.put(e, gen)
+		serveEntry(w, r, e, searchCacheControl)
+		return nil
+	}
 	select {
 	case s.searchSlots <- struct{}{}:
 		defer func() { <-s.searchSlots }()
@@ -59,13 +75,24 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 			return r.Context().Err()
 		}
 	}
-	p, partial, err := s.searchPage(r, raw, n, all)
+	var hits []store.SearchHit
+	var total int
+	if !q.Empty() {
+		hits, total, err = s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
+	}
+	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
+	if err != nil && !tooSlow {
+		return err
+	}
+	p, err := s.searchPage(r, raw, q, n, all, hits, total, err)
 	if err != nil {
 		return err
 	}
 	e := build(key, p, true)
 	e.route = r.Pattern
-	if !partial {
+	// A search cut short by its time limit is not kept.
+	if !tooSlow {
+		s.searchResults.put(rkey, gen, hits, total)
 		s.searchCache.put(e, gen)
 	}
 	serveEntry(w, r, e, searchCacheControl)
@@ -74,20 +101,12 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 
 var searchCacheControl = []string{"public, max-age=60"}
 
-// searchPage renders page n of the results for raw.
-// partial reports a search cut short by its time limit, which is not kept.
-func (s *Site) searchPage(r *http.Request, raw string, n int, all bool) (p *page, partial bool, err error) {
-	q := content.ParseQuery(raw)
-	if !all {
-		q.Lang = s.pageLang(r) // the edition's articles only
-	}
-	hits, total, err := s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
-	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
-	if err != nil && !tooSlow {
-		return nil, false, err
-	}
+// searchPage renders page n of the results for raw (parsed: q); searchErr
+// is ErrSearchTooSlow for a search cut short by its time limit.
+func (s *Site) searchPage(r *http.Request, raw string, q content.Query, n int, all bool, hits []store.SearchHit, total int, searchErr error) (*page, error) {
+	tooSlow := errors.Is(searchErr, store.ErrSearchTooSlow)
 	if n > 1 && len(hits) == 0 {
-		return nil, false, httpx.NotFound()
+		return nil, httpx.NotFound()
 	}
 	loc := s.loc(r)
 	title := loc.T("Search")
@@ -96,7 +115,7 @@ func (s *Site) searchPage(r *http.Request, raw string, n int, all bool) (p *page
 	}
 	l, err := s.newLayout(r, title, "")
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	l.NoIndex = true
 	l.Query = raw
@@ -118,6 +137,5 @@ func (s *Site) searchPage(r *http.Request, raw string, n int, all bool) (p *page
 	}
 	data.Pager = pager{Page: n, Last: last, Path: pagerPath}
 	// Any change to a live article may change any result.
-	p, err = s.renderPage("search", data, []string{depAll})
-	return p, tooSlow, err
+	return s.renderPage("search", data, []string{depAll})
 }

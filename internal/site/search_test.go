@@ -3,8 +3,10 @@ package site
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,5 +102,45 @@ func TestSearchBoundedAndCached(t *testing.T) {
 	f.get(t, "/search?q=budget")
 	if g.searches.Load() == n {
 		t.Error("after an article was saved, the search was answered from the old cache")
+	}
+}
+
+// TestSearchResultsByNormalizedQuery: the same search typed differently
+// searches once, and each page shows the query as its reader typed it; a
+// saved article drops the results as it drops the pages.
+func TestSearchResultsByNormalizedQuery(t *testing.T) {
+	f := newFixture(t)
+	g := &gatedReader{Reader: f.s.db, gate: make(chan struct{})}
+	close(g.gate)
+	f.s.db = g
+	first := f.body(t, "/search?q=budget+harbour")
+	n := g.searches.Load()
+	for _, typed := range []string{"Budget%20%20Harbour", "budget,+harbour!", "BUDGET+harbour"} {
+		w := f.get(t, "/search?q="+typed)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", typed, w.Code)
+		}
+		raw, _ := url.QueryUnescape(typed)
+		if !strings.Contains(w.Body.String(), `value="`+html.EscapeString(raw)+`"`) {
+			t.Errorf("%q: the search box does not show what was typed", raw)
+		}
+	}
+	if got := g.searches.Load(); got != n {
+		t.Errorf("%d more searches for the same query typed three ways, want 0", got-n)
+	}
+	if !strings.Contains(first, "budget") {
+		t.Fatalf("first page:\n%s", first)
+	}
+	cur, err := f.st.ArticleByID(context.Background(), f.featured.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Headline = "Harbour budget revised"
+	if err := f.svc.Update(context.Background(), cur); err != nil {
+		t.Fatal(err)
+	}
+	f.get(t, "/search?q=Budget+Harbour+")
+	if g.searches.Load() == n {
+		t.Error("after an article was saved, the results came from the old search")
 	}
 }

@@ -92,16 +92,17 @@ type Site struct {
 	cache    *pageCache
 	// searchCache holds search result pages; searchSlots bounds the
 	// searches running at once (each scans the full-text index).
-	searchCache *pageCache
-	searchSlots chan struct{}
-	searchWait  time.Duration        // overrides searchWait in tests
-	views       map[string]*view.Set // per language
-	catalog     *i18n.Catalog
-	assets      *assets
-	adapter     *httpx.Adapter
-	now         func() time.Time
-	hosts       *Hosts
-	prompts     *prompts // donation prompts; nil when off (EnablePrompts)
+	searchCache   *pageCache
+	searchResults *searchResults // what searches found, by normalized query
+	searchSlots   chan struct{}
+	searchWait    time.Duration        // overrides searchWait in tests
+	views         map[string]*view.Set // per language
+	catalog       *i18n.Catalog
+	assets        *assets
+	adapter       *httpx.Adapter
+	now           func() time.Time
+	hosts         *Hosts
+	prompts       *prompts // donation prompts; nil when off (EnablePrompts)
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
 }
@@ -137,9 +138,11 @@ func New(cfg Config) (*Site, error) {
 		// any number of distinct queries can only push out other queries,
 		// never the articles and fronts readers come for.
 		searchCache: newPageCache("search", cfg.CacheBytes/8, cfg.Registry),
-		searchSlots: make(chan struct{}, cmp.Or(cfg.SearchConcurrency, max(1, runtime.NumCPU()/2))),
-		assets:      a,
-		now:         cfg.Now,
+		// Bounded by count: a page of hits is a few kilobytes.
+		searchResults: newSearchResults(min(4096, cfg.CacheBytes>>14)),
+		searchSlots:   make(chan struct{}, cmp.Or(cfg.SearchConcurrency, max(1, runtime.NumCPU()/2))),
+		assets:        a,
+		now:           cfg.Now,
 	}
 	cfg.Settings.Lang = mainLanguage(cfg.Settings.Lang)
 	s.settings.Store(&cfg.Settings)
