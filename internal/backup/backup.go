@@ -120,6 +120,11 @@ func Backup(ctx context.Context, st *store.Store, opts Options) (Report, error) 
 	if err != nil {
 		return rep, fmt.Errorf("backup: snapshot file: %w", err)
 	}
+	// The target of a restore makes its own full-text index.
+	if err := dst.DropSearchIndex(ctx); err != nil {
+		dst.Close()
+		return rep, fmt.Errorf("backup: snapshot file: %w", err)
+	}
 	cr, err := store.Copy(ctx, st, dst, store.CopyOptions{})
 	closeErr := dst.Close()
 	if err != nil {
@@ -340,7 +345,7 @@ func Restore(ctx context.Context, target *store.Store, opts RestoreOptions) (Rep
 		return rep, fmt.Errorf("restore: archive %s: its donor and subscriber data is sealed with the data key %s, and the key given is %s, which cannot open it: "+
 			"pass the site's key with --data-key or --data-key-file", opts.Archive, m.DataKeyID, id)
 	}
-	snap, err := store.Open(ctx, filepath.Join(work, dbEntry))
+	snap, err := store.OpenSnapshot(ctx, filepath.Join(work, dbEntry))
 	if err != nil {
 		return rep, fmt.Errorf("restore: archive %s: entry %s: %w", opts.Archive, dbEntry, err)
 	}

@@ -215,6 +215,10 @@ func TestBackupWhileWritingRestoresOnBothEngines(t *testing.T) {
 			if name, err := dst.Setting(ctx, "site.name", ""); err != nil || name != "The Northern Ledger" {
 				t.Errorf("settings: %q %v", name, err)
 			}
+			// The archive carries no search index; the restored site has one.
+			if _, total, err := dst.Search(ctx, content.ParseQuery("harbour report"), 10, 0); err != nil || int64(total) != min(tableRows(m, "articles"), store.SearchCap) {
+				t.Errorf("search on the restored site: %d hits, %v; want every article", total, err)
+			}
 			// And back: a backup of the restored site restores into SQLite
 			// as the same snapshot, whichever engine it was taken from.
 			out2 := filepath.Join(t.TempDir(), "again.tar.gz")
