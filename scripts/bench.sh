@@ -226,6 +226,8 @@ bash scripts/bench-prompts.sh
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
 # Payment webhooks (Stripe and BTCPay), as their own section.
 bash scripts/bench-payments.sh
+# Backup and restore of the site, as their own section.
+BENCH_ARTICLES="$ARTICLES" bash scripts/bench-backup.sh
 # Soak (10 minutes at half saturation over 1,000 URLs) and write-to-visible
 # across two nodes from the CLI, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-soak.sh

@@ -103,6 +103,10 @@ func Backup(ctx context.Context, st *store.Store, opts Options) (Report, error) 
 	if opts.Out == "" {
 		return rep, errors.New("backup: no archive path")
 	}
+	// The archive replaces a file by rename: never a device or a directory.
+	if fi, err := os.Lstat(opts.Out); err == nil && !fi.Mode().IsRegular() {
+		return rep, fmt.Errorf("backup: %s is not a regular file: name a file to write the archive to", opts.Out)
+	}
 	dir := filepath.Dir(opts.Out)
 	tmpDir := opts.TempDir
 	if tmpDir == "" {

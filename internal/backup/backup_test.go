@@ -361,6 +361,21 @@ func TestBackupToFullDisk(t *testing.T) {
 	}
 }
 
+// TestBackupRefusesADevice: the archive is renamed into place, which must
+// never replace a device or a directory.
+func TestBackupRefusesADevice(t *testing.T) {
+	s := newSite(t)
+	for _, out := range []string{os.DevNull, t.TempDir()} {
+		_, err := Backup(context.Background(), s.st, Options{Out: out, Media: s.media, Keys: s.keys})
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("backup to %s: %v", out, err)
+		}
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s is no longer a device: %v", os.DevNull, err)
+	}
+}
+
 // TestBackupRefusesTheWrongKey: a backup made with a key that cannot open
 // the site's sealed data would be useless; it is refused at once.
 func TestBackupRefusesTheWrongKey(t *testing.T) {
