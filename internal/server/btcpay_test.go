@@ -361,7 +361,7 @@ func TestProviderOutageHidesCrypto(t *testing.T) {
 	}
 }
 
-var renewLink = regexp.MustCompile(`https?://\S+/support/renew/[A-Za-z0-9_:.\-]+`)
+var renewLink = regexp.MustCompile(`https?://\S+/support/renew/[A-Za-z0-9_:.\-]+(?:/stop)?`)
 
 // TestRecurringCryptoReminder: a monthly crypto gift is paid by hand each
 // month. When a period begins, exactly one mail goes out, however many
@@ -497,4 +497,58 @@ func deliver(t *testing.T, srv *Server) {
 		srv.Mail.Now = func() time.Time { return time.Now().Add(time.Hour) }
 	}
 	t.Fatal("outbox not empty after 20 runs")
+}
+
+// TestStopCryptoGiftFromTheMail: the reminder's second link asks, and the
+// reader's confirmation ends the gift; no reminder follows.
+func TestStopCryptoGiftFromTheMail(t *testing.T) {
+	pit := testpeer.StartMailpit(t)
+	f := testpeer.NewBTCPayFake(t)
+	n := startCryptoNode(t, filepath.Join(t.TempDir(), "site.db"), f, pit.SMTPURL())
+	ctx := context.Background()
+	first := n.give(t, f, url.Values{"frequency": {"annual"}, "amount": {"60"}, "currency": {"eur"}, "method": {"btcpay"},
+		"email": {"annual@example.org"}})
+	f.SetStatus(first.ID, "Settled", "None")
+	if code, _ := n.hook(t, f.WebhookBody("InvoiceSettled", first.ID), btcpaySecret); code != http.StatusOK {
+		t.Fatalf("first payment: %d", code)
+	}
+	ref := btcpay.SubscriptionRef(first.Metadata["orderId"].(string))
+	gift, _ := n.srv.Store.RecurringRenewal(ctx, btcpay.Name, ref)
+	if !gift.Due.Equal(time.Unix(first.CreatedTime, 0).UTC().AddDate(1, 0, 0)) {
+		t.Fatalf("annual gift due %v", gift.Due)
+	}
+	n.srv.cryptoRenewals(ctx, gift.Due.Add(time.Minute))
+	deliver(t, n.srv)
+	msgs := pit.MessagesTo(t, "annual@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("%d reminders", len(msgs))
+	}
+	var stop string
+	for _, l := range renewLink.FindAllString(pit.Message(t, msgs[0].ID).Text, -1) {
+		stop = l
+	}
+	u, _ := url.Parse(stop)
+	if !strings.HasSuffix(u.Path, "/stop") {
+		t.Fatalf("no stop link in the reminder: %s", stop)
+	}
+	code, page, _ := n.do(t, http.MethodGet, u.RequestURI(), nil)
+	if code != http.StatusOK || !strings.Contains(page, `method="post"`) {
+		t.Fatalf("stop link: %d\n%s", code, page)
+	}
+	if g, _ := n.srv.Store.RecurringRenewal(ctx, btcpay.Name, ref); g.Subscription.Status == revenue.StatusCanceled {
+		t.Fatal("opening the link stopped the gift (mail scanners open links)")
+	}
+	code, page, _ = n.do(t, http.MethodPost, u.RequestURI(), url.Values{})
+	if code != http.StatusOK || !strings.Contains(page, "Your recurring gift has stopped") {
+		t.Fatalf("confirming: %d\n%s", code, page)
+	}
+	if g, _ := n.srv.Store.RecurringRenewal(ctx, btcpay.Name, ref); g.Subscription.Status != revenue.StatusCanceled {
+		t.Errorf("after stopping: %s", g.Subscription.Status)
+	}
+	pit.DeleteAll(t)
+	n.srv.cryptoRenewals(ctx, gift.Due.AddDate(1, 0, 0).Add(time.Minute))
+	deliver(t, n.srv)
+	if got := pit.MessagesTo(t, "annual@example.org"); len(got) != 0 {
+		t.Errorf("%d reminders after the gift was stopped", len(got))
+	}
 }

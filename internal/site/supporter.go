@@ -163,6 +163,9 @@ type giftRow struct {
 type subRow struct {
 	Amount, Frequency, Status, Next, Provider string
 	Manage                                    bool
+	// StopURL stops a recurring gift paid by hand each period (crypto),
+	// which has no provider portal; it asks before it stops.
+	StopURL string
 }
 
 type meData struct {
@@ -222,6 +225,9 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		}
 		if !s.NextRenewal.IsZero() {
 			row.Next = loc.Date(s.NextRenewal)
+		}
+		if _, ok := sp.provider(s.Provider).(invoiceReopener); ok && s.Status != revenue.StatusCanceled && sp.renewals != nil {
+			row.StopURL = sp.edPath(r, "/support/renew/"+RenewalToken(sp.renewals, s.Provider, s.Ref, s.NextRenewal)+"/stop")
 		}
 		d.Subs = append(d.Subs, row)
 	}
