@@ -167,3 +167,16 @@ func runAlternating(b *testing.B, h http.Handler, en, ru []string) {
 		}
 	}
 }
+
+// BenchmarkSearchKinds is search by kind of query on the benchmark site,
+// uncached: two common words, one common word, a phrase.
+func BenchmarkSearchKinds(b *testing.B) {
+	srv, _ := benchServer(b)
+	for _, k := range []struct{ name, path string }{
+		{"words", "/search?q=court+election"},
+		{"word", "/search?q=energy"},
+		{"phrase", "/search?q=%22border+village%22"},
+	} {
+		b.Run(k.name, func(b *testing.B) { runPaths(b, srv.Handler(), []string{k.path}) })
+	}
+}

@@ -108,51 +108,75 @@ func flatten(q content.Query) []string {
 	return append(out, q.Excluded...)
 }
 
-// candidates walks live articles newest published first on the articles_live
-// index, keeps those the FTS5 query matches, stops at SearchCap, and ranks
-// those by bm25 with the headline weighted above the dek above the body.
-// Rowid order is not publication order (a draft published late, an imported
-// archive), so it cannot stand in for "newest". The unary + keeps SQLite from
-// turning the IN list into row lookups by id, which would read every match.
+// An article's search key, SQLite's full-text rowid (migration 0012):
+// its language's number times searchLangScale, plus live_at times
+// searchKeyScale, plus its id. Ids stay below searchKeyScale.
+const (
+	searchKeyScale  = 100_000_000
+	searchLangScale = 1_000_000_000_000_000_000
+)
+
+// searchLangs are the language numbers of the search key, as migration
+// 0012 computes them; any other language is 8.
+var searchLangs = map[string]int64{"en": 0, "ru": 1}
+
+const searchOtherLang = 8
+
+// candidates reads the full-text index in rowid order, which within one
+// language's range is publication order, newest first from now: FTS5
+// walks the matches' lists backwards and stops at SearchCap, so a word
+// found in every article costs no more than a rare one. The same pass
+// scores each candidate by bm25 with the headline weighted above the dek
+// above the body, and they are ranked here: relevance, then recency. A
+// search of every language reads each language's range and keeps the
+// SearchCap newest of them all.
 func (fts5) candidates(ctx context.Context, db *sql.DB, match, lang string, now int64) ([]int64, error) {
-	// The candidates come from articles_live, which holds the language
-	// (migration 0010): with articles_lang_live the planner probes the
-	// full-text index once per candidate (seconds at 100,000 articles)
-	// instead of reading the matches once, and with another index it reads
-	// each article's row for its language.
-	cond, args := langFilter("a.lang", lang, now, match)
-	rows, err := db.QueryContext(ctx, `SELECT f.rowid, bm25(articles_fts, 10.0, 4.0, 1.0), c.live_at
-		FROM (SELECT a.id, a.live_at FROM articles a INDEXED BY articles_live
-			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+`
-			AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)
-			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c
-		JOIN articles_fts f ON f.rowid = c.id
-		WHERE articles_fts MATCH ?`, append(args, SearchCap, match)...)
-	if err != nil {
-		return nil, err
+	nums := []int64{0, 1, searchOtherLang}
+	if lang != "" {
+		n, ok := searchLangs[lang]
+		if !ok {
+			n = searchOtherLang
+		}
+		nums = []int64{n}
 	}
-	defer rows.Close()
 	type cand struct {
-		id, live int64
-		score    float64
+		key   int64
+		score float64
 	}
 	var cs []cand
-	for rows.Next() {
-		var c cand
-		if err := rows.Scan(&c.id, &c.score, &c.live); err != nil {
+	for _, n := range nums {
+		lo := n * searchLangScale
+		rows, err := db.QueryContext(ctx, `SELECT rowid, bm25(articles_fts, 10.0, 4.0, 1.0) FROM articles_fts
+			WHERE articles_fts MATCH ? AND rowid >= ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`,
+			match, lo, lo+(now+1)*searchKeyScale, SearchCap)
+		if err != nil {
 			return nil, err
 		}
-		cs = append(cs, c)
+		for rows.Next() {
+			var c cand
+			if err := rows.Scan(&c.key, &c.score); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			cs = append(cs, c)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if len(nums) > 1 && len(cs) > SearchCap {
+		// The newest SearchCap over every language: by live_at, then id.
+		slices.SortFunc(cs, func(x, y cand) int { return cmp.Compare(y.key%searchLangScale, x.key%searchLangScale) })
+		cs = cs[:SearchCap]
 	}
 	slices.SortFunc(cs, func(x, y cand) int {
-		return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(y.live, x.live), cmp.Compare(y.id, x.id))
+		return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(y.key%searchLangScale, x.key%searchLangScale))
 	})
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
-		ids[i] = c.id
+		ids[i] = c.key % searchKeyScale
 	}
 	return ids, nil
 }
@@ -162,9 +186,9 @@ func (fts5) snippetQuery(n int, q content.Query) string {
 	if content.HasCyrillic(flatten(q)...) {
 		snippet = `''` // cut from the text by stemSnippet instead
 	}
-	return `SELECT ` + summaryCols + `, ` + snippet + `, f.rowid, a.body_text
-		FROM articles_fts f JOIN articles a ON a.id = f.rowid JOIN sections s ON s.id = a.section_id
-		WHERE articles_fts MATCH ? AND f.rowid IN (` + placeholders(n) + `)`
+	return `SELECT ` + summaryCols + `, ` + snippet + `, a.id, a.body_text
+		FROM articles_fts f JOIN articles a ON a.search_key = f.rowid JOIN sections s ON s.id = a.section_id
+		WHERE articles_fts MATCH ? AND f.rowid IN (SELECT search_key FROM articles WHERE id IN (` + placeholders(n) + `))`
 }
 
 // Search finds live articles matching a reader's query, best first. The

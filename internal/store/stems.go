@@ -16,28 +16,31 @@ func stemsOf(a *content.Article) (headline, dek, body string) {
 
 // searchIndexDDL is SQLite's full-text index: an external-content FTS5
 // table over the index text (Cyrillic words stemmed), kept in step by
-// triggers. porter stems English; unicode61 folds case.
+// triggers. porter stems English; unicode61 folds case. Its rowid is the
+// article's search key (migration 0012): within a language, rowid order is
+// publication order, and only live and scheduled articles are in it.
 const searchIndexDDL = `
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
     search_headline, search_dek, search_body,
-    content = 'articles', content_rowid = 'id',
+    content = 'articles', content_rowid = 'search_key',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles WHEN new.search_key IS NOT NULL BEGIN
     INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
-    VALUES (new.id, new.search_headline, new.search_dek, new.search_body);
+    VALUES (new.search_key, new.search_headline, new.search_dek, new.search_body);
 END;
-CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.search_key IS NOT NULL BEGIN
     INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
-    VALUES ('delete', old.id, old.search_headline, old.search_dek, old.search_body);
+    VALUES ('delete', old.search_key, old.search_headline, old.search_dek, old.search_body);
 END;
-CREATE TRIGGER articles_fts_update AFTER UPDATE OF search_headline, search_dek, search_body ON articles BEGIN
+CREATE TRIGGER articles_fts_update AFTER UPDATE OF search_headline, search_dek, search_body, lang, live_at ON articles BEGIN
     INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
-    VALUES ('delete', old.id, old.search_headline, old.search_dek, old.search_body);
+    SELECT 'delete', old.search_key, old.search_headline, old.search_dek, old.search_body WHERE old.search_key IS NOT NULL;
     INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
-    VALUES (new.id, new.search_headline, new.search_dek, new.search_body);
+    SELECT new.search_key, new.search_headline, new.search_dek, new.search_body WHERE new.search_key IS NOT NULL;
 END;
-INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');`
+INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
+    SELECT search_key, search_headline, search_dek, search_body FROM articles WHERE search_key IS NOT NULL;`
 
 // finishStems completes migration 0010 and keeps it complete: it writes
 // the index text of articles that have none (those stored before it, or
