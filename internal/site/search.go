@@ -49,41 +49,13 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 		q.Lang = s.pageLang(r) // the edition's articles only
 	}
 	rkey := q.Key() + "#" + strconv.Itoa(n)
-	if hits, total, ok := s.searchResults.get(rkey, gen); ok {
-		p, err := s.searchPage(r, raw, q, n, all, hits, total, nil)
-		if err != nil {
+	hits, total, found := s.searchResults.get(rkey, gen)
+	if !found && !q.Empty() {
+		if hits, total, err = s.runSearch(r, q, n); err != nil && !errors.Is(err, store.ErrSearchTooSlow) {
 			return err
 		}
-		e := build(key, p, true)
-		e.route = r.Pattern
-		s.searchCache.put(e, gen)
-		serveEntry(w, r, e, searchCacheControl)
-		return nil
-	}
-	select {
-	case s.searchSlots <- struct{}{}:
-		defer func() { <-s.searchSlots }()
-	default:
-		t := time.NewTimer(cmp.Or(s.searchWait, searchWait))
-		defer t.Stop()
-		select {
-		case s.searchSlots <- struct{}{}:
-			defer func() { <-s.searchSlots }()
-		case <-t.C:
-			return httpx.Busy(s.loc(r).T("Search is busy right now. Please try again in a few seconds."), 5)
-		case <-r.Context().Done():
-			return r.Context().Err()
-		}
-	}
-	var hits []store.SearchHit
-	var total int
-	if !q.Empty() {
-		hits, total, err = s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
 	}
 	tooSlow := errors.Is(err, store.ErrSearchTooSlow)
-	if err != nil && !tooSlow {
-		return err
-	}
 	p, err := s.searchPage(r, raw, q, n, all, hits, total, err)
 	if err != nil {
 		return err
@@ -92,7 +64,9 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	e.route = r.Pattern
 	// A search cut short by its time limit is not kept.
 	if !tooSlow {
-		s.searchResults.put(rkey, gen, hits, total)
+		if !found {
+			s.searchResults.put(rkey, gen, hits, total)
+		}
 		s.searchCache.put(e, gen)
 	}
 	serveEntry(w, r, e, searchCacheControl)
@@ -100,6 +74,26 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 }
 
 var searchCacheControl = []string{"public, max-age=60"}
+
+// runSearch searches the store for page n of q, in one of the
+// len(searchSlots) turns: it waits a little for one, then refuses.
+func (s *Site) runSearch(r *http.Request, q content.Query, n int) ([]store.SearchHit, int, error) {
+	select {
+	case s.searchSlots <- struct{}{}:
+	default:
+		t := time.NewTimer(cmp.Or(s.searchWait, searchWait))
+		defer t.Stop()
+		select {
+		case s.searchSlots <- struct{}{}:
+		case <-t.C:
+			return nil, 0, httpx.Busy(s.loc(r).T("Search is busy right now. Please try again in a few seconds."), 5)
+		case <-r.Context().Done():
+			return nil, 0, r.Context().Err()
+		}
+	}
+	defer func() { <-s.searchSlots }()
+	return s.db.Search(r.Context(), q, PageSize, (n-1)*PageSize)
+}
 
 // searchPage renders page n of the results for raw (parsed: q); searchErr
 // is ErrSearchTooSlow for a search cut short by its time limit.

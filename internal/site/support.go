@@ -628,14 +628,8 @@ func (sp *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 
 func (sp *Support) cancelled(w http.ResponseWriter, r *http.Request) error {
 	loc := sp.site.loc(r)
-	l, err := sp.site.newLayout(r, loc.T("No payment was made"), "")
-	if err != nil {
-		return err
-	}
-	l.NoIndex = true
-	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: loc.T("No payment was made"),
-		Text: loc.T("You left the payment page, so nothing was charged."), Link: sp.site.editionPrefix(l.Lang) + "/support",
-		LinkText: loc.T("Choose another way to give")})
+	return sp.message(w, r, http.StatusOK, loc.T("No payment was made"), loc.T("You left the payment page, so nothing was charged."),
+		"/support", loc.T("Choose another way to give"))
 }
 
 // setSupporter sets the cookie the prompts read.
