@@ -178,7 +178,7 @@ func (srv *Server) build(ctx context.Context) error {
 	srv.metricsHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	mux.Handle("GET /metrics", st.Adapter().Handle(srv.metricsWithToken))
 	srv.metrics = httpx.NewMetrics(reg)
-	h := httpx.SecurityHeaders(st.HostCheck(mux))
+	h := httpx.SecurityHeaders(st.HostCheck(st.StrictSlash(mux)))
 	if strings.HasPrefix(srv.cfg.BaseURL, "https://") {
 		h = httpx.StrictTransport(h)
 	}

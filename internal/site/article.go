@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strconv"
+	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -18,11 +18,10 @@ const RelatedCount = 4
 
 func (s *Site) article(r *http.Request) (*page, error) {
 	ctx := r.Context()
-	y, errY := strconv.Atoi(r.PathValue("yyyy"))
-	m, errM := strconv.Atoi(r.PathValue("mm"))
-	d, errD := strconv.Atoi(r.PathValue("dd"))
 	slug := r.PathValue("slug")
-	if errY != nil || errM != nil || errD != nil || !content.ValidSlug(slug) {
+	if !validDate(r.PathValue("yyyy"), r.PathValue("mm"), r.PathValue("dd")) || !content.ValidSlug(slug) {
+		// Not a date at all (or the 31st of February): no article could
+		// live here, so there is nothing to redirect to.
 		return nil, httpx.NotFound()
 	}
 	a, err := s.db.ArticleBySlug(ctx, slug)
@@ -35,7 +34,10 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	if !a.Live(s.now()) {
 		return nil, httpx.NotFound()
 	}
-	if p := a.Path(); p != fmt.Sprintf("/%04d/%02d/%02d/%s", y, m, d, slug) {
+	// Any other spelling of the article's path (another date, "/2/" for
+	// "/02/", "/02026/") is the same article under a second URL: it moves
+	// permanently to the one URL search engines should index.
+	if p := a.Path(); p != r.URL.Path {
 		return nil, &redirect{to: p}
 	}
 	related, err := s.db.Related(ctx, a, RelatedCount)
@@ -49,6 +51,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	// The page is in the article's language, masthead and all, and its
 	// links lead into that language's edition.
 	l.Lang = a.Lang
+	l.Canonical = s.conf().BaseURL + a.Path()
 	l.Switch = s.otherEditions(a.Lang)
 	s.setAlternates(&l, s.articleAlternates(a))
 	l.Current = a.Section.Slug
@@ -135,6 +138,31 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 		return "", fmt.Errorf("json-ld: %w", err)
 	}
 	return template.JS(b), nil
+}
+
+// validDate reports whether the path's date segments are a calendar date
+// written in digits only: "+2", "2e1" and month 13 are not.
+func validDate(yyyy, mm, dd string) bool {
+	num := func(v string, maxLen int) (int, bool) {
+		if v == "" || len(v) > maxLen {
+			return 0, false
+		}
+		n := 0
+		for _, c := range []byte(v) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, okY := num(yyyy, 6)
+	m, okM := num(mm, 3)
+	d, okD := num(dd, 3)
+	if !okY || !okM || !okD || y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // redirect is returned by a page that lives at another URL.

@@ -76,10 +76,10 @@ func (s *Site) handleEditions(mux *http.ServeMux, pattern string, h http.Handler
 	}
 }
 
-// editionRoots answers "/ru" with "/ru/".
+// editionRoots answers "/ru" with "/ru/", permanently.
 func (s *Site) editionRoots(mux *http.ServeMux) {
 	for _, lang := range i18n.Languages {
-		mux.Handle("GET /"+lang, http.RedirectHandler("/"+lang+"/", http.StatusMovedPermanently))
+		mux.Handle("GET /"+lang, http.RedirectHandler("/"+lang+"/", http.StatusPermanentRedirect))
 	}
 }
 

@@ -143,7 +143,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(feed.Close)
 	mux := http.NewServeMux()
 	f.s.Routes(mux)
-	f.h = httpx.SecurityHeaders(mux)
+	f.h = httpx.SecurityHeaders(f.s.StrictSlash(mux))
 	f.wire = wiretest.Start(t, f.h, f.s.FastPath())
 
 	mara, ivan := f.authors["mara-lind"], f.authors["ivan-petrov"]
