@@ -67,13 +67,13 @@ func LoadRevenue(ctx context.Context, st RevenueStore, md Markdown, now time.Tim
 			Audience: revenue.NonSupporters, Cap: revenue.OnceADay, Priority: 10,
 			ThankYou: "Thank you for supporting us: you keep this newsroom free of ads and owners."},
 			[][4]string{
-				{"Enjoying ad-free journalism?", "We turned the ads off. Running without them costs us **10,000 a month**, and readers like you fill the gap.", "Support us", "Remind me later"},
+				{"Enjoying ad-free journalism?", "We turned the ads off. Running without them costs us **€10,000 a month**, and readers like you fill the gap.", "Support us", "Remind me later"},
 				{"No ads. No trackers. No owner.", "Our reporting is paid for by readers, not advertisers. Can you chip in?", "Chip in", "Remind me later"},
 			}},
 		{revenue.Prompt{Name: "End-of-article appeal", Placement: revenue.EndOfArticle, Amounts: []int64{2, 5, 10}, Frequency: revenue.Monthly,
 			Audience: revenue.NonSupporters, Cap: revenue.EveryPage, Priority: 10, ShowMeter: true},
 			[][4]string{
-				{"Help us fill the gap", "Running ad-free costs us 10,000 a month. If everyone who read this article gave a little, we would be covered for a year.\n\nSupport us monthly from just 2. It takes a minute, and you can cancel at any time.", "Support us monthly from 2", "Not ready to support today? Remind me later"},
+				{"Help us fill the gap", "Running ad-free costs us €10,000 a month. If everyone who read this article gave a little, we would be covered for a year.\n\nSupport us monthly from just €2. It takes a minute, and you can cancel at any time.", "Support us monthly from €2", "Not ready to support today? Remind me later"},
 			}},
 		// The Russian edition's own prompts: a prompt that names no
 		// language is shown in the main language only.
@@ -81,12 +81,12 @@ func LoadRevenue(ctx context.Context, st RevenueStore, md Markdown, now time.Tim
 			Audience: revenue.NonSupporters, Cap: revenue.OnceADay, Priority: 10, Languages: []string{"ru"},
 			ThankYou: "Спасибо, что поддерживаете нас: благодаря вам у редакции нет ни рекламы, ни хозяев."},
 			[][4]string{
-				{"Журналистика без рекламы", "Мы отказались от рекламы. Работа без неё стоит нам **10 000 в месяц**, и этот разрыв закрывают читатели.", "Поддержать нас", "Напомнить позже"},
+				{"Журналистика без рекламы", "Мы отказались от рекламы. Работа без неё стоит нам **10 000 € в месяц**, и этот разрыв закрывают читатели.", "Поддержать нас", "Напомнить позже"},
 			}},
 		{revenue.Prompt{Name: "End-of-article appeal (Russian)", Placement: revenue.EndOfArticle, Amounts: []int64{2, 5, 10}, Frequency: revenue.Monthly,
 			Audience: revenue.NonSupporters, Cap: revenue.EveryPage, Priority: 10, ShowMeter: true, Languages: []string{"ru"}},
 			[][4]string{
-				{"Помогите закрыть разрыв", "Работа без рекламы стоит нам 10 000 в месяц. Если бы каждый, кто прочитал эту статью, дал немного, нам хватило бы на год.\n\nПоддерживайте нас ежемесячно — от 2. Это займёт минуту, отменить можно в любой момент.", "Поддерживать от 2 в месяц", "Не готовы сегодня? Напомнить позже"},
+				{"Помогите закрыть разрыв", "Работа без рекламы стоит нам 10 000 € в месяц. Если бы каждый, кто прочитал эту статью, дал немного, нам хватило бы на год.\n\nПоддерживайте нас ежемесячно — от 2 €. Это займёт минуту, отменить можно в любой момент.", "Поддерживать от 2 € в месяц", "Не готовы сегодня? Напомнить позже"},
 			}},
 	}
 	for _, s := range specs {

@@ -38,7 +38,7 @@ func TestGoalMeterPartial(t *testing.T) {
 		want, not []string
 	}{
 		{revenue.ShowPercent, []string{`value="31"`, "31% of this month"}, []string{"3,150", "10,000"}},
-		{revenue.ShowExact, []string{"3,150 EUR of 10,000 EUR covered this month (31%)"}, nil},
+		{revenue.ShowExact, []string{"€3,150 of €10,000 covered this month (31%)"}, nil},
 		{revenue.ShowHidden, nil, []string{"goal-meter", "%"}},
 	} {
 		mode = tc.mode

@@ -432,9 +432,9 @@ func (sp *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	case !ok:
 		errs["amount"] = loc.T("“%s” is not an amount. Type a number such as 15 or 7.50.", truncate(raw, 20))
 	case a < sp.min*100:
-		errs["amount"] = loc.T("The smallest gift is %d %s.", sp.min, strings.ToUpper(f.Currency))
+		errs["amount"] = loc.T("The smallest gift is %s.", loc.MoneyMajor(sp.min, f.Currency))
 	case a > maxAmount*100:
-		errs["amount"] = loc.T("That is more than %d %s. For a gift this large, please write to us.", maxAmount, strings.ToUpper(f.Currency))
+		errs["amount"] = loc.T("That is more than %s. For a gift this large, please write to us.", loc.MoneyMajor(maxAmount, f.Currency))
 	default:
 		minor = a
 	}

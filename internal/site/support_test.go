@@ -219,9 +219,9 @@ func TestSupportPage(t *testing.T) {
 	bad := []struct {
 		name, custom, want string
 	}{
-		{"under the minimum", "1.50", "The smallest gift is 2 EUR"},
+		{"under the minimum", "1.50", "The smallest gift is €2."},
 		{"not a number", "ten", "is not an amount"},
-		{"absurdly large", "99999999", "please write to us"},
+		{"absurdly large", "99999999", "That is more than €100,000."},
 		{"negative", "-5", "is not an amount"},
 	}
 	for _, tt := range bad {
@@ -451,6 +451,28 @@ func TestSupportInRussian(t *testing.T) {
 	for _, e := range i18n.Fragments("en") {
 		if strings.Contains(m.Text, e) {
 			t.Errorf("the Russian receipt has the English %q", e)
+		}
+	}
+}
+
+// TestAmountsShowCurrency: every amount a reader is asked to choose names
+// its currency, written as the page's language writes money.
+func TestAmountsShowCurrency(t *testing.T) {
+	f := newSupportFixture(t, "")
+	tests := []struct {
+		path string
+		want []string
+	}{
+		{"/support?amounts=5,10,20", []string{"> €5</label>", "> €10</label>", "> €20</label>", "Other amount (at least €2)"}},
+		{"/ru/support?amounts=5,10,1000", []string{"> 5\u00a0€</label>", "> 1\u00a0000\u00a0€</label>", "Другая сумма (не меньше 2\u00a0€)"}},
+		{"/support?amounts=5&currency=usd", []string{"> $5</label>", "(at least $2)"}},
+	}
+	for _, tc := range tests {
+		b := f.do(t, http.MethodGet, tc.path, "").Body.String()
+		for _, w := range tc.want {
+			if !strings.Contains(b, w) {
+				t.Errorf("GET %s: page lacks %q", tc.path, w)
+			}
 		}
 	}
 }

@@ -130,8 +130,11 @@ func (s *Site) funcs(lang string) template.FuncMap {
 		"date":     loc.Date,
 		"datetime": loc.DateTime,
 		"readtime": loc.ReadingTime,
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"lang":     func() string { return lang },
+		// Amounts with their currency, as the language writes them.
+		"money":      loc.Money,
+		"moneyMajor": loc.MoneyMajor,
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"lang":       func() string { return lang },
 		// readin is "Read in English" in the language named, for its readers.
 		"readin": func(other string) string { return s.catalog.Locale(other).T("language.read") },
 		// ed is a path in this language's edition: "/news/" or "/ru/news/".
