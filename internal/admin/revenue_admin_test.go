@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -141,8 +142,14 @@ func TestRevenuePromptSanitizedAndPreviewed(t *testing.T) {
 	w = b.post("/admin/revenue/prompts", bad)
 	tAuthStatus(t, w, http.StatusUnprocessableEntity)
 	tAuthBody(t, w, "Suggested amounts are whole numbers", `value="five"`, `value="Help us"`)
+	bad.Set("amounts", "2, 5, 10")
+	bad.Set("snooze_days", "365")
+	w = b.post("/admin/revenue/prompts", bad)
+	tAuthStatus(t, w, http.StatusUnprocessableEntity)
+	tAuthBody(t, w, "lasts from 1 to 90 days", `name="snooze_days" type="number" min="1" max="90" value="365"`)
 
 	form.Set("action", "save")
+	form.Set("snooze_days", "3")
 	w = b.post("/admin/revenue/prompts", form)
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", w.Code, w.Body)
@@ -151,6 +158,10 @@ func TestRevenuePromptSanitizedAndPreviewed(t *testing.T) {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("prompts: %v %v", ps, err)
 	}
+	if ps[0].SnoozeDays != 3 {
+		t.Errorf("snooze days saved as %d, want 3", ps[0].SnoozeDays)
+	}
+	tAuthBody(t, b.get(fmt.Sprintf("/admin/revenue/prompts/%d", ps[0].ID)), `name="snooze_days" type="number" min="1" max="90" value="3"`)
 	html := ps[0].Variants[0].BodyHTML
 	if strings.Contains(html, "<script") || strings.Contains(html, "javascript:") || !strings.Contains(html, "<strong>Ad-free</strong>") {
 		t.Errorf("stored body not sanitized like an article: %q", html)

@@ -152,7 +152,7 @@ type promptFormData struct {
 	Name, Placement, Paragraph, Amounts    string
 	Frequency, Audience, ThankYou, MinRead string
 	Sections, Languages                    []string
-	Cap, Priority                          string
+	Cap, Priority, SnoozeDays              string
 	ShowMeter                              bool
 	Variants                               [revenue.MaxVariants]variantFormData
 }
@@ -167,7 +167,8 @@ func promptToForm(p *revenue.Prompt) promptFormData {
 	f := promptFormData{ID: p.ID, CampaignID: p.CampaignID, Name: p.Name, Placement: string(p.Placement),
 		Paragraph: strconv.Itoa(p.Paragraph), Amounts: revenue.JoinAmounts(p.Amounts), Frequency: string(p.Frequency),
 		Audience: string(p.Audience), ThankYou: p.ThankYou, MinRead: strconv.Itoa(p.MinRead), Sections: p.Sections,
-		Languages: p.Languages, Cap: string(p.Cap), Priority: strconv.Itoa(p.Priority), ShowMeter: p.ShowMeter}
+		Languages: p.Languages, Cap: string(p.Cap), Priority: strconv.Itoa(p.Priority), ShowMeter: p.ShowMeter,
+		SnoozeDays: strconv.Itoa(int(p.Snooze() / (24 * time.Hour)))}
 	for i := range f.Variants {
 		f.Variants[i] = variantFormData{Slot: i, Weight: "0"}
 	}
@@ -282,7 +283,8 @@ func readPromptForm(r *http.Request) promptFormData {
 		Paragraph: strings.TrimSpace(r.PostFormValue("paragraph")), Amounts: strings.TrimSpace(r.PostFormValue("amounts")),
 		Frequency: r.PostFormValue("frequency"), Audience: r.PostFormValue("audience"), ThankYou: oneLine(r.PostFormValue("thank_you")),
 		MinRead: strings.TrimSpace(r.PostFormValue("min_read")), Sections: r.PostForm["sections"], Languages: r.PostForm["languages"],
-		Cap: r.PostFormValue("cap"), Priority: strings.TrimSpace(r.PostFormValue("priority")), ShowMeter: r.PostFormValue("show_meter") != ""}
+		Cap: r.PostFormValue("cap"), Priority: strings.TrimSpace(r.PostFormValue("priority")), ShowMeter: r.PostFormValue("show_meter") != "",
+		SnoozeDays: strings.TrimSpace(r.PostFormValue("snooze_days"))}
 	f.CampaignID, _ = strconv.ParseInt(r.PostFormValue("campaign"), 10, 64)
 	for i := range f.Variants {
 		p := fmt.Sprintf("v%d_", i)
@@ -314,6 +316,7 @@ func (a *Admin) formToPrompt(f promptFormData) (*revenue.Prompt, map[string]stri
 	p.Paragraph = num("paragraph", f.Paragraph, "Give the paragraph as a number.")
 	p.MinRead = num("min_read", f.MinRead, "Give the articles read as a number.")
 	p.Priority = num("priority", f.Priority, "Give the priority as a number.")
+	p.SnoozeDays = num("snooze_days", f.SnoozeDays, "Give the days \"Remind me later\" lasts as a number.")
 	amounts, err := revenue.ParseAmounts(f.Amounts)
 	if err != nil {
 		errs["amounts"] = "Suggested amounts are whole numbers separated by commas, e.g. 5, 10, 20: " + err.Error() + "."

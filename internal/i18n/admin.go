@@ -505,6 +505,7 @@ var revenueAdminMessages = []msg{
 	m("Title", s("Заголовок")),
 	m("Button label", s("Надпись на кнопке")),
 	m("“Remind me later” label", s("Надпись «Напомнить позже»")),
+	m("“Remind me later” hides it for (days)", s("«Напомнить позже» скрывает призыв на (дней)")),
 	m("empty: no snooze button", s("если пусто — без кнопки «позже»")),
 	m("Save prompt", s("Сохранить призыв")),
 	m("Preview on a sample article", s("Предпросмотр на примере статьи")),

@@ -148,7 +148,15 @@ type Prompt struct {
 	Cap        Cap
 	Priority   int // higher wins a placement
 	ShowMeter  bool
+	// SnoozeDays is how long "Remind me later" holds the placement for
+	// the reader: 0 means DefaultSnooze.
+	SnoozeDays int
 	Variants   []Variant
+}
+
+// Snooze is how long the prompt's "Remind me later" lasts.
+func (p *Prompt) Snooze() time.Duration {
+	return ClampSnooze(time.Duration(p.SnoozeDays) * 24 * time.Hour)
 }
 
 // Validate checks a prompt's fields and trims its copy; the map names each
@@ -184,6 +192,9 @@ func (p *Prompt) Validate() map[string]string {
 	}
 	if p.MinRead < 0 || p.MinRead > 1000 {
 		errs["min_read"] = "Articles read is a number from 0 to 1000."
+	}
+	if p.SnoozeDays < 0 || time.Duration(p.SnoozeDays)*24*time.Hour > MaxSnooze {
+		errs["snooze_days"] = fmt.Sprintf("\"Remind me later\" lasts from 1 to %d days (0: the default, %d).", int(MaxSnooze/(24*time.Hour)), int(DefaultSnooze/(24*time.Hour)))
 	}
 	if p.Priority < -1000 || p.Priority > 1000 {
 		errs["priority"] = "Priority is a number from -1000 to 1000."

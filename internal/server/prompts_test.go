@@ -196,8 +196,10 @@ func TestPromptJourneyJavaScriptOff(t *testing.T) {
 	}
 
 	form := snoozeForm(t, body)
-	if form.Get("return") != ps.article.Path() {
-		t.Errorf("snooze form returns to %q", form.Get("return"))
+	// Without JavaScript the reader comes back to where the appeal was,
+	// not to the top of the article.
+	if form.Get("return") != ps.article.Path()+"#end-spot" {
+		t.Errorf("snooze form returns to %q, want the appeal's place", form.Get("return"))
 	}
 	noRedirect := *r
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -206,12 +208,15 @@ func TestPromptJourneyJavaScriptOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != ps.article.Path() {
-		t.Fatalf("snooze: %d to %q, want 303 to the article", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != ps.article.Path()+"#end-spot" {
+		t.Fatalf("snooze: %d to %q, want 303 to the article at the appeal's place", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, body = fetch(t, r, page)
 	if strings.Contains(body, appealTitle) {
 		t.Fatal("the appeal is back right after Remind me later")
+	}
+	if !strings.Contains(body, `id="end-spot"`) {
+		t.Error("the article without the appeal lost the place the reader returns to")
 	}
 	for _, d := range []time.Duration{time.Hour, 3 * 24 * time.Hour, 4*24*time.Hour - 2*time.Hour} { // 6 days 23 hours in all
 		ps.clock.Advance(d)
@@ -281,6 +286,8 @@ func TestSnoozeBadInput(t *testing.T) {
 	for _, tc := range []struct{ ret, want string }{
 		{"https://evil.example/x", "/"}, {"//evil.example/x", "/"}, {"/\\evil.example", "/"}, {"", "/"},
 		{"javascript:alert(1)", "/"}, {ps.article.Path(), ps.article.Path()},
+		{ps.article.Path() + "#end-spot", ps.article.Path() + "#end-spot"},
+		{ps.article.Path() + "#x\"><script>", ps.article.Path()}, {ps.article.Path() + "#%0d%0aSet-Cookie:x", ps.article.Path()},
 	} {
 		form := url.Values{"prompt": {fmt.Sprint(ps.appeal.ID)}, "variant": {fmt.Sprint(ps.appeal.Variants[0].ID)}, "return": {tc.ret}, "days": {"100000"}}
 		resp, err := noRedirect.PostForm(ps.base+"/prompts/snooze", form)
@@ -292,14 +299,15 @@ func TestSnoozeBadInput(t *testing.T) {
 			t.Errorf("return %q: %d to %q, want 303 to %q", tc.ret, resp.StatusCode, got, tc.want)
 		}
 	}
-	// 100000 days was clamped to the maximum: back after 90 days.
-	ps.clock.Advance(revenue.MaxSnooze - time.Hour)
+	// The reader cannot choose the length (100000 days): the prompt's
+	// own, the default 7 days here, applies.
+	ps.clock.Advance(revenue.DefaultSnooze - time.Hour)
 	if _, body := fetch(t, r, page); strings.Contains(body, appealTitle) {
-		t.Error("the appeal is back before the clamped snooze ended")
+		t.Error("the appeal is back before its snooze ended")
 	}
 	ps.clock.Advance(2 * time.Hour)
 	if _, body := fetch(t, r, page); !strings.Contains(body, appealTitle) {
-		t.Error("an absurd snooze was not clamped to 90 days")
+		t.Error("a reader-supplied snooze length was used instead of the prompt's")
 	}
 
 	req, _ := http.NewRequest("POST", ps.base+"/prompts/snooze", strings.NewReader("prompt=1&return=/"))
@@ -450,5 +458,93 @@ func TestPromptImpressionsExact(t *testing.T) {
 		if n := got[p.Variants[0].ID]; n != workers*each {
 			t.Errorf("%s: %d impressions stored, want %d", p.Name, n, workers*each)
 		}
+	}
+}
+
+// TestSnoozeLengthPerPrompt: the newsroom sets how long "Remind me later"
+// lasts for each prompt; the admin's form keeps it.
+func TestSnoozeLengthPerPrompt(t *testing.T) {
+	ps := startPromptSite(t)
+	ctx := context.Background()
+	ps.appeal.SnoozeDays = 2
+	if err := ps.srv.Store.SavePrompt(ctx, ps.appeal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.srv.Prompts.Reload(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	page := ps.base + ps.article.Path()
+	r := ps.reader(t)
+	_, body := fetch(t, r, page)
+	if _, err := r.PostForm(ps.base+"/prompts/snooze", snoozeForm(t, body)); err != nil {
+		t.Fatal(err)
+	}
+	ps.clock.Advance(2*24*time.Hour - time.Minute)
+	if _, body := fetch(t, r, page); strings.Contains(body, appealTitle) {
+		t.Fatal("the appeal is back before its 2 days")
+	}
+	ps.clock.Advance(2 * time.Minute)
+	if _, body := fetch(t, r, page); !strings.Contains(body, appealTitle) {
+		t.Fatal("the appeal is not back after its 2 days (the default 7 was used?)")
+	}
+	got, err := ps.srv.Store.Prompt(ctx, ps.appeal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SnoozeDays != 2 {
+		t.Errorf("stored snooze days %d, want 2", got.SnoozeDays)
+	}
+}
+
+// TestInlineSnoozeReturnsToTheParagraph: without JavaScript, "Remind me
+// later" on a prompt inside the article brings the reader back to the
+// paragraph where it was, which the page without the prompt still marks.
+func TestInlineSnoozeReturnsToTheParagraph(t *testing.T) {
+	ps := startPromptSite(t)
+	ctx := context.Background()
+	inline := &revenue.Prompt{CampaignID: ps.appeal.CampaignID, Name: "Inline", Placement: revenue.Inline, Paragraph: 1, Amounts: []int64{5},
+		Frequency: revenue.Monthly, Audience: revenue.NonSupporters, Cap: revenue.EveryPage,
+		Variants: []revenue.Variant{{Slot: 0, Title: "Inline appeal", BodyHTML: "<p>Chip in.</p>", Button: "Give", Snooze: "Later", Weight: 1}}}
+	if err := ps.srv.Store.SavePrompt(ctx, inline); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.srv.Prompts.Reload(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	page := ps.base + ps.article.Path()
+	r := ps.reader(t)
+	_, body := fetch(t, r, page)
+	i := strings.Index(body, `class="prompt prompt-inline"`)
+	if i < 0 {
+		t.Fatal("no inline prompt")
+	}
+	form := body[i:]
+	form = form[:strings.Index(form, "</form>")]
+	v := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(form, -1) {
+		v.Set(m[1], m[2])
+	}
+	if v.Get("return") != ps.article.Path()+"#inline-spot" {
+		t.Fatalf("inline snooze returns to %q", v.Get("return"))
+	}
+	noRedirect := *r
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noRedirect.PostForm(ps.base+"/prompts/snooze", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Location") != ps.article.Path()+"#inline-spot" {
+		t.Fatalf("snooze: Location %q", resp.Header.Get("Location"))
+	}
+	_, body = fetch(t, r, page)
+	if strings.Contains(body, "Inline appeal") {
+		t.Fatal("the inline prompt is back right after the snooze")
+	}
+	first := strings.Index(body, "annulled.</p>")
+	spot := strings.Index(body, `<span id="inline-spot"></span>`)
+	second := strings.Index(body, "The ministry did not comment.")
+	if first < 0 || spot < first || second < spot {
+		t.Errorf("the mark is not after the first paragraph: first %d, mark %d, second %d", first, spot, second)
 	}
 }

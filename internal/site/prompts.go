@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -288,7 +289,7 @@ func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string
 	view := rs.snap.ViewOf(rs.code)
 	chosen := revenue.Choose(rs.snap.Prompts, page, view)
 	if len(chosen) == 0 {
-		return &promptBlocks{}, nil
+		return &promptBlocks{Body: s.inlineSpot(rs, page, view, body)}, nil
 	}
 	var meter *revenue.Meter
 	b := &promptBlocks{}
@@ -297,7 +298,7 @@ func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string
 		if !ok {
 			continue
 		}
-		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path, lang: page.Lang}
+		v := &promptView{Placement: string(pl), Prompt: c.Prompt.ID, Return: page.Path + spotFragment[pl], lang: page.Lang}
 		if c.ThankYou {
 			v.ThankYou = c.Prompt.ThankYou
 		} else {
@@ -340,27 +341,70 @@ func (s *Site) choosePrompts(r *http.Request, page revenue.PageInfo, body string
 			*rs.shown = append(*rs.shown, revenue.Shown{Placement: pl, Prompt: c.Prompt.ID, Variant: v.Variant, Cap: c.Prompt.Cap, ThankYou: c.ThankYou})
 		}
 	}
+	if b.Body == "" {
+		b.Body = s.inlineSpot(rs, page, view, body)
+	}
 	return b, nil
 }
 
-// insertInline puts the prompt after the n-th paragraph of a sanitized body.
-func (s *Site) insertInline(body string, n int, v *promptView) (template.HTML, bool, error) {
+// spotFragment is where "Remind me later" returns a reader without
+// JavaScript to: the place the prompt was, which the page keeps marked
+// after the prompt is gone (the top banner's is the top of the page).
+var spotFragment = map[revenue.Placement]string{
+	revenue.EndOfArticle: "#end-spot",
+	revenue.Inline:       "#inline-spot",
+}
+
+// inlineSpotMark marks the inline prompt's place in the body.
+const inlineSpotMark = `<span id="inline-spot"></span>`
+
+// inlineSpot is the body with the inline placement's mark where a held
+// (snoozed or capped) inline prompt would have been, so the reader who
+// snoozed it lands back at the paragraph they were reading; "" when there
+// is no such place.
+func (s *Site) inlineSpot(rs readerState, page revenue.PageInfo, view revenue.ReaderView, body string) template.HTML {
+	i := revenue.Inline.Index()
+	if body == "" || !view.Hidden[i] {
+		return ""
+	}
+	view.Hidden[i] = false
+	c, ok := revenue.Choose(rs.snap.Prompts, page, view)[revenue.Inline]
+	if !ok {
+		return ""
+	}
+	at, ok := afterParagraph(body, c.Prompt.Paragraph)
+	if !ok {
+		return ""
+	}
+	return template.HTML(body[:at] + inlineSpotMark + body[at:]) // body sanitized at save
+}
+
+// afterParagraph is the offset just after the n-th paragraph of a body,
+// or false when the body has no paragraph after it (the end-of-article
+// placement's place).
+func afterParagraph(body string, n int) (int, bool) {
 	at := 0
 	for range n {
 		i := strings.Index(body[at:], "</p>")
 		if i < 0 {
-			return "", false, nil
+			return 0, false
 		}
 		at += i + len("</p>")
 	}
-	if strings.TrimSpace(body[at:]) == "" {
-		return "", false, nil // after the last paragraph is the end-of-article placement's place
+	return at, strings.TrimSpace(body[at:]) != ""
+}
+
+// insertInline puts the prompt after the n-th paragraph of a sanitized body.
+func (s *Site) insertInline(body string, n int, v *promptView) (template.HTML, bool, error) {
+	at, ok := afterParagraph(body, n)
+	if !ok {
+		return "", false, nil
 	}
 	var buf bytes.Buffer
 	if err := s.prompts.fragsFor(v.lang).ExecuteTemplate(&buf, "prompt", v); err != nil {
 		return "", false, fmt.Errorf("render inline prompt: %w", err)
 	}
-	return template.HTML(body[:at] + "\n" + buf.String() + body[at:]), true, nil // body sanitized at save
+	return template.HTML(body[:at] + "\n" + inlineSpotMark + buf.String() + body[at:]), true, nil // body sanitized at save
 }
 
 // RenderPrompt renders one prompt variant as readers would see it, for the
@@ -409,13 +453,15 @@ func (s *Site) snooze(w http.ResponseWriter, r *http.Request) error {
 	rs := s.prompts.readerFromRequest(r, now)
 	promptID, _ := strconv.ParseInt(r.PostFormValue("prompt"), 10, 64)
 	variantID, _ := strconv.ParseInt(r.PostFormValue("variant"), 10, 64)
-	days, _ := strconv.Atoi(r.PostFormValue("days"))
-	d := revenue.ClampSnooze(time.Duration(min(max(days, -1), 10000)) * 24 * time.Hour)
 	var found *revenue.Prompt
 	for _, p := range rs.snap.Prompts {
 		if p.ID == promptID {
 			found = p
 		}
+	}
+	d := revenue.DefaultSnooze
+	if found != nil {
+		d = found.Snooze() // the newsroom chooses how long, per prompt
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if found != nil {
@@ -451,8 +497,15 @@ func safeReturn(v string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
+	if fragmentRE.MatchString(u.Fragment) {
+		return u.EscapedPath() + "#" + u.Fragment
+	}
 	return u.EscapedPath()
 }
+
+// fragmentRE is a fragment "Remind me later" may return to: an id this
+// site writes, nothing a link could use to inject anything.
+var fragmentRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}$`)
 
 // promptGo counts a button click and sends the reader to the support page
 // with the prompt's amounts, frequency and attribution. The redirect is

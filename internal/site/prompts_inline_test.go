@@ -34,7 +34,7 @@ func TestInsertInline(t *testing.T) {
 		if err != nil || ok != tc.ok {
 			t.Fatalf("after paragraph %d: ok=%v err=%v", tc.n, ok, err)
 		}
-		if ok && !strings.HasPrefix(string(got), tc.before+"\n<aside class=\"prompt prompt-inline\"") {
+		if ok && !strings.HasPrefix(string(got), tc.before+"\n"+inlineSpotMark+"<aside class=\"prompt prompt-inline\"") {
 			t.Errorf("after paragraph %d: %q", tc.n, got)
 		}
 	}

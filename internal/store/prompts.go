@@ -162,14 +162,14 @@ func (s *Store) DeleteCampaign(ctx context.Context, id int64) error {
 }
 
 const promptColumns = `p.id, p.campaign_id, p.name, p.placement, p.paragraph, p.amounts, p.frequency, p.audience, p.thank_you,
-	p.min_read, p.sections, p.languages, p.cap, p.priority, p.show_meter`
+	p.min_read, p.sections, p.languages, p.cap, p.priority, p.show_meter, p.snooze_days`
 
 func scanPrompt(sc interface{ Scan(...any) error }) (*revenue.Prompt, error) {
 	p := &revenue.Prompt{}
 	var amounts, sections, langs string
 	var meter int
 	if err := sc.Scan(&p.ID, &p.CampaignID, &p.Name, &p.Placement, &p.Paragraph, &amounts, &p.Frequency, &p.Audience, &p.ThankYou,
-		&p.MinRead, &sections, &langs, &p.Cap, &p.Priority, &meter); err != nil {
+		&p.MinRead, &sections, &langs, &p.Cap, &p.Priority, &meter, &p.SnoozeDays); err != nil {
 		return nil, err
 	}
 	p.Amounts, _ = revenue.ParseAmounts(amounts)
@@ -284,18 +284,18 @@ func (s *Store) SavePrompt(ctx context.Context, p *revenue.Prompt) error {
 	return s.inTxChanging(ctx, promptKeys, func(tx *sql.Tx) error {
 		args := []any{p.CampaignID, p.Name, string(p.Placement), p.Paragraph, revenue.JoinAmounts(p.Amounts), string(p.Frequency),
 			string(p.Audience), p.ThankYou, p.MinRead, strings.Join(p.Sections, " "), strings.Join(p.Languages, " "),
-			string(p.Cap), p.Priority, boolInt(p.ShowMeter), s.now().Unix()}
+			string(p.Cap), p.Priority, boolInt(p.ShowMeter), p.SnoozeDays, s.now().Unix()}
 		if p.ID == 0 {
 			err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO prompts (campaign_id, name, placement, paragraph, amounts, frequency,
-				audience, thank_you, min_read, sections, languages, cap, priority, show_meter, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), args...).Scan(&p.ID)
+				audience, thank_you, min_read, sections, languages, cap, priority, show_meter, snooze_days, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), args...).Scan(&p.ID)
 			if err != nil {
 				return fmt.Errorf("create prompt: %w", err)
 			}
 		} else {
 			res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE prompts SET campaign_id = ?, name = ?, placement = ?, paragraph = ?,
 				amounts = ?, frequency = ?, audience = ?, thank_you = ?, min_read = ?, sections = ?, languages = ?, cap = ?,
-				priority = ?, show_meter = ?, updated_at = ? WHERE id = ?`), append(args, p.ID)...)
+				priority = ?, show_meter = ?, snooze_days = ?, updated_at = ? WHERE id = ?`), append(args, p.ID)...)
 			if err != nil {
 				return fmt.Errorf("update prompt %d: %w", p.ID, err)
 			}
