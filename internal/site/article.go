@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -33,6 +35,11 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	}
 	if !a.Live(s.now()) {
 		return nil, httpx.NotFound()
+	}
+	if strings.Contains(a.BodyHTML, "<table") {
+		shown := *a // the page's copy: the stored body stays as saved
+		shown.BodyHTML = scrollableTables(a.BodyHTML, s.catalog.Locale(a.Lang))
+		a = &shown
 	}
 	// Any other spelling of the article's path (another date, "/2/" for
 	// "/02/", "/02026/") is the same article under a second URL: it moves
@@ -138,6 +145,37 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 		return "", fmt.Errorf("json-ld: %w", err)
 	}
 	return template.JS(b), nil
+}
+
+// scrollableTables puts each table of a sanitized body in a region that
+// scrolls sideways when the table is wider than the screen. The region is
+// focusable and named, so a keyboard can reach it and scroll (WCAG 2.1.1;
+// axe's scrollable-region-focusable); the names are numbered so that no
+// two landmarks of a page share one.
+func scrollableTables(body string, loc *i18n.Locale) string {
+	var b strings.Builder
+	n := 0
+	for {
+		i := strings.Index(body, "<table")
+		if i < 0 {
+			break
+		}
+		end := strings.Index(body[i:], "</table>")
+		if end < 0 {
+			break
+		}
+		end += i + len("</table>")
+		n++
+		b.WriteString(body[:i])
+		b.WriteString(`<div class="scroller" role="region" tabindex="0" aria-label="`)
+		b.WriteString(template.HTMLEscapeString(loc.T("Table %d, scrolls sideways", n)))
+		b.WriteString(`">`)
+		b.WriteString(body[i:end])
+		b.WriteString(`</div>`)
+		body = body[end:]
+	}
+	b.WriteString(body)
+	return b.String()
 }
 
 // validDate reports whether the path's date segments are a calendar date
