@@ -160,7 +160,20 @@ func (a *Article) Live(now time.Time) bool {
 
 // Updated reports whether the article changed meaningfully after publication.
 func (a *Article) Updated() bool {
-	return !a.PublishedAt.IsZero() && a.UpdatedAt.Sub(a.PublishedAt) > time.Minute
+	return !a.PublishedAt.IsZero() && a.Modified().Sub(a.PublishedAt) > time.Minute
+}
+
+// Modified is when the article last changed for its readers: its last
+// save, or its latest correction when that is later (an imported
+// article's corrections can be newer than the import's save time).
+func (a *Article) Modified() time.Time {
+	m := a.UpdatedAt
+	for _, c := range a.Corrections {
+		if c.CreatedAt.After(m) {
+			m = c.CreatedAt
+		}
+	}
+	return m
 }
 
 // WordCount counts the words of the body.

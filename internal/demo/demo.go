@@ -65,6 +65,14 @@ func Load(ctx context.Context, st Store, articles importer.Creator, images impor
 			return 0, err
 		}
 	}
+	logo := Logo()
+	if widths, err := images.SaveVariants("demo-logo", logo); err != nil {
+		return 0, fmt.Errorf("demo logo: %w", err)
+	} else if w := widths[len(widths)-1]; w > 0 {
+		if err := st.SetSetting(ctx, "site.logo", fmt.Sprintf("demo-logo %d %d", w, w)); err != nil {
+			return 0, err
+		}
+	}
 	for i := range sf.Sections {
 		if err := st.CreateSection(ctx, &sf.Sections[i]); err != nil {
 			return 0, err

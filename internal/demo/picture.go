@@ -81,3 +81,29 @@ func hsl(h, s, l float64) color.RGBA {
 	}
 	return color.RGBA{uint8((r + m) * 255), uint8((g + m) * 255), uint8((b + m) * 255), 255}
 }
+
+// Logo draws the demo newsroom's logo, 512 pixels square: an open ledger,
+// white on the site's red. Search engines show a publisher's logo beside
+// its stories, and link previews use it for pages without a photo.
+func Logo() image.Image {
+	const n = 512
+	red := color.RGBA{0x8b, 0x1e, 0x1e, 0xff}
+	white := color.RGBA{0xff, 0xfd, 0xf8, 0xff}
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	fill := func(x0, y0, x1, y1 int, c color.RGBA) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				img.SetRGBA(x, y, c)
+			}
+		}
+	}
+	fill(0, 0, n, n, red)
+	// Two pages with a spine between them, and ruled lines on each.
+	fill(88, 120, 248, 392, white)
+	fill(264, 120, 424, 392, white)
+	for y := 168; y < 360; y += 40 {
+		fill(112, y, 224, y+10, red)
+		fill(288, y, 400, y+10, red)
+	}
+	return img
+}

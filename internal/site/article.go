@@ -65,7 +65,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	og := &openGraph{
 		Type:          "article",
 		PublishedTime: a.PublishedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
-		ModifiedTime:  a.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		ModifiedTime:  a.Modified().UTC().Format("2006-01-02T15:04:05Z07:00"),
 		Section:       a.Section.Name,
 	}
 	for _, t := range a.Tags {
@@ -76,6 +76,8 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		og.ImageAlt = a.Image.Alt
 		w := a.Image.Widths[len(a.Image.Widths)-1]
 		og.ImageWidth, og.ImageHeight = w, a.Image.HeightFor(w)
+	} else {
+		s.fallbackImage(og)
 	}
 	l.OG = og
 	ld, err := s.newsArticleLD(a)
@@ -121,13 +123,13 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 		"headline":            truncate(a.Headline, 110),
 		"description":         a.Dek,
 		"datePublished":       a.PublishedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
-		"dateModified":        a.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
+		"dateModified":        a.Modified().UTC().Format("2006-01-02T15:04:05Z07:00"),
 		"inLanguage":          a.Lang,
 		"articleSection":      a.Section.Name,
 		"wordCount":           a.WordCount(),
 		"mainEntityOfPage":    thing{"@type": "WebPage", "@id": s.conf().BaseURL + a.Path()},
 		"url":                 s.conf().BaseURL + a.Path(),
-		"publisher":           thing{"@type": "NewsMediaOrganization", "name": s.conf().Name, "url": s.conf().BaseURL + "/"},
+		"publisher":           s.publisherLD(),
 		"isAccessibleForFree": true,
 	}
 	if len(authors) > 0 {
@@ -139,6 +141,8 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 			imgs = append(imgs, s.conf().BaseURL+imageURL(a.Image, w))
 		}
 		ld["image"] = imgs
+	} else if logo := s.conf().Logo; logo.URL != "" {
+		ld["image"] = []string{s.conf().BaseURL + logo.URL} // a picture is required: the newsroom's
 	}
 	b, err := json.Marshal(ld) // escapes <, > and & so the block cannot end early
 	if err != nil {

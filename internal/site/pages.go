@@ -51,6 +51,12 @@ func (s *Site) home(r *http.Request) (*page, error) {
 		}
 	}
 	data.OG = &openGraph{Type: "website"}
+	s.fallbackImage(data.OG)
+	ld, err := graphLD(s.websiteLD(l.Lang), s.publisherLD())
+	if err != nil {
+		return nil, err
+	}
+	data.JSONLD = ld
 	return s.renderPage("home", data, deps)
 }
 
@@ -69,6 +75,12 @@ type listPage struct {
 // articles; tag and author pages every language's, in the edition's words.
 // path is the page's path without the edition prefix.
 func (s *Site) list(r *http.Request, q store.ListQuery, path, current, heading, kicker, intro string, deps []string) (*page, error) {
+	return s.listOf(r, q, path, current, heading, kicker, intro, "", nil, deps)
+}
+
+// listOf is list with a description for search engines and link previews
+// (desc; intro when empty) and, for an author's page, the author.
+func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading, kicker, intro, desc string, au *content.Author, deps []string) (*page, error) {
 	ctx := r.Context()
 	lang := s.pageLang(r)
 	loc := s.catalog.Locale(lang)
@@ -96,7 +108,10 @@ func (s *Site) list(r *http.Request, q store.ListQuery, path, current, heading, 
 	if n > 1 {
 		title = loc.T("%s — page %d", heading, n)
 	}
-	l, err := s.newLayout(r, title, intro)
+	if desc == "" {
+		desc = intro
+	}
+	l, err := s.newLayout(r, title, desc)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +122,16 @@ func (s *Site) list(r *http.Request, q store.ListQuery, path, current, heading, 
 	}
 	s.setAlternates(&l, s.editionAlternates(lang, path))
 	l.OG = &openGraph{Type: "website"}
+	s.fallbackImage(l.OG)
+	kind := "CollectionPage"
+	if au != nil {
+		kind = "ProfilePage"
+	}
+	ld, err := graphLD(s.listLD(kind, heading, desc, l.Canonical, lang, au, list), s.websiteLD(lang), s.publisherLD())
+	if err != nil {
+		return nil, err
+	}
+	l.JSONLD = ld
 	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Articles: list, Pager: pg, Total: total}
 	return s.renderPage("list", data, articleDeps(deps, list))
 }
@@ -120,9 +145,10 @@ func (s *Site) section(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	lang := s.pageLang(r)
-	p, err := s.list(r, store.ListQuery{SectionID: sec.ID}, "/"+sec.Slug+"/", sec.Slug, s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name),
-		s.catalog.Locale(lang).T("Section"), "", []string{depSection(sec.ID)})
-	return p, err
+	loc := s.catalog.Locale(lang)
+	name := s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name)
+	return s.listOf(r, store.ListQuery{SectionID: sec.ID}, "/"+sec.Slug+"/", sec.Slug, name,
+		loc.T("Section"), "", loc.T("%s: the latest reporting from %s.", name, s.conf().Name), nil, []string{depSection(sec.ID)})
 }
 
 func (s *Site) tag(r *http.Request) (*page, error) {
@@ -141,8 +167,10 @@ func (s *Site) tag(r *http.Request) (*page, error) {
 		return nil, httpx.NotFound()
 	}
 	lang := s.pageLang(r)
-	return s.list(r, store.ListQuery{TagID: t.ID}, "/tag/"+t.Slug+"/", "", s.nameOf(r.Context(), content.NameTag, t.ID, lang, t.Name),
-		s.catalog.Locale(lang).T("Topic"), "", []string{depTag(t.ID)})
+	loc := s.catalog.Locale(lang)
+	name := s.nameOf(r.Context(), content.NameTag, t.ID, lang, t.Name)
+	return s.listOf(r, store.ListQuery{TagID: t.ID}, "/tag/"+t.Slug+"/", "", name,
+		loc.T("Topic"), "", loc.T("Everything %s has published on %s.", s.conf().Name, name), nil, []string{depTag(t.ID)})
 }
 
 func (s *Site) author(r *http.Request) (*page, error) {
@@ -154,8 +182,14 @@ func (s *Site) author(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	lang := s.pageLang(r)
-	return s.list(r, store.ListQuery{AuthorID: a.ID}, "/author/"+a.Slug+"/", "", s.nameOf(r.Context(), content.NameAuthor, a.ID, lang, a.Name),
-		s.catalog.Locale(lang).T("Author"), a.Bio, []string{depAuthor(a.ID)})
+	loc := s.catalog.Locale(lang)
+	name := s.nameOf(r.Context(), content.NameAuthor, a.ID, lang, a.Name)
+	desc := a.Bio
+	if desc == "" {
+		desc = loc.T("Articles by %s for %s.", name, s.conf().Name)
+	}
+	return s.listOf(r, store.ListQuery{AuthorID: a.ID}, "/author/"+a.Slug+"/", "", name,
+		loc.T("Author"), a.Bio, desc, &a, []string{depAuthor(a.ID)})
 }
 
 // nameOf is the name of a section, tag or author in lang.

@@ -107,7 +107,7 @@ func (s *Site) searchPage(r *http.Request, raw string, q content.Query, n int, a
 	if strings.TrimSpace(raw) != "" {
 		title = loc.T("Search: %s", truncate(raw, 60))
 	}
-	l, err := s.newLayout(r, title, "")
+	l, err := s.newLayout(r, title, loc.T("Search the archive of %s: every article, in every language.", s.conf().Name))
 	if err != nil {
 		return nil, err
 	}

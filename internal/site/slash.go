@@ -75,7 +75,12 @@ func (s *Site) slashPageExists(r *http.Request) (bool, error) {
 	case len(segs) == 2 && !content.ValidSlug(segs[1]):
 		return false, nil
 	case len(segs) == 2 && segs[0] == "tag":
-		_, err = s.db.TagBySlug(ctx, segs[1])
+		// As the tag page: a tag with nothing published does not exist.
+		var t content.Tag
+		if t, err = s.db.TagBySlug(ctx, segs[1]); err == nil {
+			n, err := s.db.CountArticles(ctx, store.ListQuery{TagID: t.ID})
+			return n > 0, err
+		}
 	case len(segs) == 2 && segs[0] == "author":
 		_, err = s.db.AuthorBySlug(ctx, segs[1])
 	default:

@@ -81,6 +81,9 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = now
 	}
+	// A correction is a change readers see: sitemaps and feeds read
+	// updated_at, so it is never older than the newest correction.
+	a.UpdatedAt = a.Modified()
 	sh, sd, sb := stemsOf(a)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
