@@ -169,3 +169,35 @@ func TestListPagesDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchIndexing: the search page (the form) may be indexed; its
+// result pages, an endless space of thin pages, may not.
+func TestSearchIndexing(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		path    string
+		noindex bool
+	}{
+		{"/search", false}, {"/ru/search", false}, {"/search?q=courts", true}, {"/search?q=", false},
+	} {
+		doc := parseHTML(t, f.get(t, tc.path).Body.String())
+		if got := metaContent(doc, "name", "robots") == "noindex"; got != tc.noindex {
+			t.Errorf("GET %s: noindex %v, want %v", tc.path, got, tc.noindex)
+		}
+	}
+}
+
+// TestRobotsLetSearchPageIn: robots.txt keeps crawlers out of search
+// results in every edition but lets them reach the search page.
+func TestRobotsLetSearchPageIn(t *testing.T) {
+	f := newFixture(t)
+	body := f.body(t, "/robots.txt")
+	for _, want := range []string{"Disallow: /search?\n", "Disallow: /ru/search?\n", "Disallow: /admin/\n"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("robots.txt lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Disallow: /search\n") {
+		t.Errorf("robots.txt blocks the search page itself:\n%s", body)
+	}
+}

@@ -111,7 +111,10 @@ func (s *Site) searchPage(r *http.Request, raw string, q content.Query, n int, a
 	if err != nil {
 		return nil, err
 	}
-	l.NoIndex = true
+	// Result pages are kept out of search engines (an endless space of
+	// thin pages, as Google's guidelines say); the search page itself,
+	// the form, is a page like any other.
+	l.NoIndex = strings.TrimSpace(raw) != "" || n > 1
 	l.Query = raw
 	data := struct {
 		layout

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -282,8 +284,15 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write([]byte("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\n" +
-		"Sitemap: " + s.hostBase(r) + "/sitemap.xml\nSitemap: " + s.hostBase(r) + "/news-sitemap.xml\n"))
+	// Search result pages ("/search?q=…", in every edition) are no
+	// pages to crawl; the search page itself is.
+	var b strings.Builder
+	b.WriteString("User-agent: *\nAllow: /\nDisallow: /admin/\n")
+	for _, lang := range i18n.Languages {
+		b.WriteString("Disallow: " + s.editionPrefix(lang) + "/search?\n")
+	}
+	b.WriteString("\nSitemap: " + s.hostBase(r) + "/sitemap.xml\nSitemap: " + s.hostBase(r) + "/news-sitemap.xml\n")
+	_, err := w.Write([]byte(b.String()))
 	return err
 }
 
