@@ -34,7 +34,7 @@ done
 # The newest English and Russian articles, read from the feeds.
 en="$(curl -fsS "$base/feed.xml" | grep -o '<link>[^<]*/[0-9]\{4\}/[^<]*</link>' | head -n 1 | sed 's/<[^>]*>//g')"
 ru="$(curl -fsS "$base/ru/feed.xml" | grep -o '<link>[^<]*/[0-9]\{4\}/[^<]*</link>' | head -n 1 | sed 's/<[^>]*>//g')"
-pages=("home|$base/" "article|$en" "Russian article|$ru" "support|$base/support" "search|$base/search?q=election")
+pages=("home|$base/" "article|$en" "Russian article|$ru" "support|$base/support" "search|$base/search" "search results (noindex)|$base/search?q=election")
 
 flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run"
 echo "| page | form factor | performance | accessibility | best practices | SEO |"
