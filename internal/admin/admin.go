@@ -18,6 +18,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/i18n"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
 )
@@ -72,6 +73,9 @@ type Admin struct {
 	newsletters *newsletterAdmin
 	clientIP    httpx.ClientIP
 	hashes      *hashGate // every password hash and check goes through it
+	// transferReceipt makes the receipt of a bank transfer marked
+	// received; see SetTransferReceipts.
+	transferReceipt func(store.ReceivedTransfer) (mail.Message, error)
 }
 
 // New parses the admin templates.

@@ -8,11 +8,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
+	"time"
 	"unicode/utf8"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/i18n"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
@@ -40,9 +41,20 @@ type paymentsData struct {
 	Reports   []reportRow
 	Charts    []template.HTML
 	Pledges   []revenue.Pledge
+	Standing  []store.StandingOrder
 	Entries   []revenue.Entry
 	Reference string
 	Providers []store.ProviderStatus
+	// Confirm is a standing order whose reference was typed: which
+	// period the transfer would pay, to confirm with one more click.
+	Confirm *store.StandingOrder
+}
+
+// SetTransferReceipts sets how the receipt of a bank transfer marked
+// received is made (the support pages' words and links); without it no
+// receipt is sent.
+func (a *Admin) SetTransferReceipts(f func(store.ReceivedTransfer) (mail.Message, error)) {
+	a.transferReceipt = f
 }
 
 type reportRow struct {
@@ -64,16 +76,16 @@ func (a *Admin) report(r *http.Request) ([]revenue.MonthReport, error) {
 }
 
 func (a *Admin) payments(w http.ResponseWriter, r *http.Request) error {
-	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, a.loc(r).T("Payments")))
+	return a.renderPayments(w, r, http.StatusOK, a.newPage(r, a.loc(r).T("Payments")), nil)
 }
 
-func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status int, p page) error {
+func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status int, p page, confirm *store.StandingOrder) error {
 	ctx := r.Context()
 	reps, err := a.report(r)
 	if err != nil {
 		return err
 	}
-	d := paymentsData{page: p, Reference: r.PostFormValue("reference")}
+	d := paymentsData{page: p, Reference: r.PostFormValue("reference"), Confirm: confirm}
 	byCur := map[string][]revenue.MonthReport{}
 	var curs []string
 	for _, m := range reps {
@@ -87,6 +99,9 @@ func (a *Admin) renderPayments(w http.ResponseWriter, r *http.Request, status in
 		d.Charts = append(d.Charts, barChart(a.loc(r), c, byCur[c]))
 	}
 	if d.Pledges, err = a.db.Pledges(ctx, store.PledgeQuery{Status: revenue.PledgeOpen, Limit: 200}); err != nil {
+		return err
+	}
+	if d.Standing, err = a.db.StandingOrders(ctx, 200); err != nil {
 		return err
 	}
 	if d.Entries, err = a.db.Entries(ctx, store.LedgerQuery{Limit: 50}); err != nil {
@@ -127,38 +142,58 @@ func (a *Admin) paymentsCSV(w http.ResponseWriter, r *http.Request) error {
 	return cw.Error()
 }
 
-// pledgeReceived marks a bank pledge received (by id from the list, or
+// pledgeReceived marks a bank transfer received (by id from the lists, or
 // by the reference typed from a bank statement), which writes its gift to
-// the ledger. A second click finds it no longer open and adds nothing.
+// the ledger and queues the donor's receipt. A pledge's first transfer
+// names the pledge; a standing order's later one also names the period it
+// pays (due, as the page showed it), so a second click, or a colleague
+// marking the same transfer, finds it booked and adds nothing. A typed
+// reference of a running standing order asks first which period it is.
 func (a *Admin) pledgeReceived(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := a.newPage(r, a.loc(r).T("Payments"))
 	id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	var due time.Time
+	if n, err := strconv.ParseInt(r.PostFormValue("due"), 10, 64); err == nil && n > 0 {
+		due = time.Unix(n, 0).UTC()
+	}
 	if ref := revenue.NormalizeReference(r.PostFormValue("reference")); ref != "" {
 		pl, err := a.db.PledgeByReference(ctx, ref)
 		if errors.Is(err, store.ErrNotFound) {
 			p.Errors["reference"] = a.loc(r).T("No pledge has the reference “%s”. Check it against the bank statement.", ref)
-			return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
+			return a.renderPayments(w, r, http.StatusUnprocessableEntity, p, nil)
 		}
 		if err != nil {
 			return err
 		}
 		id = pl.ID
+		if pl.Recurring() && pl.Status == revenue.PledgeReceived && due.IsZero() {
+			sub, err := a.db.RecurringGift(ctx, "bank", pl.Reference)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if err == nil && !sub.NextRenewal.IsZero() {
+				return a.renderPayments(w, r, http.StatusOK, p, &store.StandingOrder{PledgeID: pl.ID, Subscription: sub})
+			}
+		}
 	}
 	if id <= 0 {
 		p.Errors["reference"] = a.loc(r).T("Type the reference from the bank statement.")
-		return a.renderPayments(w, r, http.StatusUnprocessableEntity, p)
+		return a.renderPayments(w, r, http.StatusUnprocessableEntity, p, nil)
 	}
 	var user int64
 	if s := sessionFrom(ctx); s != nil {
 		user = s.user.ID
 	}
-	ok, err := a.db.ReceivePledge(ctx, id, user)
+	_, ok, err := a.db.ReceiveTransfer(ctx, store.TransferMark{PledgeID: id, Due: due, UserID: user, Receipt: a.transferReceipt})
 	if err != nil {
 		return err
 	}
 	done := "received"
-	if !ok {
+	switch {
+	case !ok && !due.IsZero():
+		done = "period-booked"
+	case !ok:
 		done = "not-open"
 	}
 	http.Redirect(w, r, "/admin/payments?done="+done, http.StatusSeeOther)

@@ -45,6 +45,26 @@ var mailMessages = []msg{
 	m("To see your gifts or manage your support, sign in:", s("Чтобы увидеть свои пожертвования или изменить поддержку, войдите:")),
 	m("Independent journalism lives on gifts like yours.", s("Независимая журналистика живёт на такие пожертвования, как ваше.")),
 
+	m("Your standing order's next transfer is due from %s, with the same reference.", s("Следующий перевод по регулярному платежу — с %s, с тем же назначением платежа.")),
+
+	// Bank transfers: the instructions, on the page and by mail.
+	m("Your bank transfer to %s: reference %s", s("Ваш банковский перевод для %s: назначение платежа %s")),
+	m("Thank you for giving to %s.", s("Спасибо, что поддерживаете %s.")),
+	{key: "standingorder.monthly",
+		en: s("Please set up a standing order with your bank: %s every month, to the account below, with the same reference every time. The reference is how we know each transfer is your gift."),
+		ru: s("Пожалуйста, оформите в своём банке регулярный платёж: %s каждый месяц на счёт ниже, каждый раз с одним и тем же назначением платежа. По нему мы узнаём, что перевод — ваше пожертвование.")},
+	{key: "standingorder.annual",
+		en: s("Please set up a standing order with your bank: %s every year, to the account below, with the same reference every time. The reference is how we know each transfer is your gift."),
+		ru: s("Пожалуйста, оформите в своём банке регулярный платёж: %s раз в год на счёт ниже, каждый раз с одним и тем же назначением платежа. По нему мы узнаём, что перевод — ваше пожертвование.")},
+	{key: "bank.frequency.one-time", en: s("once"), ru: s("один раз")},
+	{key: "bank.frequency.monthly", en: s("every month"), ru: s("каждый месяц")},
+	{key: "bank.frequency.annual", en: s("every year"), ru: s("раз в год")},
+	m("Amount: %s", s("Сумма: %s")),
+	m("How often: %s", s("Как часто: %s")),
+	m("Bank details:", s("Реквизиты:")),
+	m("These instructions are also at %s", s("Эти указания есть и на сайте: %s")),
+	m("If you did not ask for this, ignore this mail: nothing is taken from your account without your transfer.", s("Если вы этого не просили, не обращайте внимания на это письмо: без вашего перевода со счёта ничего не спишется.")),
+
 	// Reminders of recurring gifts paid by hand (crypto).
 	m("Your recurring gift to %s is due", s("Пора внести пожертвование для %s")),
 	{key: "renewal.due.monthly",

@@ -176,6 +176,19 @@ var readerMessages = []msg{
 	m("We received your transfer. Thank you.", s("Мы получили ваш перевод. Спасибо.")),
 	m("This pledge has expired; you can make a new one.", s("Срок ожидания истёк; можно оформить перевод заново.")),
 	m("Back to the support page", s("Вернуться на страницу поддержки")),
+	m("Set up a standing order", s("Оформите регулярный платёж")),
+	m("Use this reference for every transfer:", s("Указывайте это назначение платежа в каждом переводе:")),
+	m("We received your first transfer. Thank you: your standing order keeps your gift going.", s("Мы получили ваш первый перевод. Спасибо: регулярный платёж продолжит вашу поддержку.")),
+
+	// The page a payment service sends the reader back to.
+	m("No record of this payment", s("Этот платёж нам неизвестен")),
+	m("If you gave, thank you: we have no record of this payment yet. A payment reaches us within minutes of being made; if you asked for a receipt, it comes by e-mail once it has.", s("Если вы сделали пожертвование, спасибо: этого платежа у нас пока нет. Платёж доходит до нас за несколько минут; если вы просили квитанцию, она придёт по почте, когда он дойдёт.")),
+	m("Your payment is being confirmed", s("Платёж подтверждается")),
+	m("Thank you. We are waiting for the payment service to confirm your payment: usually a minute, for crypto until the network confirms it. You need do nothing more. If you asked for a receipt, it comes by e-mail once the payment is confirmed.", s("Спасибо. Мы ждём, пока платёжный сервис подтвердит ваш платёж: обычно это минута, для криптовалюты — пока сеть не подтвердит перевод. Больше ничего делать не нужно. Если вы просили квитанцию, она придёт по почте после подтверждения.")),
+	m("Check again", s("Проверить ещё раз")),
+	m("Your payment did not go through", s("Платёж не прошёл")),
+	m("The payment was not completed in time, so no gift was recorded. If money left your account all the same, write to us and we will sort it out.", s("Платёж не был завершён вовремя, поэтому пожертвование не записано. Если деньги всё же списались, напишите нам, и мы разберёмся.")),
+	m("Try again", s("Попробовать ещё раз")),
 
 	// Supporter sign-in and the supporter's page.
 	m("Supporter sign-in", s("Вход для тех, кто нас поддерживает")),

@@ -28,6 +28,9 @@ type ReceiptData struct {
 	Reference string
 	ManageURL string // where to sign in and manage support
 	Lang      string // the donor's: the mail's language
+	// NextDue is when a standing order's next transfer is due, as a date
+	// in the mail's language; empty for other gifts.
+	NextDue string
 }
 
 // Signin is the mail with a supporter's sign-in link.
@@ -86,4 +89,24 @@ type RenewalData struct {
 func Renewal(to string, d RenewalData) (Message, error) {
 	loc := i18n.New(d.Lang).Locale(d.Lang)
 	return render(to, "renewal", loc.T("Your recurring gift to %s is due", d.SiteName), loc, d)
+}
+
+// BankTransferData fills the mail with a bank transfer's instructions,
+// sent when the donor asked for a receipt.
+type BankTransferData struct {
+	SiteName  string
+	Reference string
+	Amount    string // formatted, with currency: "EUR 10.00"
+	Frequency string // "one-time", "monthly", "annual"
+	Details   string // the account to transfer to, as the newsroom wrote it
+	Expires   string // until when the pledge waits for its first transfer
+	PageURL   string // the instructions on the site
+	Lang      string
+}
+
+// BankTransfer is the mail with the reference and bank details of a bank
+// transfer pledge; for a monthly or annual one it asks for a standing order.
+func BankTransfer(to string, d BankTransferData) (Message, error) {
+	loc := i18n.New(d.Lang).Locale(d.Lang)
+	return render(to, "bank-transfer", loc.T("Your bank transfer to %s: reference %s", d.SiteName, d.Reference), loc, d)
 }

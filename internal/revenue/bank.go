@@ -27,6 +27,24 @@ type Pledge struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	ReceivedAt  time.Time
+	// Receipt and Lang are the donor's choices on the support page: a
+	// mail with the instructions and a receipt for each transfer, in the
+	// language they gave in. They are kept with the pledge's checkout.
+	Receipt bool
+	Lang    string
+}
+
+// Recurring reports whether the pledge is a standing order (monthly or
+// annual): each transfer with its reference pays one more period.
+func (p Pledge) Recurring() bool { return p.Frequency == Monthly || p.Frequency == Annual }
+
+// NextPeriod is when the period of a recurring gift that starts at start
+// ends, and the next one begins.
+func NextPeriod(start time.Time, f Frequency) time.Time {
+	if f == Annual {
+		return start.AddDate(1, 0, 0)
+	}
+	return start.AddDate(0, 1, 0)
 }
 
 // referenceAlphabet leaves out letters and digits people confuse when they

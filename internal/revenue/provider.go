@@ -60,6 +60,9 @@ type Checkout struct {
 	// SupporterID is the supporter a renewal checkout is for, when the
 	// reader gives no e-mail again (0: from Email, or none).
 	SupporterID int64
+	// Status is the checkout's state when read back from the store:
+	// open, paid, expired or invalid.
+	Status string
 	// Renewal is set when the checkout pays one period of a recurring
 	// gift that no one can charge automatically (crypto): the reader
 	// opens a fresh invoice each period.

@@ -304,3 +304,22 @@ func (srv *Server) expirePledges(ctx context.Context) {
 		srv.log.Info("bank pledges expired", "count", n)
 	}
 }
+
+// standingOrderGrace is how long a bank standing order counts after a
+// period began with no transfer marked received: a transfer between banks
+// takes up to a few working days, and staff mark transfers from the bank
+// statement, perhaps once a week.
+const standingOrderGrace = 14 * 24 * time.Hour
+
+// lapseStandingOrders is a background job: the lapse rule of recurring
+// gifts paid by hand (store.LapseRecurring), for bank standing orders.
+// No reminder goes out: the reader's bank sends each transfer by itself.
+func (srv *Server) lapseStandingOrders(ctx context.Context, now time.Time) {
+	lapsed, ended, err := srv.Store.LapseRecurring(ctx, banktransfer.Name, now, standingOrderGrace)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		srv.log.Error("bank standing orders: lapse", "err", err)
+	case lapsed > 0 || ended > 0:
+		srv.log.Info("bank standing orders without a transfer", "lapsed", lapsed, "ended", ended)
+	}
+}

@@ -168,6 +168,7 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	srv.Support = site.NewSupport(st, srv.supportConfig())
+	adm.SetTransferReceipts(srv.Support.TransferReceipt)
 	srv.Support.Routes(mux)
 	st.NewsletterRoutes(mux, srv.Newsletters)
 	adm.Register(mux)
@@ -390,6 +391,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		srv.promptJobs(ctx)
 		srv.expirePledges(ctx)
 		srv.cryptoRenewals(ctx, time.Now())
+		srv.lapseStandingOrders(ctx, time.Now())
 		srv.reconcileDaily(ctx, time.Now())
 		srv.dailyDigest(ctx, time.Now())
 		select {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -530,7 +531,8 @@ func newCheckoutID() string {
 	return hex.EncodeToString(b)
 }
 
-// pledge records a bank transfer pledge under a fresh reference.
+// pledge records a bank transfer pledge under a fresh reference, and mails
+// its instructions to a donor who asked for a receipt.
 func (sp *Support) pledge(w http.ResponseWriter, r *http.Request, p revenue.Provider, c revenue.Checkout, key *store.SupporterKey, f supportForm) error {
 	ctx := r.Context()
 	for range 5 {
@@ -540,18 +542,68 @@ func (sp *Support) pledge(w http.ResponseWriter, r *http.Request, p revenue.Prov
 			return sp.reshow(w, r, http.StatusServiceUnavailable, f, map[string]string{
 				"form": sp.site.loc(r).T("Bank transfer is not available at the moment.") + sp.orOther(sp.site.loc(r), p.Name())})
 		}
-		_, err = sp.db.CreatePledge(ctx, revenue.Pledge{Reference: res.Reference, Frequency: c.Frequency, Amount: c.Amount,
-			Currency: c.Currency, Attribution: c.Attribution, ExpiresAt: sp.now().Add(sp.pledgeTTL)}, key)
+		pl := revenue.Pledge{Reference: res.Reference, Frequency: c.Frequency, Amount: c.Amount,
+			Currency: c.Currency, Attribution: c.Attribution, ExpiresAt: sp.now().Add(sp.pledgeTTL), Receipt: c.Receipt, Lang: c.Lang}
+		_, err = sp.db.CreatePledge(ctx, pl, key)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, sp.site.editionPrefix(sp.site.pageLang(r))+"/support/pledge/"+res.Reference, http.StatusSeeOther)
+		page := sp.site.editionPrefix(sp.site.pageLang(r)) + "/support/pledge/" + res.Reference
+		if c.Receipt && c.Email != "" {
+			sp.pledgeMail(ctx, c.Email, pl, res.Instructions, sp.site.conf().BaseURL+page)
+		}
+		http.Redirect(w, r, page, http.StatusSeeOther)
 		return nil
 	}
 	return errors.New("bank pledge: no free reference after 5 tries")
+}
+
+// pledgeMail queues the mail with a pledge's reference and the bank
+// details, in the donor's language. It runs after the pledge is stored:
+// a crash in between loses the mail, never the pledge, whose page shows
+// the same.
+func (sp *Support) pledgeMail(ctx context.Context, to string, p revenue.Pledge, details, pageURL string) {
+	if sp.mail == nil {
+		return
+	}
+	lang := p.Lang
+	if !i18n.Supported(lang) {
+		lang = sp.site.conf().Lang
+	}
+	m, err := smail.BankTransfer(to, smail.BankTransferData{
+		SiteName: sp.site.conf().Name, Reference: p.Reference, Amount: formatAmount(p.Amount, p.Currency),
+		Frequency: string(p.Frequency), Details: details, Expires: sp.site.catalog.Locale(lang).Date(p.ExpiresAt),
+		PageURL: pageURL, Lang: lang,
+	})
+	if err == nil {
+		err = sp.mail.EnqueueMail(ctx, m)
+	}
+	if err != nil {
+		sp.log.ErrorContext(ctx, "bank transfer instructions not queued", "reference", p.Reference, "err", err)
+	}
+}
+
+// TransferReceipt is the receipt for a bank transfer that revenue staff
+// marked received (store.TransferMark.Receipt): the store queues it with
+// the booking, in the language the donor gave in.
+func (sp *Support) TransferReceipt(t store.ReceivedTransfer) (smail.Message, error) {
+	lang := t.Lang
+	if !i18n.Supported(lang) {
+		lang = sp.site.conf().Lang
+	}
+	loc := sp.site.catalog.Locale(lang)
+	d := smail.ReceiptData{
+		SiteName: sp.site.conf().Name, Amount: formatAmount(t.Entry.Amount, t.Entry.Currency),
+		Frequency: string(t.Entry.Frequency), Date: loc.Date(t.Entry.At), Reference: t.Pledge.Reference,
+		ManageURL: sp.site.conf().BaseURL + sp.site.editionPrefix(lang) + "/support/signin", Lang: lang,
+	}
+	if !t.NextDue.IsZero() {
+		d.NextDue = loc.Date(t.NextDue)
+	}
+	return smail.Receipt(t.To, d)
 }
 
 type pledgeData struct {
@@ -559,6 +611,9 @@ type pledgeData struct {
 	Pledge  revenue.Pledge
 	Amount  string
 	Details string
+	// StandingOrder asks for a standing order (monthly, annual), empty
+	// for a one-time pledge.
+	StandingOrder string
 }
 
 func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
@@ -576,12 +631,17 @@ func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
 			details = res.Instructions
 		}
 	}
-	l, err := sp.site.newLayout(r, sp.site.loc(r).T("Your bank transfer"), "")
+	loc := sp.site.loc(r)
+	l, err := sp.site.newLayout(r, loc.T("Your bank transfer"), "")
 	if err != nil {
 		return err
 	}
 	l.NoIndex = true
-	return sp.render(w, http.StatusOK, "support-pledge", pledgeData{layout: l, Pledge: p, Amount: formatAmount(p.Amount, p.Currency), Details: details})
+	d := pledgeData{layout: l, Pledge: p, Amount: formatAmount(p.Amount, p.Currency), Details: details}
+	if p.Recurring() {
+		d.StandingOrder = loc.T("standingorder."+string(p.Frequency), d.Amount)
+	}
+	return sp.render(w, http.StatusOK, "support-pledge", d)
 }
 
 type messageData struct {
@@ -593,37 +653,66 @@ type messageData struct {
 }
 
 // thanks is where the provider sends the reader after paying. The gift is
-// recorded by the webhook, not here: this page only marks the reader as a
-// supporter so the prompts stop.
+// recorded by the webhook, not here: this page says what the site knows
+// of the reader's checkout, and marks the reader as a supporter (so the
+// prompts stop) only when they paid or the payment is being confirmed. A
+// session this site does not know gets a page that claims nothing, and
+// says nothing of anyone else's payment.
 func (sp *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 	session := r.URL.Query().Get("session")
-	err := store.ErrNotFound
 	var c revenue.Checkout
-	for _, p := range sp.providers {
-		if session == "" || !errors.Is(err, store.ErrNotFound) {
-			break
+	found := false
+	if session != "" && len(session) <= 255 {
+		for _, p := range sp.providers {
+			if p.Name() == "bank" {
+				continue // a bank transfer's page is its pledge's
+			}
+			var err error
+			c, err = sp.db.CheckoutByRef(r.Context(), p.Name(), session)
+			if err == nil {
+				found = true
+				break
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 		}
-		c, err = sp.db.CheckoutByRef(r.Context(), p.Name(), session)
 	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+	loc := sp.site.loc(r)
+	var status int
+	var heading, text, link, linkText string
+	switch {
+	case !found:
+		status, heading = http.StatusNotFound, loc.T("No record of this payment")
+		text = loc.T("If you gave, thank you: we have no record of this payment yet. A payment reaches us within minutes of being made; if you asked for a receipt, it comes by e-mail once it has.")
+		link, linkText = "/support", loc.T("Back to the support page")
+	case c.Status == "paid":
+		status, heading = http.StatusOK, loc.T("Thank you")
+		text = loc.T("Your support keeps this newsroom independent. If you asked for a receipt, it is on its way by e-mail.")
+		link, linkText = "/", loc.T("Back to the news")
+	case c.Status == "open" || c.Status == "":
+		status, heading = http.StatusOK, loc.T("Your payment is being confirmed")
+		text = loc.T("Thank you. We are waiting for the payment service to confirm your payment: usually a minute, for crypto until the network confirms it. You need do nothing more. If you asked for a receipt, it comes by e-mail once the payment is confirmed.")
+		link, linkText = "/support/thanks?session="+url.QueryEscape(session), loc.T("Check again")
+	default: // expired, invalid
+		status, heading = http.StatusOK, loc.T("Your payment did not go through")
+		text = loc.T("The payment was not completed in time, so no gift was recorded. If money left your account all the same, write to us and we will sort it out.")
+		link, linkText = "/support", loc.T("Try again")
 	}
-	if err == nil {
+	if found && (c.Status == "paid" || c.Status == "open" || c.Status == "") {
 		until := sp.now().AddDate(0, 3, 0)
 		if c.Frequency != revenue.OneTime {
 			until = sp.now().AddDate(1, 0, 0)
 		}
 		sp.setSupporter(w, r, until)
 	}
-	loc := sp.site.loc(r)
-	l, err := sp.site.newLayout(r, loc.T("Thank you"), "")
+	l, err := sp.site.newLayout(r, heading, "")
 	if err != nil {
 		return err
 	}
 	l.NoIndex = true
-	return sp.render(w, http.StatusOK, "support-message", messageData{layout: l, Heading: loc.T("Thank you"),
-		Text: loc.T("Your support keeps this newsroom independent. If you asked for a receipt, it is on its way by e-mail."),
-		Link: sp.site.editionPrefix(l.Lang) + "/", LinkText: loc.T("Back to the news")})
+	return sp.render(w, status, "support-message", messageData{layout: l, Heading: heading, Text: text,
+		Link: sp.site.editionPrefix(l.Lang) + link, LinkText: linkText})
 }
 
 func (sp *Support) cancelled(w http.ResponseWriter, r *http.Request) error {

@@ -49,6 +49,7 @@ func (m *mailbox) EnqueueMail(_ context.Context, msgs ...smail.Message) error {
 
 type supportFixture struct {
 	st   *store.Store
+	sp   *Support
 	h    *wiretest.Server // the support routes, served as production serves them
 	mail *mailbox
 	logs *bytes.Buffer
@@ -76,6 +77,7 @@ func newSupportFixture(t *testing.T, apiURL string) *supportFixture {
 		t.Fatal(err)
 	}
 	keys, _ := secret.NewKeys(bytes.Repeat([]byte{7}, 32))
+	st.SetSealer(secret.NewBox(keys)) // the outbox, where staff's bank receipts go
 	mb := &mailbox{}
 	sp := NewSupport(s, SupportConfig{
 		Store: st, Keys: keys, Currencies: []string{"eur", "usd"}, Mail: mb,
@@ -86,7 +88,7 @@ func newSupportFixture(t *testing.T, apiURL string) *supportFixture {
 	})
 	mux := http.NewServeMux()
 	sp.Routes(mux)
-	return &supportFixture{st: st, h: wiretest.Start(t, httpx.SecurityHeaders(mux), nil), mail: mb, logs: logs}
+	return &supportFixture{st: st, sp: sp, h: wiretest.Start(t, httpx.SecurityHeaders(mux), nil), mail: mb, logs: logs}
 }
 
 func (f *supportFixture) do(t *testing.T, method, path string, body string, header ...string) *httptest.ResponseRecorder {

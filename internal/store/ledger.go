@@ -59,14 +59,16 @@ func (s *Store) SetCheckoutRef(ctx context.Context, id, ref string) error {
 	return nil
 }
 
-// CheckoutByRef finds a checkout by the provider's id, for the success page.
+// CheckoutByRef finds a checkout by the provider's id, for the success page,
+// with its status.
 func (s *Store) CheckoutByRef(ctx context.Context, provider, ref string) (revenue.Checkout, error) {
 	var c revenue.Checkout
 	var freq string
 	var receipt int
 	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, provider, frequency, amount, currency,
-		campaign_id, prompt_id, variant_id, receipt FROM checkouts WHERE provider = ? AND provider_ref = ?`), provider, ref).
-		Scan(&c.ID, &c.Provider, &freq, &c.Amount, &c.Currency, &c.Attribution.Campaign, &c.Attribution.Prompt, &c.Attribution.Variant, &receipt)
+		campaign_id, prompt_id, variant_id, receipt, status, lang FROM checkouts WHERE provider = ? AND provider_ref = ?`), provider, ref).
+		Scan(&c.ID, &c.Provider, &freq, &c.Amount, &c.Currency, &c.Attribution.Campaign, &c.Attribution.Prompt, &c.Attribution.Variant, &receipt,
+			&c.Status, &c.Lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

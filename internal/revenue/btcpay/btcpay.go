@@ -417,12 +417,7 @@ func settled(ev revenue.Event, in invoice) revenue.Event {
 }
 
 // NextDue is when the period after the one starting at start begins.
-func NextDue(start time.Time, f revenue.Frequency) time.Time {
-	if f == revenue.Annual {
-		return start.AddDate(1, 0, 0)
-	}
-	return start.AddDate(0, 1, 0)
-}
+func NextDue(start time.Time, f revenue.Frequency) time.Time { return revenue.NextPeriod(start, f) }
 
 // Settled implements revenue.Reconciler: the store's settled invoices
 // created since then, as the events their webhooks would have made.
