@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,14 +101,16 @@ func slugLocked(art *content.Article) bool {
 // editData is the editor page.
 type editData struct {
 	page
-	New         bool
-	Article     *content.Article // as stored; nil for a new article
-	Form        articleForm
-	Action      string
-	SlugLocked  bool
-	ReadOnly    bool
-	Image       content.Image // the photo the article has or will have
-	ImageURL    string
+	New        bool
+	Article    *content.Article // as stored; nil for a new article
+	Form       articleForm
+	Action     string
+	SlugLocked bool
+	ReadOnly   bool
+	Image      content.Image // the photo the article has or will have
+	ImageURL   string
+	// ImageNotice says that readers get the photo as JPEG only, and why.
+	ImageNotice string
 	Sections    []option
 	Authors     []option
 	Statuses    []option
@@ -125,6 +128,8 @@ type editData struct {
 
 	sections []content.Section
 	authors  []content.Author
+	// webpFailed is why this request's upload has no WebP versions.
+	webpFailed string
 }
 
 var languageNames = map[string]string{"en": "English", "ru": "Русский"}
@@ -185,6 +190,7 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d.ImageNotice = imageNotice(a.loc(r), art.Image, r.URL.Query().Get("webp"))
 	if d.ReadOnly {
 		loc := a.loc(r)
 		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
@@ -262,7 +268,11 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 		err = a.content.Update(ctx, art)
 	}
 	if err == nil {
-		http.Redirect(w, r, fmt.Sprintf("/admin/articles/%d?done=Saved", art.ID), http.StatusSeeOther)
+		to := fmt.Sprintf("/admin/articles/%d?done=Saved", art.ID)
+		if d.webpFailed != "" {
+			to += "&webp=" + url.QueryEscape(d.webpFailed)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
 	return a.saveFailed(w, r, d, err)

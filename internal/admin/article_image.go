@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/media"
 )
 
@@ -57,7 +58,7 @@ func imageURL(img content.Image) string {
 // validation error, a conflict) travels back in the form, sealed with the
 // session's CSRF token, so the writer need not choose the file again.
 func sealUpload(img content.Image, secret string) string {
-	payload := strings.Join([]string{img.Key, strconv.Itoa(img.Width), strconv.Itoa(img.Height), joinWidths(img.Widths)}, "|")
+	payload := strings.Join([]string{img.Key, strconv.Itoa(img.Width), strconv.Itoa(img.Height), joinWidths(img.Widths), img.Variants()}, "|")
 	return payload + "|" + uploadMAC(payload, secret)
 }
 
@@ -73,10 +74,14 @@ func openUpload(token, secret string) (content.Image, bool) {
 		return content.Image{}, false
 	}
 	parts := strings.Split(token[:i], "|")
-	if len(parts) != 4 || !imageKeyRe.MatchString(parts[0]) {
+	// Four parts: sealed before WebP variants and crops were recorded.
+	if len(parts) < 4 || len(parts) > 5 || !imageKeyRe.MatchString(parts[0]) {
 		return content.Image{}, false
 	}
 	img := content.Image{Key: parts[0]}
+	if len(parts) == 5 {
+		img.SetVariants(parts[4])
+	}
 	img.Width, _ = strconv.Atoi(parts[1])
 	img.Height, _ = strconv.Atoi(parts[2])
 	for w := range strings.SplitSeq(parts[3], ",") {
@@ -134,17 +139,22 @@ func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error
 			break
 		}
 		key := imageKey(f.Slug, data)
-		widths, err := a.images.SaveVariants(key, decoded)
+		saved, err := a.images.SaveVariants(key, decoded)
 		if err != nil {
 			return img, err
 		}
-		if len(widths) == 0 {
+		if len(saved.Widths) == 0 {
 			d.Errors["image"] = a.loc(r).T("Photo not accepted: it is too small to show.")
 			break
 		}
-		b := decoded.Bounds()
-		w := widths[len(widths)-1]
-		img = content.Image{Key: key, Widths: widths, Width: w, Height: b.Dy() * w / b.Dx()}
+		if saved.WebPErr != nil {
+			// The photo is kept: the JPEG variants serve every reader.
+			a.log.Warn("webp variants not made", "key", key, "err", saved.WebPErr)
+			d.ImageNotice = webpNotice(a.loc(r), saved.WebPErr.Error())
+			d.webpFailed = saved.WebPErr.Error()
+		}
+		img = content.Image{Key: key, Widths: saved.Widths, Width: saved.Width, Height: saved.Height,
+			WebP: saved.WebP, Crops: saved.Crops}
 		f.Upload, f.RemoveImage = sealUpload(img, secret), false
 	}
 	if !img.Present() {
@@ -152,4 +162,26 @@ func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error
 	}
 	img.Alt, img.Credit, img.Caption = strings.TrimSpace(f.Alt), strings.TrimSpace(f.Credit), strings.TrimSpace(f.Caption)
 	return img, nil
+}
+
+// webpNotice tells the editor that a photo is served as JPEG only because
+// its WebP versions could not be made, and why.
+func webpNotice(loc *i18n.Locale, why string) string {
+	if r := []rune(why); len(r) > 200 {
+		why = string(r[:200]) + "…"
+	}
+	return loc.T("WebP versions of this photo could not be made: %s; readers get JPEG.", why)
+}
+
+// imageNotice is the note beside a stored photo without WebP versions:
+// why, when the save that stored it just said so (webp, from the
+// redirect), else that readers get JPEG.
+func imageNotice(loc *i18n.Locale, img content.Image, webp string) string {
+	switch {
+	case !img.Present() || img.WebP:
+		return ""
+	case webp != "":
+		return webpNotice(loc, webp)
+	}
+	return loc.T("This photo has no WebP versions: readers get JPEG.")
 }

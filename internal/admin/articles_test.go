@@ -41,6 +41,7 @@ type env struct {
 	mux      *http.ServeMux
 	served   *wiretest.Server // mux behind the production listener, started on first use
 	mediaDir string
+	media    *media.Dir
 	news     content.Section
 	culture  content.Section
 	anna     content.Author
@@ -69,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	}
 	mux := http.NewServeMux()
 	adm.Register(mux)
-	e := &env{t: t, ctx: ctx, st: st, svc: svc, adm: adm, mux: mux, mediaDir: mediaDir,
+	e := &env{t: t, ctx: ctx, st: st, svc: svc, adm: adm, mux: mux, mediaDir: mediaDir, media: md,
 		news: content.Section{Slug: "news", Name: "News"}, culture: content.Section{Slug: "culture", Name: "Culture", Order: 1},
 		anna: content.Author{Slug: "anna", Name: "Anna Petrova"}, boris: content.Author{Slug: "boris", Name: "Boris Ivanov"}}
 	for _, s := range []*content.Section{&e.news, &e.culture} {
@@ -185,7 +186,7 @@ func (e *env) fields(kv ...string) url.Values {
 	return v
 }
 
-var savedRe = regexp.MustCompile(`^/admin/articles/(\d+)\?done=Saved$`)
+var savedRe = regexp.MustCompile(`^/admin/articles/(\d+)\?done=Saved(&webp=[^&]*)?$`)
 
 // saved checks that w is the redirect after a save and returns the article.
 func (e *env) saved(w *httptest.ResponseRecorder) *content.Article {

@@ -12,12 +12,13 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
-// Images stores resized variants of an uploaded photo.
+// Images stores resized variants of an uploaded photo: media.Dir.
 type Images interface {
-	SaveVariants(key string, img image.Image) ([]int, error)
+	SaveVariants(key string, img image.Image) (media.Saved, error)
 }
 
 const (

@@ -167,11 +167,11 @@ func (a *Admin) uploadLogo(r *http.Request) (value, msg string, err error) {
 	}
 	sum := sha256.Sum256(data)
 	key := "logo-" + hex.EncodeToString(sum[:4])
-	widths, err := a.images.SaveVariants(key, img)
+	saved, err := a.images.SaveVariants(key, img)
 	if err != nil {
 		return "", "", err
 	}
 	b := img.Bounds()
-	w := widths[0] // the narrowest variant is ample for a masthead
+	w := saved.Widths[0] // the narrowest variant is ample for a masthead
 	return fmt.Sprintf("%s %d %d", key, w, max(1, b.Dy()*w/b.Dx())), "", nil
 }

@@ -3,14 +3,20 @@ package admin
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
+	"image"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/samizdat-press/samizdat/internal/account"
+	"github.com/samizdat-press/samizdat/internal/media"
 )
 
 // postNamed sends the editor form with a file under a chosen name.
@@ -81,4 +87,60 @@ func TestEditorRefusesBadPhotos(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingWebP is a WebP encoder that cannot read the image it is given.
+type failingWebP struct{}
+
+func (failingWebP) Encode(io.Writer, image.Image) error {
+	return errors.New("unsupported colour layout")
+}
+
+// TestWebPFailureKeepsJPEG: when the WebP versions of a photo cannot be
+// made, the photo is still saved and shown as JPEG, and the editor is told
+// why on the article's page.
+func TestWebPFailureKeepsJPEG(t *testing.T) {
+	e := newEnv(t)
+	e.media.SetWebPEncoder(failingWebP{})
+	editor := e.client(account.RoleEditor)
+	const notice = "WebP versions of this photo could not be made: unsupported colour layout; readers get JPEG."
+
+	// A form sent back (no alt text) says so already.
+	w := editor.post("/admin/articles/new", e.fields("slug", "ferry"), pngBytes(t, 600, 400))
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	wantBody(t, w, `class="notice"`, notice)
+
+	w = editor.post("/admin/articles/new", e.fields("slug", "ferry", "image_alt", "The ferry"), pngBytes(t, 600, 400))
+	a := e.saved(w)
+	if loc := w.Header().Get("Location"); !strings.Contains(loc, "webp=") {
+		t.Errorf("redirect to %q does not carry the WebP problem", loc)
+	}
+	img := a.Image
+	if !img.Present() || img.WebP || !img.Crops || len(img.Widths) != 2 {
+		t.Fatalf("image: got %+v, want the JPEG variants and crops, no WebP", img)
+	}
+	for _, wd := range img.Widths {
+		if _, err := os.Stat(filepath.Join(e.mediaDir, img.Key, media.VariantName(wd))); err != nil {
+			t.Errorf("JPEG %d: %v", wd, err)
+		}
+		if _, err := os.Stat(filepath.Join(e.mediaDir, img.Key, media.WebPName(wd))); err == nil {
+			t.Errorf("WebP %d stored though its encoder failed", wd)
+		}
+	}
+	page := editor.get(w.Header().Get("Location"))
+	wantStatus(t, page, http.StatusOK)
+	wantBody(t, page, notice)
+
+	// Later visits still say that readers get JPEG.
+	page = editor.get(path(a, ""))
+	wantBody(t, page, "This photo has no WebP versions: readers get JPEG.")
+
+	// With an encoder that works, a new photo has WebP and no notice.
+	e.media.SetWebPEncoder(media.WebP)
+	w = editor.post(path(a, ""), e.fields("version", "1", "slug", "ferry", "image_alt", "The ferry"), pngBytes(t, 300, 200))
+	b := e.saved(w)
+	if !b.Image.WebP || strings.Contains(w.Header().Get("Location"), "webp=") {
+		t.Errorf("working encoder: image %+v, redirect %q", b.Image, w.Header().Get("Location"))
+	}
+	lackBody(t, editor.get(path(b, "")), "readers get JPEG")
 }

@@ -174,7 +174,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer st.Close()
-	im := &importer.Importer{Taxonomy: st, Articles: svc, Images: md, DefaultLang: *lang}
+	im := &importer.Importer{Taxonomy: st, Articles: svc, Images: md, DefaultLang: *lang,
+		Warn: func(file string, err error) { fmt.Fprintf(stderr, "warning: %s: %v\n", file, err) }}
 	if *update {
 		im.Update = articleUpdater{svc, st}
 	}

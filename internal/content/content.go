@@ -5,6 +5,7 @@ package content
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,15 +71,47 @@ type Tag struct {
 }
 
 // Image is a lead photo. Files are stored under Key in the media store,
-// one file per width in Widths, named "<width>.jpg".
+// one file per width in Widths, named "<width>.jpg"; when WebP, also one
+// "<width>.webp" per width; when Crops, the centre crops of media.Aspects
+// (see media.CropName). Images stored before WebP and crops were made
+// have neither until the start-up backfill has made them.
 type Image struct {
 	Key     string
 	Width   int // of the largest variant
 	Height  int
 	Widths  []int
+	WebP    bool // a WebP variant beside every JPEG one
+	Crops   bool // the centre crops for structured data
 	Alt     string
 	Credit  string
 	Caption string
+}
+
+// Variants is the stored form of WebP and Crops: "webp,crops", "webp",
+// "crops" or "".
+func (im Image) Variants() string {
+	var parts []string
+	if im.WebP {
+		parts = append(parts, "webp")
+	}
+	if im.Crops {
+		parts = append(parts, "crops")
+	}
+	return strings.Join(parts, ",")
+}
+
+// SetVariants sets WebP and Crops from their stored form; unknown words
+// are ignored.
+func (im *Image) SetVariants(s string) {
+	im.WebP, im.Crops = false, false
+	for v := range strings.SplitSeq(s, ",") {
+		switch v {
+		case "webp":
+			im.WebP = true
+		case "crops":
+			im.Crops = true
+		}
+	}
 }
 
 // Present reports whether the article has a lead image.

@@ -66,10 +66,10 @@ func Load(ctx context.Context, st Store, articles importer.Creator, images impor
 		}
 	}
 	logo := Logo()
-	if widths, err := images.SaveVariants("demo-logo", logo); err != nil {
+	if saved, err := images.SaveVariants("demo-logo", logo); err != nil {
 		return 0, fmt.Errorf("demo logo: %w", err)
-	} else if w := widths[len(widths)-1]; w > 0 {
-		if err := st.SetSetting(ctx, "site.logo", fmt.Sprintf("demo-logo %d %d", w, w)); err != nil {
+	} else if saved.Width > 0 {
+		if err := st.SetSetting(ctx, "site.logo", fmt.Sprintf("demo-logo %d %d", saved.Width, saved.Height)); err != nil {
 			return 0, err
 		}
 	}

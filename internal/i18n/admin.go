@@ -304,6 +304,8 @@ var editorMessages = []msg{
 	m("The photo did not arrive completely. Choose it again.", s("Фото пришло не полностью. Выберите его ещё раз.")),
 	m("Photo not accepted: %s", s("Фото не принято: %s")),
 	m("Photo not accepted: it is too small to show.", s("Фото не принято: оно слишком маленькое.")),
+	m("WebP versions of this photo could not be made: %s; readers get JPEG.", s("Версии этого фото в формате WebP сделать не удалось: %s; читатели получат JPEG.")),
+	m("This photo has no WebP versions: readers get JPEG.", s("У этого фото нет версий в формате WebP: читатели получат JPEG.")),
 	m("Choose two versions to compare.", s("Выберите две версии для сравнения.")),
 	m("This article has no version %d.", s("У этой статьи нет версии %d.")),
 	m("Choose a version to restore.", s("Выберите версию, которую нужно восстановить.")),

@@ -20,6 +20,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/media"
 )
 
 // Limits on imported files.
@@ -49,9 +50,9 @@ type Updater interface {
 	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
 }
 
-// Images stores resized variants of a lead image.
+// Images stores resized variants of a lead image: media.Dir.
 type Images interface {
-	SaveVariants(key string, img image.Image) ([]int, error)
+	SaveVariants(key string, img image.Image) (media.Saved, error)
 }
 
 // Importer imports Markdown files.
@@ -61,6 +62,10 @@ type Importer struct {
 	Images   Images
 	// DefaultLang is used when a file has no lang.
 	DefaultLang string
+	// Warn, when set, hears of a file imported with less than it asked
+	// for: a lead image kept as JPEG only because its WebP versions could
+	// not be made.
+	Warn func(file string, err error)
 	// Placeholder, when set, makes a lead image for files that name none.
 	Placeholder func(slug string) image.Image
 	// AdjustDate, when set, maps each file's date (the demo shifts its
@@ -342,14 +347,16 @@ func (im *Importer) article(ctx context.Context, fsys fs.FS, name string, data [
 			key = key[:60]
 		}
 		key = strings.Trim(key, "-") + "-" + hex.EncodeToString(sum[:4])
-		widths, err := im.Images.SaveVariants(key, img)
+		saved, err := im.Images.SaveVariants(key, img)
 		if err != nil {
 			return nil, fail("image", err)
 		}
-		b := img.Bounds()
-		largest := widths[len(widths)-1]
+		if saved.WebPErr != nil && im.Warn != nil {
+			im.Warn(name, fmt.Errorf("WebP versions could not be made: %w; readers get JPEG", saved.WebPErr))
+		}
 		a.Image = content.Image{
-			Key: key, Widths: widths, Width: largest, Height: b.Dy() * largest / b.Dx(),
+			Key: key, Widths: saved.Widths, Width: saved.Width, Height: saved.Height,
+			WebP: saved.WebP, Crops: saved.Crops,
 			Alt: fm.Alt, Credit: fm.Credit, Caption: fm.Caption,
 		}
 		if a.Image.Alt == "" {

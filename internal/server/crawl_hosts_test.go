@@ -23,8 +23,10 @@ import (
 )
 
 // image checks what every picture the site shows must have: a size
-// reserved before it arrives, lazy loading, and (but for the logo) a
-// choice of widths.
+// reserved before it arrives, a choice of widths (but for the logo), and
+// lazy loading, but for the lead photo (an article's, the home page's lead
+// story's): the largest thing in the first screen is loaded at once and
+// first.
 func (c *crawler) image(p string, n *html.Node) {
 	get := func(name string) string { v, _ := attrOf(n, name); return v }
 	if get("width") == "" || get("height") == "" {
@@ -33,12 +35,28 @@ func (c *crawler) image(p string, n *html.Node) {
 	if strings.Contains(get("class"), "logo") {
 		return // the masthead logo is small and shown at once
 	}
-	if get("loading") != "lazy" {
+	if isLeadImage(n) {
+		if get("loading") == "lazy" || get("fetchpriority") != "high" {
+			c.t.Errorf("%s: lead <img src=%q> is loading=%q fetchpriority=%q, want eager and high", p, get("src"), get("loading"), get("fetchpriority"))
+		}
+	} else if get("loading") != "lazy" || get("fetchpriority") != "" {
 		c.t.Errorf("%s: <img src=%q> does not lazy-load", p, get("src"))
 	}
 	if get("srcset") == "" {
 		c.t.Errorf("%s: <img src=%q> without srcset", p, get("src"))
 	}
+}
+
+// isLeadImage reports whether img is in an article's lead figure or the
+// home page's lead story.
+func isLeadImage(img *html.Node) bool {
+	for a := img.Parent; a != nil; a = a.Parent {
+		class, _ := attrOf(a, "class")
+		if a.Data == "figure" && class == "lead" || a.Data == "article" && class == "leadstory" {
+			return true
+		}
+	}
+	return false
 }
 
 // hostTransport sends every request to the test server under one of the

@@ -335,6 +335,11 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(mailDone)
 		srv.RunMail(jobs)
 	}()
+	imagesDone := make(chan struct{})
+	go func() {
+		defer close(imagesDone)
+		srv.BackfillImages(jobs)
+	}()
 	srv.log.Info("serving", "addr", ln.Addr().String(), "base_url", srv.cfg.BaseURL, "db", srv.Store.Engine())
 	var serveErr error
 	select {
@@ -346,6 +351,7 @@ func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	<-checksDone
 	<-feedDone
 	<-mailDone
+	<-imagesDone
 	if serveErr != nil {
 		fs.Shutdown() // when the metrics listener failed, the site's still runs
 		srv.flushPromptCounts(context.Background())

@@ -12,6 +12,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/i18n"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -76,6 +77,12 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		og.ImageAlt = a.Image.Alt
 		w := a.Image.Widths[len(a.Image.Widths)-1]
 		og.ImageWidth, og.ImageHeight = w, a.Image.HeightFor(w)
+		// The 16:9 crop, once made: the shape link previews show.
+		if u := imageCropURL(s.conf().BaseURL, a.Image, media.Aspect{W: 16, H: 9}); u != "" {
+			og.Image = u
+			og.ImageWidth = media.CropWidth(a.Image.Width, a.Image.Height, media.Aspect{W: 16, H: 9})
+			og.ImageHeight = max(1, og.ImageWidth*9/16)
+		}
 	} else {
 		s.fallbackImage(og)
 	}
@@ -136,9 +143,13 @@ func (s *Site) newsArticleLD(a *content.Article) (template.JS, error) {
 		ld["author"] = authors
 	}
 	if a.Image.Present() {
-		var imgs []string
-		for _, w := range a.Image.Widths {
-			imgs = append(imgs, s.conf().BaseURL+imageURL(a.Image, w))
+		// The 1:1, 4:3 and 16:9 crops Google's Article guidance asks for;
+		// the widths as stored until the crops are made.
+		imgs := ImageCropURLs(s.conf().BaseURL, a.Image)
+		if imgs == nil {
+			for _, w := range a.Image.Widths {
+				imgs = append(imgs, s.conf().BaseURL+imageURL(a.Image, w))
+			}
 		}
 		ld["image"] = imgs
 	} else if logo := s.conf().Logo; logo.URL != "" {

@@ -118,6 +118,7 @@ func newFixture(t *testing.T) *fixture {
 	media := fstest.MapFS{}
 	for _, w := range []int{480, 960, 1600} {
 		media[imageKey+"/"+strconv.Itoa(w)+".jpg"] = &fstest.MapFile{Data: jpg, ModTime: f.now}
+		media[imageKey+"/"+strconv.Itoa(w)+".webp"] = &fstest.MapFile{Data: tinyWebP, ModTime: f.now}
 	}
 	f.s, err = New(Config{
 		Settings:   Settings{Name: testName, Description: "Independent reporting, funded by readers.", Lang: "en", BaseURL: testBase + "/"},

@@ -316,7 +316,11 @@ func (s *Site) mediaFile(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return httpx.NotFound()
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
+	ctype := "image/jpeg"
+	if strings.HasSuffix(r.PathValue("file"), ".webp") {
+		ctype = "image/webp"
+	}
+	w.Header().Set("Content-Type", ctype)
 	// Media keys carry a hash of their source: a changed photo gets a new URL.
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeContent(w, r, "", info.ModTime(), rs)

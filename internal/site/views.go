@@ -16,6 +16,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/i18n"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/view"
@@ -138,12 +139,13 @@ func (s *Site) funcs(lang string) template.FuncMap {
 		// readin is "Read in English" in the language named, for its readers.
 		"readin": func(other string) string { return s.catalog.Locale(other).T("language.read") },
 		// ed is a path in this language's edition: "/news/" or "/ru/news/".
-		"ed":     func(p string) string { return s.editionPrefix(lang) + p },
-		"abs":    func(p string) string { return s.conf().BaseURL + p },
-		"img":    imageURL,
-		"srcset": srcset,
-		"mark":   highlight,
-		"asset":  func(name string) string { return s.assets.url(name) },
+		"ed":      func(p string) string { return s.editionPrefix(lang) + p },
+		"abs":     func(p string) string { return s.conf().BaseURL + p },
+		"img":     imageURL,
+		"srcset":  srcset,
+		"webpset": webpSrcset,
+		"mark":    highlight,
+		"asset":   func(name string) string { return s.assets.url(name) },
 		// The names of sections, tags and authors in this language.
 		"secname": func(x content.Section) string { return names().Of(content.NameSection, x.ID, lang, x.Name) },
 		"tagname": func(x content.Tag) string { return names().Of(content.NameTag, x.ID, lang, x.Name) },
@@ -165,15 +167,52 @@ func imageURL(im content.Image, w int) string {
 			best = v
 		}
 	}
-	return "/media/" + im.Key + "/" + strconv.Itoa(best) + ".jpg"
+	return "/media/" + im.Key + "/" + media.VariantName(best)
 }
 
 func srcset(im content.Image) string {
 	parts := make([]string, len(im.Widths))
 	for i, w := range im.Widths {
-		parts[i] = "/media/" + im.Key + "/" + strconv.Itoa(w) + ".jpg " + strconv.Itoa(w) + "w"
+		parts[i] = "/media/" + im.Key + "/" + media.VariantName(w) + " " + strconv.Itoa(w) + "w"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// webpSrcset is srcset's WebP variants, for a <source> the templates write
+// only when im.WebP says they exist.
+func webpSrcset(im content.Image) string {
+	parts := make([]string, len(im.Widths))
+	for i, w := range im.Widths {
+		parts[i] = "/media/" + im.Key + "/" + media.WebPName(w) + " " + strconv.Itoa(w) + "w"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ImageCropURLs are the absolute URLs of im's centre crops, 1:1, 4:3 and
+// 16:9 in that order (Google's), under base (the site's base URL); none
+// when im has no crops yet.
+func ImageCropURLs(base string, im content.Image) []string {
+	if !im.Present() || !im.Crops {
+		return nil
+	}
+	urls := make([]string, len(media.Aspects))
+	for i, a := range media.Aspects {
+		urls[i] = base + "/media/" + im.Key + "/" + media.CropName(im.Width, im.Height, a)
+	}
+	return urls
+}
+
+// imageCropURL is the absolute URL of im's crop in the shape a, or "" when
+// it has none.
+func imageCropURL(base string, im content.Image, a media.Aspect) string {
+	for i, x := range media.Aspects {
+		if x == a {
+			if urls := ImageCropURLs(base, im); urls != nil {
+				return urls[i]
+			}
+		}
+	}
+	return ""
 }
 
 // highlight escapes a search snippet and marks the matched words.

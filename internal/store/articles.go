@@ -13,7 +13,7 @@ import (
 )
 
 const summaryCols = `a.id, a.slug, a.headline, a.dek, a.lang, a.status, a.section_id, s.slug, s.name,
-	a.image_key, a.image_width, a.image_height, a.image_widths, a.image_alt, a.image_credit, a.image_caption,
+	a.image_key, a.image_width, a.image_height, a.image_widths, a.image_variants, a.image_alt, a.image_credit, a.image_caption,
 	a.published_at, a.created_at, a.updated_at, a.version, COALESCE(a.created_by, 0)`
 
 const fullCols = summaryCols + `, a.body, a.body_html, a.body_text`
@@ -25,13 +25,13 @@ type scanner interface{ Scan(...any) error }
 func scanArticle(row scanner, full bool, extra ...any) (*content.Article, error) {
 	var (
 		a                content.Article
-		widths           string
+		widths, variants string
 		published        sql.NullInt64
 		created, updated int64
 		status           string
 	)
 	dest := []any{&a.ID, &a.Slug, &a.Headline, &a.Dek, &a.Lang, &status, &a.Section.ID, &a.Section.Slug, &a.Section.Name,
-		&a.Image.Key, &a.Image.Width, &a.Image.Height, &widths, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
+		&a.Image.Key, &a.Image.Width, &a.Image.Height, &widths, &variants, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
 		&published, &created, &updated, &a.Version, &a.CreatedBy}
 	if full {
 		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
@@ -49,6 +49,7 @@ func scanArticle(row scanner, full bool, extra ...any) (*content.Article, error)
 			a.Image.Widths = append(a.Image.Widths, n)
 		}
 	}
+	a.Image.SetVariants(variants)
 	return &a, nil
 }
 
@@ -88,11 +89,11 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
 			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
-			 image_key, image_width, image_height, image_widths, image_alt, image_credit, image_caption,
+			 image_key, image_width, image_height, image_widths, image_variants, image_alt, image_credit, image_caption,
 			 published_at, live_at, created_at, updated_at, version, created_by, search_headline, search_dek, search_body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
-			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
+			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Variants(), a.Image.Alt, a.Image.Credit, a.Image.Caption,
 			unix(a.PublishedAt), liveAt(a), a.CreatedAt.Unix(), a.UpdatedAt.Unix(), nullID(a.CreatedBy), sh, sd, sb).Scan(&a.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create article: slug %q is taken: %w", a.Slug, ErrConflict)
@@ -140,12 +141,12 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 		}
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE articles SET
 			slug = ?, headline = ?, dek = ?, body = ?, body_html = ?, body_text = ?, lang = ?, status = ?, section_id = ?,
-			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_alt = ?, image_credit = ?, image_caption = ?,
+			image_key = ?, image_width = ?, image_height = ?, image_widths = ?, image_variants = ?, image_alt = ?, image_credit = ?, image_caption = ?,
 			published_at = ?, live_at = ?, updated_at = ?, version = version + 1,
 			search_headline = ?, search_dek = ?, search_body = ?
 			WHERE id = ? AND version = ?`),
 			a.Slug, a.Headline, a.Dek, a.Body, a.BodyHTML, a.BodyText, a.Lang, string(a.Status), a.Section.ID,
-			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Alt, a.Image.Credit, a.Image.Caption,
+			a.Image.Key, a.Image.Width, a.Image.Height, joinInts(a.Image.Widths), a.Image.Variants(), a.Image.Alt, a.Image.Credit, a.Image.Caption,
 			unix(a.PublishedAt), liveAt(a), a.UpdatedAt.Unix(), sh, sd, sb, a.ID, a.Version)
 		if isUnique(err) {
 			return fmt.Errorf("update article: slug %q is taken: %w", a.Slug, ErrConflict)

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Tags", testTags},
 		{"ArticleRoundTrip", testArticleRoundTrip},
 		{"ArticleNotFound", testArticleNotFound},
+		{"ImageVariants", testImageVariants},
 		{"CreateAtomic", testCreateAtomic},
 		{"Update", testUpdate},
 		{"Corrections", testCorrections},
@@ -532,6 +533,54 @@ func testArticleRoundTrip(t *testing.T, f *fixture) {
 			t.Errorf("got authors %v tags %v corrections %v, want none", got.Authors, got.Tags, got.Corrections)
 		}
 	})
+}
+
+// testImageVariants: which WebP variants and crops a photo has is stored
+// with it, the backfill finds the photos that lack them (once per key),
+// and recording them changes no article's version.
+func testImageVariants(t *testing.T, f *fixture) {
+	sec := f.section(t, "news", "News", 1)
+	withImage := func(slug, key string, webp, crops bool) *content.Article {
+		t.Helper()
+		a := spec{slug: slug, section: sec}.build()
+		a.Image = content.Image{Key: key, Width: 960, Height: 540, Widths: []int{480, 960}, WebP: webp, Crops: crops, Alt: "A photo"}
+		if err := f.svc.Create(f.ctx, a); err != nil {
+			t.Fatalf("Create(%q): %v", slug, err)
+		}
+		return a
+	}
+	old1, old2 := withImage("old-one", "shared-photo", false, false), withImage("old-two", "shared-photo", false, false)
+	half := withImage("half", "jpeg-only", false, true)
+	done := withImage("done", "complete", true, true)
+	if got := f.byID(t, done.ID).Image; !got.WebP || !got.Crops {
+		t.Errorf("round trip: got WebP %v, crops %v; want both", got.WebP, got.Crops)
+	}
+	if got := f.byID(t, half.ID).Image; got.WebP || !got.Crops {
+		t.Errorf("round trip: got WebP %v, crops %v; want crops only", got.WebP, got.Crops)
+	}
+	lacking, err := f.st.ImagesLacking(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, im := range lacking {
+		keys = append(keys, fmt.Sprintf("%s:%d:%d:%v:%v:%v", im.Key, im.Width, im.Height, im.Widths, im.WebP, im.Crops))
+	}
+	if got, want := strings.Join(keys, " "), "jpeg-only:960:540:[480 960]:false:true shared-photo:960:540:[480 960]:false:false"; got != want {
+		t.Errorf("ImagesLacking: got %s, want %s", got, want)
+	}
+	if err := f.st.SetImageVariants(f.ctx, "shared-photo", "webp,crops"); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*content.Article{old1, old2} {
+		got := f.byID(t, a.ID)
+		if !got.Image.WebP || !got.Image.Crops || got.Version != a.Version {
+			t.Errorf("%s after SetImageVariants: WebP %v, crops %v, version %d (was %d)", a.Slug, got.Image.WebP, got.Image.Crops, got.Version, a.Version)
+		}
+	}
+	if lacking, _ := f.st.ImagesLacking(f.ctx); len(lacking) != 1 || lacking[0].Key != "jpeg-only" {
+		t.Errorf("ImagesLacking after: got %+v, want jpeg-only", lacking)
+	}
 }
 
 func testArticleNotFound(t *testing.T, f *fixture) {
