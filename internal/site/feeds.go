@@ -224,6 +224,15 @@ func (s *Site) feedPage(f feedData) *feedPage {
 	}
 }
 
+// feedXMLType is the Content-Type of the RSS and Atom feeds. Their own
+// types (application/rss+xml, application/atom+xml) make Chromium show the
+// feed as plain text and Firefox offer it as a download, either way without
+// the stylesheet; as application/xml both apply it. Feed readers read the
+// document, whatever its type (they already read the static copy's
+// feed.xml, which static hosts serve as application/xml), and pages still
+// announce the feeds with their own types in <link rel="alternate">.
+const feedXMLType = "application/xml; charset=utf-8"
+
 // feedStylesheet is the processing instruction that makes a browser show an
 // RSS or Atom feed through feed.xsl. The address is root-relative: browsers
 // apply only a stylesheet from the feed's own origin, and so it works on
@@ -337,7 +346,7 @@ func (s *Site) rssPage(r *http.Request, f feedData) (*page, error) {
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
-	return xmlPage("application/rss+xml; charset=utf-8", s.feedStylesheet(), doc, f.deps)
+	return xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
 }
 
 // feedBody is the full text for feed readers: lead image, body,
@@ -533,7 +542,7 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		}
 		doc.Entries = append(doc.Entries, ae)
 	}
-	return xmlPage("application/atom+xml; charset=utf-8", s.feedStylesheet(), doc, f.deps)
+	return xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
 }
 
 type jsonFeed struct {
