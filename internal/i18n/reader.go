@@ -54,6 +54,13 @@ var readerMessages = []msg{
 		en: pl("one", "%d correction", "other", "%d corrections"),
 		ru: pl("one", "%d исправление", "few", "%d исправления", "many", "%d исправлений", "other", "%d исправления")},
 
+	// Feeds: the full text's words, and what a browser shows of a feed
+	// (web/static/feed.xsl).
+	m("Correction, %s:", s("Исправление от %s:")),
+	m("This is a news feed", s("Это лента новостей")),
+	m("A feed reader app checks this address for new articles from %s and shows them to you as they are published: no account and no tracking.", s("Программа для чтения лент проверяет этот адрес и показывает новые статьи %s сразу после публикации: без аккаунта и без слежки.")),
+	m("To subscribe, copy this page's address into your feed reader:", s("Чтобы подписаться, скопируйте адрес этой страницы в программу для чтения лент:")),
+
 	// Search.
 	m("Search: %s", s("Поиск: %s")),
 	m("Words to find", s("Что искать")),

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -171,6 +172,18 @@ func TestExport(t *testing.T) {
 		}
 		if _, body := staticGet(t, static.URL, "/feed.xml"); !strings.Contains(body, "<link>"+exportBase+"/</link>") {
 			t.Error("/feed.xml in the copy does not use the export's base URL")
+		}
+		// The stylesheet that shows the feeds in a browser is in the copy.
+		for _, feed := range []string{"/feed.xml", "/atom.xml", "/ru/feed.xml"} {
+			_, body := staticGet(t, static.URL, feed)
+			m := regexp.MustCompile(`<\?xml-stylesheet type="text/xsl" href="(/static/[^"]+/feed\.xsl)"\?>`).FindStringSubmatch(body)
+			if m == nil {
+				t.Errorf("%s in the copy names no XSL stylesheet", feed)
+				continue
+			}
+			if code, xsl := staticGet(t, static.URL, m[1]); code != 200 || !strings.Contains(xsl, "xsl:stylesheet") {
+				t.Errorf("%s's stylesheet %s in the copy: status %d", feed, m[1], code)
+			}
 		}
 	})
 

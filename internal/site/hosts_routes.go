@@ -5,6 +5,8 @@ import (
 	"html"
 	"net/http"
 	"strings"
+
+	"github.com/samizdat-press/samizdat/internal/i18n"
 )
 
 // hostRoutes registers the pages that list the site's other addresses.
@@ -60,14 +62,14 @@ func (s *Site) mirrorsText(r *http.Request) (*page, error) {
 
 // mirrorFooter closes every feed item with the site's addresses, so a
 // reader whose feed still arrives learns where to go when the site is
-// blocked.
-func (s *Site) mirrorFooter() string {
+// blocked. It is in the item's language, in the newsletters' words.
+func (s *Site) mirrorFooter(loc *i18n.Locale) string {
 	list := s.mirrorAddresses()
 	if len(list) < 2 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(`<hr><p>If this site is blocked where you are, read it at: `)
+	b.WriteString(`<hr><p>` + html.EscapeString(loc.T("If our site is blocked where you are, read us at:")) + ` `)
 	for i, a := range list {
 		if i > 0 {
 			b.WriteString(", ")

@@ -164,7 +164,7 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 	for i := 1; i <= parts; i++ {
 		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.hostBase(r) + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
 	}
-	return xmlPage("application/xml; charset=utf-8", idx, []string{depAll})
+	return xmlPage("application/xml; charset=utf-8", "", idx, []string{depAll})
 }
 
 func (s *Site) sitemapPart(r *http.Request) (*page, error) {
@@ -278,7 +278,7 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 		n.Publication.Language = a.Lang
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.hostBase(r) + a.Path(), News: n})
 	}
-	return xmlPage("application/xml; charset=utf-8", set, articleDeps([]string{depAll}, list))
+	return xmlPage("application/xml; charset=utf-8", "", set, articleDeps([]string{depAll}, list))
 }
 
 func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {

@@ -300,7 +300,7 @@ func TestURLSetPageMatchesEncodingXML(t *testing.T) {
 		{Loc: "https://news.example/2026/10/03/a-b", LastMod: "2026-10-03T09:00:00Z"},
 		{Loc: "https://news.example/tag/\"odd\"&<x>/'é'\t", LastMod: "2026-10-04T09:00:00Z"},
 	}
-	want, err := xmlPage("application/xml; charset=utf-8", urlset{URLs: urls}, nil)
+	want, err := xmlPage("application/xml; charset=utf-8", "", urlset{URLs: urls}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

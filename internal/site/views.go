@@ -281,7 +281,10 @@ func loadAssets(web fs.FS) (*assets, error) {
 		if err != nil {
 			return nil, err
 		}
-		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+		ctype := assetTypes[path.Ext(e.Name())]
+		if ctype == "" {
+			ctype = mime.TypeByExtension(path.Ext(e.Name()))
+		}
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
@@ -292,6 +295,11 @@ func loadAssets(web fs.FS) (*assets, error) {
 	a.version = hex.EncodeToString(h.Sum(nil))[:10]
 	return a, nil
 }
+
+// assetTypes are the types of assets that Go's table lacks, which would
+// otherwise come from the host's mime.types, or nowhere. Browsers apply an
+// XSLT stylesheet only when it comes with an XML type.
+var assetTypes = map[string]string{".xsl": "text/xsl; charset=utf-8"}
 
 func (a *assets) url(name string) string { return "/static/" + a.version + "/" + name }
 

@@ -350,6 +350,36 @@ func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error 
 	return rows.Err()
 }
 
+// loadTags fills the tags of many articles in one query, ordered by name
+// as an article's own page (loadLinks) orders them.
+func (s *Store) loadTags(ctx context.Context, list []*content.Article) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*content.Article, len(list))
+	args := make([]any, len(list))
+	for i, a := range list {
+		byID[a.ID] = a
+		args[i] = a.ID
+	}
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT x.article_id, t.id, t.slug, t.name
+		FROM article_tags x JOIN tags t ON t.id = x.tag_id
+		WHERE x.article_id IN (`+placeholders(len(list))+`) ORDER BY x.article_id, t.name, t.id`), args...)
+	if err != nil {
+		return fmt.Errorf("load tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t content.Tag
+		if err := rows.Scan(&id, &t.ID, &t.Slug, &t.Name); err != nil {
+			return fmt.Errorf("load tags: %w", err)
+		}
+		byID[id].Tags = append(byID[id].Tags, t)
+	}
+	return rows.Err()
+}
+
 func (s *Store) loadCorrections(ctx context.Context, a *content.Article) error {
 	rows, err := s.query(ctx, s.dialect.rebind(`SELECT id, created_at, text FROM corrections WHERE article_id = ? ORDER BY created_at, id`), a.ID)
 	if err != nil {

@@ -24,7 +24,7 @@ type ListQuery struct {
 	Since     time.Time // only articles published at or after it
 	Limit     int
 	Offset    int
-	Full      bool // include bodies, for feeds
+	Full      bool // include bodies, tags and corrections, for feeds
 	NoBylines bool // skip loading authors, for sitemaps
 }
 
@@ -102,7 +102,11 @@ func (s *Store) ListArticles(ctx context.Context, q ListQuery) ([]*content.Artic
 		}
 	}
 	if q.Full {
-		// Feeds carry corrections with the full text.
+		// Feeds carry the tags as categories, and corrections with the
+		// full text.
+		if err := s.loadTags(ctx, list); err != nil {
+			return nil, err
+		}
 		for _, a := range list {
 			if err := s.loadCorrections(ctx, a); err != nil {
 				return nil, err
