@@ -95,7 +95,12 @@ func (s *Site) article(r *http.Request) (*page, error) {
 			return nil, err
 		}
 	}
-	return s.renderPage("article", data, articleDeps(deps, related))
+	p, err := s.renderPage("article", data, articleDeps(deps, related))
+	// The page shows the related articles' headlines too.
+	if p != nil {
+		p.contentTimed = true
+	}
+	return modifiedAt(p, err, newestUpdate(a.UpdatedAt, related))
 }
 
 // newsArticleLD is the schema.org NewsArticle that search engines read.

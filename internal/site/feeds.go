@@ -154,7 +154,8 @@ func (s *Site) rssPage(f feedData) (*page, error) {
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
-	return xmlPage("application/rss+xml; charset=utf-8", doc, f.deps)
+	p, err := xmlPage("application/rss+xml; charset=utf-8", doc, f.deps)
+	return modifiedAt(p, err, latestUpdate(f.items))
 }
 
 // feedBody is the full text for feed readers: lead image, body, corrections.
@@ -256,7 +257,8 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		}
 		doc.Entries = append(doc.Entries, e)
 	}
-	return xmlPage("application/atom+xml; charset=utf-8", doc, f.deps)
+	p, err := xmlPage("application/atom+xml; charset=utf-8", doc, f.deps)
+	return modifiedAt(p, err, latestUpdate(f.items))
 }
 
 type jsonFeed struct {
@@ -316,7 +318,7 @@ func (s *Site) jsonFeed(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("json feed: %w", err)
 	}
-	return &page{contentType: "application/feed+json; charset=utf-8", body: b, deps: f.deps}, nil
+	return &page{contentType: "application/feed+json; charset=utf-8", body: b, deps: f.deps, modified: latestUpdate(f.items)}, nil
 }
 
 func xmlPage(ctype string, doc any, deps []string) (*page, error) {
