@@ -97,9 +97,6 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	}
 	p, err := s.renderPage("article", data, articleDeps(deps, related))
 	// The page shows the related articles' headlines too.
-	if p != nil {
-		p.contentTimed = true
-	}
 	return modifiedAt(p, err, newestUpdate(a.UpdatedAt, related))
 }
 

@@ -24,12 +24,6 @@ type page struct {
 	// modified is the newest modification time of what the page shows,
 	// where the page knows it (articles); zero: the time it was built.
 	modified time.Time
-	// contentTimed says that modified accounts for every change to what
-	// the page shows but the settings and the prompts (an article's page:
-	// its own and its related articles' times). Otherwise a change to what
-	// the page lists (store.KeyLists, a section, a tag, an author) moves
-	// Last-Modified too: an article dropped from a list has no time.
-	contentTimed bool
 }
 
 // representation is a page's body in one content coding, with its header

@@ -90,7 +90,7 @@ type Site struct {
 	// dropped (Unix nanoseconds): no page's Last-Modified is earlier, as
 	// every page shows the settings.
 	settingsAt atomic.Int64
-	changes    changeTimes // when each dependency last changed
+	promptsAt  atomic.Int64 // when the prompts or their goal last changed, likewise for pages with prompts
 	db         Reader
 	media      MediaFiles
 	log        *slog.Logger
@@ -300,8 +300,10 @@ var (
 // build is build with the site's clock and its settings' last change.
 func (s *Site) build(key string, p *page, c *pageCache) *entry {
 	floor := time.Unix(0, s.settingsAt.Load())
-	if t := s.changes.latest(p.deps, p.contentTimed); t.After(floor) {
-		floor = t
+	if slices.Contains(p.deps, depPrompts) {
+		if t := time.Unix(0, s.promptsAt.Load()); t.After(floor) {
+			floor = t
+		}
 	}
 	return build(key, p, c, s.now(), floor)
 }
@@ -398,7 +400,9 @@ func newPager(path string, page, total int) (pager, error) {
 // feed names them (store.Key*); store.KeyEverything drops every page. It
 // returns how many pages it dropped.
 func (s *Site) InvalidateKeys(keys ...string) int {
-	s.changes.changed(s.now(), keys...)
+	if slices.Contains(keys, depPrompts) {
+		s.promptsAt.Store(s.now().UnixNano())
+	}
 	if slices.Contains(keys, store.KeyEverything) {
 		n := s.cache.len() + s.searchCache.len()
 		s.PurgeCache()
@@ -417,7 +421,6 @@ func (s *Site) CachedPages() (pages, bytes int) {
 // PurgeCache drops every cached page.
 func (s *Site) PurgeCache() {
 	s.settingsAt.Store(s.now().UnixNano())
-	s.changes.reset()
 	s.dropNav()
 	s.cache.purge()
 	s.searchCache.purge()
