@@ -23,7 +23,7 @@ export PATH="/usr/local/go/bin:$PATH"
 
 DURATION="${BENCH_COMPRESS_DURATION:-3s}"
 CONNS="${BENCH_CONNECTIONS:-64}"
-ROUNDS="${BENCH_COMPRESS_ROUNDS:-6}"
+ROUNDS="${BENCH_COMPRESS_ROUNDS:-10}"
 BASELINE="${BENCH_BASELINE:-$(git merge-base HEAD main)}"
 WORK=".bench/compress"
 PORT_BASE=18084
@@ -71,9 +71,12 @@ for i in $(seq 1 "$ROUNDS"); do
   B+=("$(rps "$URL_BASE" gzip)"); G+=("$(rps "$URL_NEW" gzip)"); R+=("$(rps "$URL_NEW" br)"); Z+=("$(rps "$URL_NEW" zstd)")
   echo "round $i: baseline gzip ${B[-1]}, gzip ${G[-1]}, br ${R[-1]}, zstd ${Z[-1]}" >&2
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratios() { local -n xs=$1; for i in "${!xs[@]}"; do awk -v a="${xs[$i]}" -v b="${B[$i]}" 'BEGIN { printf "%.3f\n", a / b }'; done; }
-RG=$(median $(ratios G)); RR=$(median $(ratios R)); RZ=$(median $(ratios Z))
+median() { # median FORMAT VALUES...
+  local fmt=$1; shift
+  printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "\n", m }'
+}
+ratios() { local -n xs=$1; for i in "${!xs[@]}"; do awk -v a="${xs[$i]}" -v b="${B[$i]}" 'BEGIN { printf "%.4f\n", a / b }'; done; }
+RG=$(median %.3f $(ratios G)); RR=$(median %.3f $(ratios R)); RZ=$(median %.3f $(ratios Z))
 verdict() { awk -v r="$1" 'BEGIN { if (r >= 0.95) print "met"; else print "MISSED" }'; }
 LOAD=$(cut -d' ' -f1 /proc/loadavg)
 fast() { awk -v b="$1" '$1 ~ "^BenchmarkFastPathArticle/"b"(-[0-9]+)?$" { print $3 }' "$GOBENCH"; }
@@ -90,7 +93,7 @@ SECTION="$WORK/section.md"
   echo
   echo "| figure | baseline, gzip | gzip | br | zstd | target | result |"
   echo "|---|---|---|---|---|---|---|"
-  echo "| cached article page, requests/s, median of the rounds | $(median "${B[@]}") | $(median "${G[@]}") | $(median "${R[@]}") | $(median "${Z[@]}") | | |"
+  echo "| cached article page, requests/s, median of the rounds | $(median %.0f "${B[@]}") | $(median %.0f "${G[@]}") | $(median %.0f "${R[@]}") | $(median %.0f "${Z[@]}") | | |"
   echo "| against the baseline (median of the rounds' ratios) | 1 | ${RG}× | ${RR}× | ${RZ}× | ≥ 0.95× | gzip $(verdict "$RG"), br $(verdict "$RR"), zstd $(verdict "$RZ") |"
   echo "| each round, requests/s | ${B[*]} | ${G[*]} | ${R[*]} | ${Z[*]} | | |"
   echo "| page, bytes (identity $SIZE_RAW) | $SIZE_BASE_GZ | $SIZE_GZ | $SIZE_BR | $SIZE_ZSTD | | |"

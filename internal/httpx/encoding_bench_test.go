@@ -41,3 +41,15 @@ func BenchmarkCompress(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNegotiate is the cost of reading the Accept-Encoding browsers send.
+func BenchmarkNegotiate(b *testing.B) {
+	for _, v := range []string{"gzip", "gzip, deflate, br, zstd", "gzip, deflate, br;q=0.9, *;q=0.1"} {
+		h := []byte(v)
+		b.Run(v, func(b *testing.B) {
+			for b.Loop() {
+				NegotiateHeader(h)
+			}
+		})
+	}
+}
