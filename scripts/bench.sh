@@ -222,6 +222,9 @@ echo "wrote docs/benchmarks.md" >&2
 BENCH_ARTICLES="${BENCH_EXPORT_ARTICLES:-10000}" bash scripts/bench-export.sh
 # The donation prompts' figure (reader revenue I), appended as its own section.
 bash scripts/bench-prompts.sh
+# Brotli and zstd against gzip and against the code before them
+# (BENCH_BASELINE), as their own section.
+bash scripts/bench-compress.sh
 # The two editions: Russian pages and search against English ones.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
 # Payment webhooks (Stripe and BTCPay), as their own section.

@@ -183,7 +183,7 @@ func (srv *Server) build(ctx context.Context) error {
 	if strings.HasPrefix(srv.cfg.BaseURL, "https://") {
 		h = httpx.StrictTransport(h)
 	}
-	srv.handler = srv.metrics.Wrap(h, mux)
+	srv.handler = srv.metrics.Wrap(httpx.Compression(h), mux)
 	return nil
 }
 

@@ -114,7 +114,9 @@ func (s *Site) article(r *http.Request) (*page, error) {
 			return nil, err
 		}
 	}
-	return s.renderPage("article", data, articleDeps(deps, related))
+	p, err := s.renderPage("article", data, articleDeps(deps, related))
+	// The page shows the related articles' headlines too.
+	return modifiedAt(p, err, newestUpdate(a.Modified(), related))
 }
 
 // newsArticleLD is the schema.org NewsArticle that search engines read.

@@ -1,17 +1,17 @@
 package site
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/revenue"
 )
 
@@ -21,27 +21,110 @@ type page struct {
 	body        []byte
 	deps        []string        // what the page shows: see the dep* helpers
 	shown       []revenue.Shown // the donation prompts on the page, counted when served
+	// modified is the newest modification time of what the page shows,
+	// where the page knows it (articles); zero: the time it was built.
+	modified time.Time
 }
 
-// entry is a cached page, compressed once, with its header values prepared
-// so that serving a hit allocates nothing.
+// representation is a page's body in one content coding, with its header
+// values prepared so that serving it allocates nothing.
+type representation struct {
+	body      []byte
+	length    []string // Content-Length
+	etag      []string
+	etagBytes []byte // etag, for the fast path
+}
+
+func newRepresentation(body []byte, tag string, enc httpx.Encoding) *representation {
+	etag := `"` + tag + enc.ETagSuffix() + `"`
+	return &representation{body: body, length: []string{strconv.Itoa(len(body))}, etag: []string{etag}, etagBytes: []byte(etag)}
+}
+
+// entry is a cached page: the identity body and gzip made when it is built,
+// brotli and zstd the first time a client asks for them (once per entry),
+// with header values prepared so that serving a hit allocates nothing.
 type entry struct {
 	key         string
 	route       string // the ServeMux pattern that rendered it, for metrics
 	contentType []string
-	raw, gz     []byte
-	rawLen      []string
-	gzLen       []string
-	etag        []string  // of the identity representation
-	etagGz      []string  // of the gzip representation
-	etagBytes   [2][]byte // etag and etagGz, for the fast path
-	deps        []string
-	shown       []revenue.Shown
-	newReader   atomic.Pointer[cookieMemo] // the state cookie of a reader without one, this minute
-	lastUse     atomic.Int64               // the cache's tick at the last hit
+	tag         string // the identity body's hash, the root of every ETag
+	// compressible is false for bodies under httpx.MinCompressSize and
+	// types that are compressed already: every client gets identity.
+	compressible bool
+	level        httpx.Level // how hard the codings work: Best for the cache
+	reps         [httpx.NumEncodings]atomic.Pointer[representation]
+	fill         sync.Mutex // held while a lazy representation is made
+	cache        *pageCache // where the entry is counted; nil when not cached
+	counted      int        // bytes counted in cache.bytes, with lazy representations; under cache.mu
+	modified     time.Time  // Last-Modified, whole seconds
+	lastMod      []string   // modified as the header says it
+	lastModBytes []byte
+	deps         []string
+	shown        []revenue.Shown
+	newReader    atomic.Pointer[cookieMemo] // the state cookie of a reader without one, this minute
+	lastUse      atomic.Int64               // the cache's tick at the last hit
 }
 
-func (e *entry) size() int { return len(e.raw) + len(e.gz) + len(e.key) + 256 }
+// raw is the identity body.
+func (e *entry) raw() []byte { return e.reps[httpx.Identity].Load().body }
+
+// size is what the entry costs the cache before lazy representations.
+func (e *entry) size() int {
+	n := len(e.key) + 512
+	for i := range e.reps {
+		if r := e.reps[i].Load(); r != nil {
+			n += len(r.body)
+		}
+	}
+	return n
+}
+
+// representation returns the body in enc, making it on first use; an entry
+// that is not compressible has only identity.
+func (e *entry) representation(enc httpx.Encoding) (*representation, httpx.Encoding) {
+	if !e.compressible {
+		enc = httpx.Identity
+	}
+	if r := e.reps[enc].Load(); r != nil {
+		return r, enc
+	}
+	e.fill.Lock()
+	defer e.fill.Unlock()
+	if r := e.reps[enc].Load(); r != nil {
+		return r, enc // made while this one waited
+	}
+	r := newRepresentation(httpx.Compress(enc, e.level, e.raw()), e.tag, enc)
+	e.reps[enc].Store(r)
+	if e.cache != nil {
+		e.cache.grow(e, len(r.body))
+	}
+	return r, enc
+}
+
+// negotiate chooses the representation for an Accept-Encoding value.
+func negotiate[T ~string | ~[]byte](e *entry, acceptEncoding T) (*representation, httpx.Encoding) {
+	if !e.compressible {
+		return e.reps[httpx.Identity].Load(), httpx.Identity
+	}
+	return e.representation(httpx.NegotiateHeader(acceptEncoding))
+}
+
+// notModified evaluates a request's preconditions against the entry whose
+// representation has etag: If-None-Match when present, otherwise
+// If-Modified-Since (RFC 9110, section 13.2.2).
+func notModified[T ~string | ~[]byte](e *entry, etag string, inm, ims T) bool {
+	if len(inm) > 0 {
+		return etagMatch(string(inm), etag)
+	}
+	if len(ims) == 0 || e.lastMod == nil {
+		return false
+	}
+	if string(ims) == e.lastMod[0] {
+		return true
+	}
+	t, err := http.ParseTime(string(ims))
+	return err == nil && !e.modified.After(t)
+}
 
 // pageCache holds rendered pages in memory, bounded by bytes, least recently
 // used out first. Each entry records what it depends on; invalidating a
@@ -134,38 +217,52 @@ func (c *pageCache) peek(key string) *entry {
 // invalidation, which could show what was just changed.
 func (c *pageCache) generation() uint64 { return c.gen.Load() }
 
-// gzipWriters are reused: a gzip.Writer allocates hundreds of kilobytes.
-var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
-	return zw
-}}
-
-// build makes an entry of a page; compressed says whether to gzip it now
-// (always for the cache; for an uncached response only if the client takes it).
-func build(key string, p *page, compressed bool) *entry {
+// build makes an entry of a page. An entry for the cache c is compressed
+// as hard as the codings go, gzip now and brotli and zstd when first asked
+// for; one that is not cached (c nil, or the cache is off) only in the
+// coding its request asks for, quickly. now is the time the page was built,
+// its Last-Modified when the page knows no better; floor is the earliest
+// Last-Modified (a change to the site's settings reaches every page).
+func build(key string, p *page, c *pageCache, now, floor time.Time) *entry {
 	sum := sha256.Sum256(p.body)
 	tag := hex.EncodeToString(sum[:12])
-	e := &entry{
-		key:         key,
-		contentType: []string{p.contentType},
-		raw:         p.body,
-		rawLen:      []string{strconv.Itoa(len(p.body))},
-		etag:        []string{`"` + tag + `"`},
-		etagGz:      []string{`"` + tag + `-gz"`},
-		etagBytes:   [2][]byte{[]byte(`"` + tag + `"`), []byte(`"` + tag + `-gz"`)},
-		deps:        p.deps,
-		shown:       p.shown,
+	mod := p.modified
+	if mod.IsZero() {
+		mod = now
 	}
-	if compressed {
-		var buf bytes.Buffer
-		buf.Grow(len(p.body) / 3)
-		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
-		zw.Write(p.body)
-		zw.Close()
-		gzipWriters.Put(zw)
-		e.gz = buf.Bytes()
-		e.gzLen = []string{strconv.Itoa(buf.Len())}
+	if mod.Before(floor) {
+		mod = floor
+	}
+	mod = mod.UTC().Truncate(time.Second)
+	lm := mod.Format(http.TimeFormat)
+	e := &entry{
+		key:          key,
+		contentType:  []string{p.contentType},
+		tag:          tag,
+		compressible: len(p.body) >= httpx.MinCompressSize && httpx.Compressible(p.contentType),
+		modified:     mod,
+		lastMod:      []string{lm},
+		lastModBytes: []byte(lm),
+		deps:         p.deps,
+		shown:        p.shown,
+	}
+	e.reps[httpx.Identity].Store(newRepresentation(p.body, tag, httpx.Identity))
+	if c != nil && !c.disabled {
+		e.level = httpx.Best
+		if e.compressible {
+			e.reps[httpx.Gzip].Store(newRepresentation(httpx.Compress(httpx.Gzip, httpx.Best, p.body), tag, httpx.Gzip))
+		}
+	}
+	return e
+}
+
+// buildAsset is build for a static file: kept for the process's life,
+// outside any cache, and compressed as hard as the codings go.
+func buildAsset(key string, p *page, now time.Time) *entry {
+	e := build(key, p, nil, now, time.Time{})
+	e.level = httpx.Best
+	if e.compressible {
+		e.reps[httpx.Gzip].Store(newRepresentation(httpx.Compress(httpx.Gzip, httpx.Best, p.body), e.tag, httpx.Gzip))
 	}
 	return e
 }
@@ -184,8 +281,10 @@ func (c *pageCache) put(e *entry, gen uint64) {
 		c.remove(old)
 	}
 	e.lastUse.Store(c.tick.Add(1))
+	e.cache = c
+	e.counted = e.size()
 	c.entries[e.key] = e
-	c.bytes += e.size()
+	c.bytes += e.counted
 	for _, d := range e.deps {
 		set := c.byDep[d]
 		if set == nil {
@@ -194,6 +293,25 @@ func (c *pageCache) put(e *entry, gen uint64) {
 		}
 		set[e] = struct{}{}
 	}
+	c.evict()
+}
+
+// grow counts n more bytes of a representation made for e, if e is still
+// cached, and makes room for them.
+func (c *pageCache) grow(e *entry, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[e.key] != e {
+		return
+	}
+	e.counted += n
+	c.bytes += n
+	c.evict()
+}
+
+// evict drops the least recently used entries until the cache is within
+// its size; the caller holds c.mu.
+func (c *pageCache) evict() {
 	for c.bytes > c.max && len(c.entries) > 0 {
 		var oldest *entry
 		for _, cand := range c.entries {
@@ -208,7 +326,8 @@ func (c *pageCache) put(e *entry, gen uint64) {
 
 func (c *pageCache) remove(e *entry) {
 	delete(c.entries, e.key)
-	c.bytes -= e.size()
+	c.bytes -= e.counted
+
 	for _, d := range e.deps {
 		if set := c.byDep[d]; set != nil {
 			delete(set, e)

@@ -45,8 +45,10 @@ func (s *Site) FastPath() *FastPath {
 var (
 	hdrETag            = []byte("Etag")
 	hdrContentEncoding = []byte("Content-Encoding")
-	valGzip            = []byte("gzip")
+	hdrLastModified    = []byte("Last-Modified")
 	hdrOnionLocation   = []byte("Onion-Location")
+	// encodingValues are the Content-Encoding values, by coding.
+	encodingValues = [httpx.NumEncodings][]byte{nil, []byte("gzip"), []byte("br"), []byte("zstd")}
 )
 
 // Serve answers ctx from the cache and reports the route and status it
@@ -102,39 +104,18 @@ func (f *FastPath) serveEntryWith(ctx *fasthttp.RequestCtx, e *entry, headers []
 			h.SetCanonical(hdrOnionLocation, append([]byte(o.Base), ctx.Request.Header.RequestURI()...))
 		}
 	}
-	gz := e.gz != nil && acceptsGzipHeader(ctx.Request.Header.Peek("Accept-Encoding"))
-	etag := e.etag[0]
-	if gz {
-		etag = e.etagGz[0]
-	}
-	if gz {
-		h.SetCanonical(hdrETag, e.etagBytes[1])
-	} else {
-		h.SetCanonical(hdrETag, e.etagBytes[0])
-	}
-	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && etagMatch(string(inm), etag) {
+	rep, enc := negotiate(e, ctx.Request.Header.Peek("Accept-Encoding"))
+	h.SetCanonical(hdrETag, rep.etagBytes)
+	h.SetCanonical(hdrLastModified, e.lastModBytes)
+	if notModified(e, rep.etag[0], ctx.Request.Header.Peek("If-None-Match"), ctx.Request.Header.Peek("If-Modified-Since")) {
 		ctx.Response.SkipBody = true
 		ctx.SetStatusCode(http.StatusNotModified)
 		return e.route, http.StatusNotModified, true
 	}
 	h.SetContentType(e.contentType[0])
-	if gz {
-		h.SetCanonical(hdrContentEncoding, valGzip)
-		ctx.Response.SetBodyRaw(e.gz)
-	} else {
-		ctx.Response.SetBodyRaw(e.raw)
+	if enc != httpx.Identity {
+		h.SetCanonical(hdrContentEncoding, encodingValues[enc])
 	}
+	ctx.Response.SetBodyRaw(rep.body)
 	return e.route, http.StatusOK, true
-}
-
-// acceptsGzipHeader is acceptsGzip for a raw header value; the common
-// values, without q= weights, are read without allocating.
-func acceptsGzipHeader(v []byte) bool {
-	if len(v) == 0 {
-		return false
-	}
-	if bytes.IndexByte(v, 'q') < 0 {
-		return bytes.Contains(v, valGzip) || bytes.IndexByte(v, '*') >= 0
-	}
-	return gzipAccepted(string(v))
 }

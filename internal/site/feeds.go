@@ -346,7 +346,8 @@ func (s *Site) rssPage(r *http.Request, f feedData) (*page, error) {
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
-	return xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
+	p, err := xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
+	return modifiedAt(p, err, latestUpdate(f.items))
 }
 
 // feedBody is the full text for feed readers: lead image, body,
@@ -451,8 +452,8 @@ func absoluteSrcset(set, base, page string) string {
 func latestUpdate(items []*content.Article) time.Time {
 	var t time.Time
 	for _, a := range items {
-		if a.UpdatedAt.After(t) {
-			t = a.UpdatedAt
+		if a.Modified().After(t) {
+			t = a.Modified()
 		}
 	}
 	return t.UTC()
@@ -521,7 +522,7 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 	}
 	for _, e := range s.feedEntries(r.Context(), f) {
 		ae := atomEntry{
-			Lang: e.Lang, ID: e.url, Title: e.Headline, Updated: e.UpdatedAt.UTC().Format(time.RFC3339),
+			Lang: e.Lang, ID: e.url, Title: e.Headline, Updated: e.Modified().UTC().Format(time.RFC3339),
 			Published: e.PublishedAt.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Href: e.url, Rel: "alternate", Type: "text/html"}},
 			Content:   atomContent{Type: "html", Value: e.body},
@@ -542,7 +543,8 @@ func (s *Site) atom(r *http.Request) (*page, error) {
 		}
 		doc.Entries = append(doc.Entries, ae)
 	}
-	return xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
+	p, err := xmlPage(feedXMLType, s.feedStylesheet(), doc, f.deps)
+	return modifiedAt(p, err, latestUpdate(f.items))
 }
 
 type jsonFeed struct {
@@ -589,7 +591,7 @@ func (s *Site) jsonFeed(r *http.Request) (*page, error) {
 	for _, e := range s.feedEntries(r.Context(), f) {
 		it := jsonFeedItem{
 			ID: e.url, URL: e.url, Title: e.Headline, Summary: e.Dek, ContentHTML: e.body, Image: e.image,
-			DatePublished: e.PublishedAt.UTC().Format(time.RFC3339), DateModified: e.UpdatedAt.UTC().Format(time.RFC3339),
+			DatePublished: e.PublishedAt.UTC().Format(time.RFC3339), DateModified: e.Modified().UTC().Format(time.RFC3339),
 			Language: e.Lang,
 		}
 		for _, c := range e.categories {
@@ -604,7 +606,7 @@ func (s *Site) jsonFeed(r *http.Request) (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("json feed: %w", err)
 	}
-	return &page{contentType: "application/feed+json; charset=utf-8", body: b, deps: f.deps}, nil
+	return &page{contentType: "application/feed+json; charset=utf-8", body: b, deps: f.deps, modified: latestUpdate(f.items)}, nil
 }
 
 // xmlPage is doc as an XML document; prolog goes between the XML

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
@@ -57,7 +58,12 @@ func (s *Site) home(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	data.JSONLD = ld
-	return s.renderPage("home", data, deps)
+	p, err := s.renderPage("home", data, deps)
+	mod := newestUpdate(time.Time{}, latest)
+	for _, b := range data.Blocks {
+		mod = newestUpdate(mod, b.Articles)
+	}
+	return modifiedAt(p, err, mod)
 }
 
 // listPage is a section, tag or author page.
@@ -133,7 +139,8 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 	}
 	l.JSONLD = ld
 	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Articles: list, Pager: pg, Total: total}
-	return s.renderPage("list", data, articleDeps(deps, list))
+	p, err := s.renderPage("list", data, articleDeps(deps, list))
+	return modifiedAt(p, err, newestUpdate(time.Time{}, list))
 }
 
 func (s *Site) section(r *http.Request) (*page, error) {

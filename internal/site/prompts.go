@@ -63,6 +63,7 @@ func (p *prompts) fragsFor(lang string) *template.Template {
 // InvalidatePrompts drops every cached page that shows a prompt: after the
 // running prompts or the goal changed.
 func (s *Site) InvalidatePrompts() {
+	s.promptsAt.Store(s.now().UnixNano())
 	s.cache.invalidate(depPrompts)
 }
 

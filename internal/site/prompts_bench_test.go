@@ -85,10 +85,13 @@ func BenchmarkFastPathArticle(b *testing.B) {
 		name    string
 		prompts bool
 		cookie  bool
+		accept  string // Accept-Encoding
 	}{
-		{"no-prompts", false, false},
-		{"prompts-new-reader", true, false},
-		{"prompts-returning-reader", true, true},
+		{"no-prompts", false, false, "gzip"},
+		{"no-prompts-br", false, false, "gzip, deflate, br, zstd"},
+		{"no-prompts-zstd", false, false, "zstd, gzip"},
+		{"prompts-new-reader", true, false, "gzip"},
+		{"prompts-returning-reader", true, true, "gzip"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s, path, _ := benchPromptSite(b, tc.prompts)
@@ -120,7 +123,7 @@ func BenchmarkFastPathArticle(b *testing.B) {
 					ctx.Request.Header.SetMethod("GET")
 					ctx.Request.SetRequestURI(path)
 					ctx.Request.Header.SetHost("127.0.0.1") // the site's own name: others are refused
-					ctx.Request.Header.Set("Accept-Encoding", "gzip")
+					ctx.Request.Header.Set("Accept-Encoding", tc.accept)
 					if cookie != "" {
 						ctx.Request.Header.SetCookie(revenue.PromptCookie, cookie)
 					}

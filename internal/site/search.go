@@ -60,7 +60,7 @@ func (s *Site) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e := build(key, p, true)
+	e := s.build(key, p, s.searchCache)
 	e.route = r.Pattern
 	// A search cut short by its time limit is not kept.
 	if !tooSlow {

@@ -86,10 +86,15 @@ type Site struct {
 	// every node), so an uncached page costs one query less.
 	sections atomic.Pointer[navSections]
 	navGen   atomic.Uint64 // bumped by every drop; a list read before it is stale
-	db       Reader
-	media    MediaFiles
-	log      *slog.Logger
-	cache    *pageCache
+	// settingsAt is when the settings last changed or every page was
+	// dropped (Unix nanoseconds): no page's Last-Modified is earlier, as
+	// every page shows the settings.
+	settingsAt atomic.Int64
+	promptsAt  atomic.Int64 // when the prompts or their goal last changed, likewise for pages with prompts
+	db         Reader
+	media      MediaFiles
+	log        *slog.Logger
+	cache      *pageCache
 	// searchCache holds search result pages; searchSlots bounds the
 	// searches running at once (each scans the full-text index).
 	searchCache   *pageCache
@@ -117,7 +122,7 @@ func New(cfg Config) (*Site, error) {
 		cfg.Now = time.Now
 	}
 	cfg.Settings.BaseURL = strings.TrimRight(cfg.Settings.BaseURL, "/")
-	a, err := loadAssets(cfg.Web)
+	a, err := loadAssets(cfg.Web, cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +169,7 @@ func (s *Site) SetSettings(st Settings) {
 	st.BaseURL = s.conf().BaseURL
 	st.Lang = mainLanguage(st.Lang)
 	s.settings.Store(&st)
+	s.settingsAt.Store(s.now().UnixNano())
 	s.dropNav()
 	s.cache.purge()
 	s.searchCache.purge()
@@ -265,7 +271,7 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 			if err != nil {
 				return err
 			}
-			e = build(key, p, !s.cache.disabled || acceptsGzip(r))
+			e = s.build(key, p, s.cache)
 			e.route = r.Pattern
 			s.cache.put(e, gen)
 		}
@@ -287,11 +293,23 @@ func (s *Site) cached(render func(r *http.Request) (*page, error)) httpx.Handler
 var (
 	cacheControl = []string{"public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"}
 	varyEncoding = []string{"Accept-Encoding"}
-	gzipEncoding = []string{"gzip"}
+	// contentEncodings are the Content-Encoding values, by coding.
+	contentEncodings = [httpx.NumEncodings][]string{nil, {"gzip"}, {"br"}, {"zstd"}}
 )
 
-// serveEntry writes a cached page, compressed when the client accepts it,
-// or 304 when the client already has it.
+// build is build with the site's clock and its settings' last change.
+func (s *Site) build(key string, p *page, c *pageCache) *entry {
+	floor := time.Unix(0, s.settingsAt.Load())
+	if slices.Contains(p.deps, depPrompts) {
+		if t := time.Unix(0, s.promptsAt.Load()); t.After(floor) {
+			floor = t
+		}
+	}
+	return build(key, p, c, s.now(), floor)
+}
+
+// serveEntry writes a cached page in the coding the client prefers, or 304
+// when the client already has it.
 func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
 	serveEntryVary(w, r, e, cc, varyEncoding)
 }
@@ -299,60 +317,24 @@ func serveEntry(w http.ResponseWriter, r *http.Request, e *entry, cc []string) {
 // serveEntryVary is serveEntry with the Vary header given.
 func serveEntryVary(w http.ResponseWriter, r *http.Request, e *entry, cc, vary []string) {
 	h := w.Header()
-	gz := e.gz != nil && acceptsGzip(r)
-	etag := e.etag
-	if gz {
-		etag = e.etagGz
-	}
+	rep, enc := e.representation(httpx.Negotiate(r.Header["Accept-Encoding"]))
 	h["Cache-Control"] = cc
 	h["Vary"] = vary
-	h["Etag"] = etag
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
+	h["Etag"] = rep.etag
+	h["Last-Modified"] = e.lastMod
+	if notModified(e, rep.etag[0], r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since")) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h["Content-Type"] = e.contentType
-	body := e.raw
-	if gz {
-		h["Content-Encoding"] = gzipEncoding
-		h["Content-Length"] = e.gzLen
-		body = e.gz
-	} else {
-		h["Content-Length"] = e.rawLen
+	if enc != httpx.Identity {
+		h["Content-Encoding"] = contentEncodings[enc]
 	}
+	h["Content-Length"] = rep.length
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(body)
-}
-
-// acceptsGzip reports whether the client takes gzip: a "gzip" or "*"
-// coding in Accept-Encoding without q=0.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header["Accept-Encoding"] {
-		if gzipAccepted(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func gzipAccepted(v string) bool {
-	for part := range strings.SplitSeq(v, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		name = strings.TrimSpace(name)
-		if name != "gzip" && name != "*" {
-			continue
-		}
-		q := strings.TrimSpace(params)
-		if qv, ok := strings.CutPrefix(q, "q="); ok {
-			if f, err := strconv.ParseFloat(qv, 64); err == nil && f == 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
+	w.Write(rep.body)
 }
 
 func etagMatch(header, etag string) bool {
@@ -418,6 +400,9 @@ func newPager(path string, page, total int) (pager, error) {
 // feed names them (store.Key*); store.KeyEverything drops every page. It
 // returns how many pages it dropped.
 func (s *Site) InvalidateKeys(keys ...string) int {
+	if slices.Contains(keys, depPrompts) {
+		s.promptsAt.Store(s.now().UnixNano())
+	}
 	if slices.Contains(keys, store.KeyEverything) {
 		n := s.cache.len() + s.searchCache.len()
 		s.PurgeCache()
@@ -435,6 +420,7 @@ func (s *Site) CachedPages() (pages, bytes int) {
 
 // PurgeCache drops every cached page.
 func (s *Site) PurgeCache() {
+	s.settingsAt.Store(s.now().UnixNano())
 	s.dropNav()
 	s.cache.purge()
 	s.searchCache.purge()

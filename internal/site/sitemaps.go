@@ -278,7 +278,8 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 		n.Publication.Language = a.Lang
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.hostBase(r) + a.Path(), News: n})
 	}
-	return xmlPage("application/xml; charset=utf-8", "", set, articleDeps([]string{depAll}, list))
+	p, err := xmlPage("application/xml; charset=utf-8", "", set, articleDeps([]string{depAll}, list))
+	return modifiedAt(p, err, newestUpdate(time.Time{}, list))
 }
 
 func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {

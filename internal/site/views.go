@@ -269,7 +269,7 @@ type assets struct {
 	version string
 }
 
-func loadAssets(web fs.FS) (*assets, error) {
+func loadAssets(web fs.FS, now time.Time) (*assets, error) {
 	a := &assets{files: map[string]*entry{}}
 	h := sha256.New()
 	entries, err := fs.ReadDir(web, "static")
@@ -288,7 +288,7 @@ func loadAssets(web fs.FS) (*assets, error) {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		a.files[e.Name()] = build(e.Name(), &page{contentType: ctype, body: b}, true)
+		a.files[e.Name()] = buildAsset(e.Name(), &page{contentType: ctype, body: b}, now)
 		h.Write([]byte(e.Name()))
 		h.Write(b)
 	}
