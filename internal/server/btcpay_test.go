@@ -426,7 +426,7 @@ func TestRecurringCryptoReminder(t *testing.T) {
 	}
 	m := pit.Message(t, msgs[0].ID)
 	link := renewLink.FindString(m.Text)
-	if link == "" || !strings.Contains(m.Text, "10 EUR") {
+	if link == "" || !strings.Contains(m.Text, "gift of €10 to") {
 		t.Fatalf("reminder without a link or amount:\n%s", m.Text)
 	}
 	u, _ := url.Parse(link)

@@ -128,13 +128,13 @@ func TestGivingJourneyByBankTransfer(t *testing.T) {
 
 	// 3. The instructions: the reference, and a standing order with it.
 	status, body, _ = do("GET", loc, nil)
-	must("the instructions", status, 200, body, ref, "Set up a standing order", "EUR 10.00 every month", "same reference every time",
+	must("the instructions", status, 200, body, ref, "Set up a standing order", "€10 every month", "same reference every time",
 		"IBAN: DE89 3704 0044 0532 0130 00")
 
 	// 4. The same by mail.
 	got := deliverTo(donor, 1)
 	m := pit.Message(t, got[0].ID)
-	for _, s := range []string{ref, "standing order", "EUR 10.00 every month", "same reference every time", "IBAN: DE89 3704 0044 0532 0130 00",
+	for _, s := range []string{ref, "standing order", "€10 every month", "same reference every time", "IBAN: DE89 3704 0044 0532 0130 00",
 		"http://giving.test" + loc} {
 		if !strings.Contains(m.Text, s) {
 			t.Errorf("the instructions mail lacks %q:\n%s", s, m.Text)
@@ -196,7 +196,7 @@ func TestGivingJourneyByBankTransfer(t *testing.T) {
 			receipt = pit.Message(t, s.ID)
 		}
 	}
-	for _, s := range []string{"EUR 10.00", "monthly", ref, "next transfer is due"} {
+	for _, s := range []string{"€10", "monthly", ref, "next transfer is due"} {
 		if !strings.Contains(receipt.Text, s) {
 			t.Errorf("the receipt lacks %q:\n%s", s, receipt.Text)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/i18n"
@@ -282,7 +281,7 @@ func (srv *Server) cryptoRenewals(ctx context.Context, now time.Time) {
 			lang = conf.Lang
 		}
 		base := conf.BaseURL + i18n.EditionPrefix(lang, conf.Lang) + "/support/renew/" + site.RenewalToken(signer, btcpay.Name, d.Subscription.Ref, start)
-		m, err := mail.Renewal(to, mail.RenewalData{SiteName: name, Amount: revenue.FormatMoney(d.Subscription.Amount, strings.ToUpper(d.Subscription.Currency)),
+		m, err := mail.Renewal(to, mail.RenewalData{SiteName: name, Amount: i18n.New(lang).Locale(lang).Money(d.Subscription.Amount, d.Subscription.Currency),
 			Frequency: string(d.Subscription.Frequency), Due: i18n.New(lang).Locale(lang).Date(start),
 			PayURL: base, StopURL: base + "/stop", Lang: lang})
 		if err != nil {

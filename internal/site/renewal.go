@@ -155,7 +155,7 @@ func (sp *Support) renewStopForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	l.NoIndex = true
 	return sp.render(w, http.StatusOK, "support-renew-stop", renewStopData{layout: l, Action: r.URL.Path,
-		Amount: formatAmount(rd.Subscription.Amount, rd.Subscription.Currency)})
+		Amount: loc.Money(rd.Subscription.Amount, rd.Subscription.Currency)})
 }
 
 func (sp *Support) renewStop(w http.ResponseWriter, r *http.Request) error {

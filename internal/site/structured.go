@@ -57,7 +57,10 @@ func (s *Site) listLD(kind, name, desc, canonical, lang string, author *content.
 	st := s.conf()
 	items := make([]ldThing, 0, len(list))
 	for i, a := range list {
-		items = append(items, ldThing{"@type": "ListItem", "position": i + 1, "url": st.BaseURL + a.Path(), "name": a.Headline})
+		// The URL only (what a summary list needs): a headline here
+		// would be a second copy of each card, which an updated static
+		// export patches in place.
+		items = append(items, ldThing{"@type": "ListItem", "position": i + 1, "url": st.BaseURL + a.Path()})
 	}
 	pg := ldThing{
 		"@type": kind, "@id": canonical, "url": canonical, "name": name, "inLanguage": lang,

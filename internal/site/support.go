@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -392,14 +391,6 @@ func parseAmount(s string) (int64, bool) {
 	return w*100 + m, true
 }
 
-// formatAmount shows minor units as "EUR 5.00".
-func formatAmount(minor int64, currency string) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "−", -minor
-	}
-	return fmt.Sprintf("%s%s %d.%02d", sign, strings.ToUpper(currency), minor/100, minor%100)
-}
 
 func validEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
@@ -574,7 +565,7 @@ func (sp *Support) pledgeMail(ctx context.Context, to string, p revenue.Pledge, 
 		lang = sp.site.conf().Lang
 	}
 	m, err := smail.BankTransfer(to, smail.BankTransferData{
-		SiteName: sp.site.conf().Name, Reference: p.Reference, Amount: formatAmount(p.Amount, p.Currency),
+		SiteName: sp.site.conf().Name, Reference: p.Reference, Amount: sp.site.catalog.Locale(lang).Money(p.Amount, p.Currency),
 		Frequency: string(p.Frequency), Details: details, Expires: sp.site.catalog.Locale(lang).Date(p.ExpiresAt),
 		PageURL: pageURL, Lang: lang,
 	})
@@ -596,7 +587,7 @@ func (sp *Support) TransferReceipt(t store.ReceivedTransfer) (smail.Message, err
 	}
 	loc := sp.site.catalog.Locale(lang)
 	d := smail.ReceiptData{
-		SiteName: sp.site.conf().Name, Amount: formatAmount(t.Entry.Amount, t.Entry.Currency),
+		SiteName: sp.site.conf().Name, Amount: loc.Money(t.Entry.Amount, t.Entry.Currency),
 		Frequency: string(t.Entry.Frequency), Date: loc.Date(t.Entry.At), Reference: t.Pledge.Reference,
 		ManageURL: sp.site.conf().BaseURL + sp.site.editionPrefix(lang) + "/support/signin", Lang: lang,
 	}
@@ -637,7 +628,7 @@ func (sp *Support) pledgePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l.NoIndex = true
-	d := pledgeData{layout: l, Pledge: p, Amount: formatAmount(p.Amount, p.Currency), Details: details}
+	d := pledgeData{layout: l, Pledge: p, Amount: sp.site.loc(r).Money(p.Amount, p.Currency), Details: details}
 	if p.Recurring() {
 		d.StandingOrder = loc.T("standingorder."+string(p.Frequency), d.Amount)
 	}

@@ -292,7 +292,7 @@ func TestBankPledge(t *testing.T) {
 	}
 	ref := strings.TrimPrefix(loc, "/support/pledge/")
 	b := f.do(t, "GET", loc, "").Body.String()
-	if !strings.Contains(b, ref) || !strings.Contains(b, "IBAN: DE00 1234") || !strings.Contains(b, "EUR 12.50") {
+	if !strings.Contains(b, ref) || !strings.Contains(b, "IBAN: DE00 1234") || !strings.Contains(b, "€12.50") {
 		t.Errorf("pledge page lacks the reference, details or amount:\n%s", b)
 	}
 	p, err := f.st.PledgeByReference(ctx, ref)
@@ -358,7 +358,7 @@ func TestSupporterSignin(t *testing.T) {
 		t.Errorf("second use of the link: %d, want 410", again.Code)
 	}
 	me := f.do(t, "GET", "/support/me", "", "Cookie", strings.Join(cookies, "; "))
-	if me.Code != 200 || !strings.Contains(me.Body.String(), "EUR 9.00") || !strings.Contains(me.Body.String(), email) {
+	if me.Code != 200 || !strings.Contains(me.Body.String(), "€9") || !strings.Contains(me.Body.String(), email) {
 		t.Errorf("supporter page: %d\n%s", me.Code, me.Body.String())
 	}
 	if w := f.do(t, "GET", "/support/me", ""); w.Code != http.StatusSeeOther {
@@ -395,7 +395,7 @@ func TestReceiptOptIn(t *testing.T) {
 		}
 	}
 	if len(f.mail.msgs) != 1 || f.mail.msgs[0].To != "co-receipt@example.org" || f.mail.msgs[0].Kind != "receipt" ||
-		!strings.Contains(f.mail.msgs[0].Text, "EUR 7.00") {
+		!strings.Contains(f.mail.msgs[0].Text, "€7") {
 		t.Errorf("mails = %+v, want one receipt to the donor who asked", f.mail.msgs)
 	}
 }
@@ -442,7 +442,7 @@ func TestSupportInRussian(t *testing.T) {
 	}
 	m := f.mail.msgs[0]
 	month := i18n.New("en").Locale("ru").Date(time.Now())
-	for _, want := range []string{"Спасибо.", "EUR 7.00", month} {
+	for _, want := range []string{"Спасибо.", "7\u00a0€", month} {
 		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 			t.Errorf("receipt lacks %q:\n%s", want, m.Text)
 		}

@@ -206,7 +206,7 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		return err
 	}
 	for _, e := range entries {
-		row := giftRow{Date: loc.Date(e.At), Amount: formatAmount(e.Amount, e.Currency),
+		row := giftRow{Date: loc.Date(e.At), Amount: loc.Money(e.Amount, e.Currency),
 			Kind: loc.T("ledger." + string(e.Kind)), Method: loc.T(methodLabel(e.Provider))}
 		if e.Kind == revenue.Gift {
 			row.Frequency = loc.T("frequency." + string(e.Frequency))
@@ -218,7 +218,7 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		return err
 	}
 	for _, s := range subs {
-		row := subRow{Amount: formatAmount(s.Amount, s.Currency), Frequency: loc.T("frequency." + string(s.Frequency)), Status: s.Status,
+		row := subRow{Amount: loc.Money(s.Amount, s.Currency), Frequency: loc.T("frequency." + string(s.Frequency)), Status: s.Status,
 			Provider: s.Provider, Manage: s.CustomerRef != "" && sp.provider(s.Provider) != nil}
 		if k := "subscription." + s.Status; loc.Known(k) { // a provider's other states are shown as it names them
 			row.Status = loc.T(k)
@@ -236,7 +236,7 @@ func (sp *Support) renderMe(w http.ResponseWriter, r *http.Request, id int64, st
 		return err
 	}
 	for _, p := range pledges {
-		d.Pledges = append(d.Pledges, pledgeRow{Reference: p.Reference, Amount: formatAmount(p.Amount, p.Currency),
+		d.Pledges = append(d.Pledges, pledgeRow{Reference: p.Reference, Amount: loc.Money(p.Amount, p.Currency),
 			Expires: loc.Date(p.ExpiresAt)})
 	}
 	return sp.render(w, status, "support-me", d)

@@ -117,7 +117,7 @@ func (sp *Support) receipt(ctx context.Context, ev revenue.Event) {
 		lang = sp.site.conf().Lang
 	}
 	m, err := smail.Receipt(ev.Email, smail.ReceiptData{
-		SiteName: sp.site.conf().Name, Amount: formatAmount(ev.Payment.Amount, ev.Payment.Currency),
+		SiteName: sp.site.conf().Name, Amount: sp.site.catalog.Locale(lang).Money(ev.Payment.Amount, ev.Payment.Currency),
 		Frequency: string(ev.Payment.Frequency), Date: sp.site.catalog.Locale(lang).Date(ev.At), Reference: ev.Payment.Ref,
 		ManageURL: sp.site.conf().BaseURL + sp.site.editionPrefix(lang) + "/support/signin", Lang: lang,
 	})
