@@ -391,7 +391,6 @@ func parseAmount(s string) (int64, bool) {
 	return w*100 + m, true
 }
 
-
 func validEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
 		return false
