@@ -18,10 +18,17 @@ type Query struct {
 	Lang     string   // only articles in this language; "" for every language
 }
 
-// Term is a single word or a quoted phrase of several words.
+// Term is a single word or a quoted phrase of several words. Prefix
+// means the last word was typed with a trailing star ("harb*"): any word
+// starting with it matches.
 type Term struct {
-	Words []string
+	Words  []string
+	Prefix bool
 }
+
+// MinPrefix is the shortest prefix searched as one: "ha*" would match a
+// good part of the dictionary, so a shorter one is read as the word.
+const MinPrefix = 3
 
 // Empty reports whether the query has nothing to look for.
 func (q Query) Empty() bool { return len(q.Terms) == 0 }
@@ -39,20 +46,21 @@ func ParseQuery(s string) Query {
 	for i, part := range strings.Split(s, `"`) {
 		inPhrase := i%2 == 1 && i < strings.Count(s, `"`)
 		if inPhrase {
-			if ws := words(part); len(ws) > 0 {
-				q.Terms = append(q.Terms, Term{Words: ws})
+			if ws, starred := starredWords(part); len(ws) > 0 {
+				q.Terms = append(q.Terms, Term{Words: ws, Prefix: prefixable(ws, starred)})
 			}
 			continue
 		}
 		for _, f := range strings.Fields(part) {
 			exclude := strings.HasPrefix(f, "-")
-			for _, w := range words(f) {
+			ws, starred := starredWords(f)
+			for i, w := range ws {
 				if exclude {
 					q.Excluded = append(q.Excluded, w)
 					exclude = false // only the first word after the minus
 					continue
 				}
-				q.Terms = append(q.Terms, Term{Words: []string{w}})
+				q.Terms = append(q.Terms, Term{Words: []string{w}, Prefix: i == len(ws)-1 && prefixable(ws, starred)})
 			}
 		}
 	}
@@ -60,6 +68,20 @@ func ParseQuery(s string) Query {
 		q.Terms = q.Terms[:12]
 	}
 	return q
+}
+
+// starredWords is s's words, and whether a star follows the last of them
+// with nothing but the star between ("harb*", "border vill*").
+func starredWords(s string) ([]string, bool) {
+	ws := words(s)
+	t := strings.TrimRightFunc(s, unicode.IsSpace)
+	return ws, len(ws) > 0 && strings.HasSuffix(t, "*") && strings.HasSuffix(strings.ToLower(strings.TrimRight(t, "*")), ws[len(ws)-1])
+}
+
+// prefixable reports whether a starred last word is long enough to be a
+// prefix.
+func prefixable(ws []string, starred bool) bool {
+	return starred && utf8.RuneCountInString(ws[len(ws)-1]) >= MinPrefix
 }
 
 func words(s string) []string {
@@ -77,6 +99,9 @@ func (q Query) Key() string {
 	for _, t := range q.Terms {
 		b.WriteByte('|')
 		b.WriteString(strings.Join(t.Words, " "))
+		if t.Prefix {
+			b.WriteByte('*')
+		}
 	}
 	for _, w := range q.Excluded {
 		b.WriteString("|-")

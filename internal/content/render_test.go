@@ -424,6 +424,7 @@ func TestValidateMessages(t *testing.T) {
 func TestParseQuery(t *testing.T) {
 	type q = content.Query
 	tm := func(ws ...string) content.Term { return content.Term{Words: ws} }
+	pre := func(ws ...string) content.Term { return content.Term{Words: ws, Prefix: true} }
 	tests := []struct {
 		in   string
 		want q
@@ -446,8 +447,17 @@ func TestParseQuery(t *testing.T) {
 		{`" "`, q{}},
 		{`"`, q{}},
 		{"budget AND NOT tax OR fee", q{Terms: []content.Term{tm("budget"), tm("and"), tm("not"), tm("tax"), tm("or"), tm("fee")}}},
-		{"title:budget NEAR(a b) tax* ^x {y} [z] (w)", q{Terms: []content.Term{tm("title"), tm("budget"), tm("near"), tm("a"), tm("b"), tm("tax"), tm("x"), tm("y"), tm("z"), tm("w")}}},
+		{"title:budget NEAR(a b) tax* ^x {y} [z] (w)", q{Terms: []content.Term{tm("title"), tm("budget"), tm("near"), tm("a"), tm("b"), pre("tax"), tm("x"), tm("y"), tm("z"), tm("w")}}},
 		{"'; DROP TABLE articles; --", q{Terms: []content.Term{tm("drop"), tm("table"), tm("articles")}}},
+		{"harb*", q{Terms: []content.Term{pre("harb")}}},
+		{"Harb* strike", q{Terms: []content.Term{pre("harb"), tm("strike")}}},
+		{`"border vill*"`, q{Terms: []content.Term{pre("border", "vill")}}},
+		{`"border* village"`, q{Terms: []content.Term{tm("border", "village")}}},
+		{"ha*", q{Terms: []content.Term{tm("ha")}}},
+		{"жур*", q{Terms: []content.Term{pre("жур")}}},
+		{"*harb", q{Terms: []content.Term{tm("harb")}}},
+		{"well-kno*", q{Terms: []content.Term{tm("well"), pre("kno")}}},
+		{"-harb*", q{Excluded: []string{"harb"}}},
 		{"x\xffy", q{Terms: []content.Term{tm("x"), tm("y")}}},
 		{"1 2 3 4 5 6 7 8 9 10 11 12 13 14", q{Terms: []content.Term{tm("1"), tm("2"), tm("3"), tm("4"), tm("5"), tm("6"), tm("7"), tm("8"), tm("9"), tm("10"), tm("11"), tm("12")}}},
 	}
@@ -490,6 +500,9 @@ func fmtQuery(q content.Query) string {
 			b.WriteString(" ")
 		}
 		b.WriteString(strings.Join(t.Words, "+"))
+		if t.Prefix {
+			b.WriteString("*")
+		}
 	}
 	b.WriteString("] excluded[")
 	b.WriteString(strings.Join(q.Excluded, " "))

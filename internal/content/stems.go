@@ -3,6 +3,7 @@ package content
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/russian"
 )
@@ -69,4 +70,25 @@ func HasCyrillic(texts ...string) bool {
 		}
 	}
 	return false
+}
+
+// maxSearchWord bounds the words kept for prefix search, in bytes: longer
+// ones are not words a reader types the start of.
+const maxSearchWord = 64
+
+// SearchWords are the distinct words of texts, lowercased, that a prefix
+// search can stand for: MinPrefix letters or more.
+func SearchWords(texts ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range texts {
+		for _, w := range words(t) {
+			if len(w) > maxSearchWord || utf8.RuneCountInString(w) < MinPrefix || seen[w] {
+				continue
+			}
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
 }

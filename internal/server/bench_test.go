@@ -176,6 +176,8 @@ func BenchmarkSearchKinds(b *testing.B) {
 		{"words", "/search?q=court+election"},
 		{"word", "/search?q=energy"},
 		{"phrase", "/search?q=%22border+village%22"},
+		{"prefix", "/search?q=gov%2A"},
+		{"prefix-long", "/search?q=electi%2A"},
 	} {
 		b.Run(k.name, func(b *testing.B) { runPaths(b, srv.Handler(), []string{k.path}) })
 	}

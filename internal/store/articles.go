@@ -105,6 +105,9 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 		if err := s.writeLinks(ctx, tx, a); err != nil {
 			return err
 		}
+		if err := s.writeSearchWords(ctx, tx, a); err != nil {
+			return err
+		}
 		if err := s.writeRevision(ctx, tx, a); err != nil {
 			return err
 		}
@@ -169,6 +172,9 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 			}
 		}
 		if err := s.writeLinks(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := s.writeSearchWords(ctx, tx, a); err != nil {
 			return err
 		}
 		if err := s.writeRevision(ctx, tx, a); err != nil {

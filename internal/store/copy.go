@@ -63,8 +63,9 @@ var copyTables = []struct {
 
 // copyBookkeeping are tables of the schema that Copy leaves alone. The
 // change feed is each database's own: nodes on the copy start following it
-// with nothing cached.
-var copyBookkeeping = []string{"schema_migrations", "changes"}
+// with nothing cached. search_words is made from the articles, and SQLite
+// makes it again at its next start (finishSearchWords).
+var copyBookkeeping = []string{"schema_migrations", "changes", "search_words"}
 
 // CopyTables returns the tables Copy copies, in the order it copies them.
 func CopyTables() []string {

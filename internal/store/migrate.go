@@ -87,7 +87,10 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
 	}
-	return s.finishStems(ctx)
+	if err := s.finishStems(ctx); err != nil {
+		return err
+	}
+	return s.finishSearchWords(ctx)
 }
 
 func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {

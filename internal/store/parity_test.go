@@ -134,6 +134,16 @@ func TestSearchParity(t *testing.T) {
 		{"election -mayor", "election-main"},
 		{"выборы -нарушения", "vybory-main"},
 		{"zzzqqq", ""},
+		// Prefixes: the words starting so.
+		{"harb*", "harbour"},
+		{"elect*", "election-main"},
+		{"elect* -mayor", "election-main"},
+		{"flo* river", "flood-main"},
+		{`"election res*"`, "election-main"},
+		{"выбор*", "vybory-main"},
+		{"блокиров*", "blokirovka-main"},
+		{"наводн*", "navodnenie"},
+		{"zzz*", ""},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			q := content.ParseQuery(tc.query)

@@ -23,6 +23,10 @@ func (s *Store) DropSearchIndex(ctx context.Context) error {
 			`DROP TRIGGER IF EXISTS articles_fts_delete`,
 			`DROP TRIGGER IF EXISTS articles_fts_update`,
 			`DROP TABLE IF EXISTS articles_fts`,
+			`DROP TRIGGER IF EXISTS articles_fts_hd_insert`,
+			`DROP TRIGGER IF EXISTS articles_fts_hd_delete`,
+			`DROP TRIGGER IF EXISTS articles_fts_hd_update`,
+			`DROP TABLE IF EXISTS articles_fts_hd`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("drop search index: %w", err)

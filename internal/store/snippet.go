@@ -16,8 +16,13 @@ const snippetWords = 24
 // another word as written), with every such word in the window marked.
 func stemSnippet(q content.Query, texts ...string) string {
 	stems, words := map[string]bool{}, map[string]bool{}
+	var prefixes []string
 	for _, t := range q.Terms {
-		for _, w := range t.Words {
+		for i, w := range t.Words {
+			if t.Prefix && i == len(t.Words)-1 {
+				prefixes = append(prefixes, strings.ReplaceAll(strings.ToLower(w), "ё", "е"))
+				continue
+			}
 			if st, ok := content.RussianStem(w); ok {
 				stems[st] = true
 			} else {
@@ -29,6 +34,11 @@ func stemSnippet(q content.Query, texts ...string) string {
 		lower := strings.ReplaceAll(strings.ToLower(w), "ё", "е")
 		if words[lower] {
 			return true
+		}
+		for _, p := range prefixes {
+			if strings.HasPrefix(lower, p) {
+				return true
+			}
 		}
 		// A stem is a prefix of its words: stem (slow) only a word that
 		// starts like one of the query's stems.

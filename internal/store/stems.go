@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 )
@@ -42,6 +43,32 @@ END;
 INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
     SELECT search_key, search_headline, search_dek, search_body FROM articles WHERE search_key IS NOT NULL;`
 
+// searchHeadDDL is a second full-text index over the headline and dek
+// alone (migration 0020's start-up step): search scores where the reader's
+// words are (headline, dek) by asking it, since asking the whole index
+// whether a phrase is in a headline reads every position of its words in
+// every body. Same tokenizer, same keys.
+const searchHeadDDL = `
+CREATE VIRTUAL TABLE articles_fts_hd USING fts5 (
+    search_headline, search_dek,
+    content = 'articles', content_rowid = 'search_key',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_fts_hd_insert AFTER INSERT ON articles WHEN new.search_key IS NOT NULL BEGIN
+    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek) VALUES (new.search_key, new.search_headline, new.search_dek);
+END;
+CREATE TRIGGER articles_fts_hd_delete AFTER DELETE ON articles WHEN old.search_key IS NOT NULL BEGIN
+    INSERT INTO articles_fts_hd (articles_fts_hd, rowid, search_headline, search_dek) VALUES ('delete', old.search_key, old.search_headline, old.search_dek);
+END;
+CREATE TRIGGER articles_fts_hd_update AFTER UPDATE OF search_headline, search_dek, lang, live_at ON articles BEGIN
+    INSERT INTO articles_fts_hd (articles_fts_hd, rowid, search_headline, search_dek)
+    SELECT 'delete', old.search_key, old.search_headline, old.search_dek WHERE old.search_key IS NOT NULL;
+    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek)
+    SELECT new.search_key, new.search_headline, new.search_dek WHERE new.search_key IS NOT NULL;
+END;
+INSERT INTO articles_fts_hd (rowid, search_headline, search_dek)
+    SELECT search_key, search_headline, search_dek FROM articles WHERE search_key IS NOT NULL;`
+
 // finishStems completes migration 0010 and keeps it complete: it writes
 // the index text of articles that have none (those stored before it, or
 // copied in without it) and, on SQLite, makes the index again when the
@@ -55,7 +82,7 @@ func (s *Store) finishStems(ctx context.Context) error {
 		return fmt.Errorf("search index: %w", err)
 	}
 	if sqlite {
-		if err := s.read.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'articles_fts')`).Scan(&noIndex); err != nil {
+		if err := s.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name IN ('articles_fts', 'articles_fts_hd')) < 2`).Scan(&noIndex); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
 	}
@@ -102,15 +129,112 @@ func (s *Store) finishStems(ctx context.Context) error {
 		if !sqlite {
 			return nil
 		}
-		var n int // another process may have made it meanwhile
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles_fts'`).Scan(&n); err != nil || n > 0 {
-			return err
+		// Either index may be missing (a new database, migration 0020);
+		// another process may have made it meanwhile.
+		for _, ix := range []struct{ name, ddl string }{{"articles_fts", searchIndexDDL}, {"articles_fts_hd", searchHeadDDL}} {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = ?`, ix.name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, ix.ddl); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, searchIndexDDL)
-		return err
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("search stems: %w", err)
+	}
+	return nil
+}
+
+// writeSearchWords adds an article's words to search_words (migration
+// 0020), on SQLite, whose prefix search reads them; PostgreSQL's index
+// finds a prefix's words itself.
+func (s *Store) writeSearchWords(ctx context.Context, tx *sql.Tx, a *content.Article) error {
+	if s.dialect.name != "sqlite" {
+		return nil
+	}
+	return insertSearchWords(ctx, tx, content.SearchWords(a.Headline, a.Dek, a.BodyText))
+}
+
+// insertSearchWords adds words not yet in search_words, a few hundred a
+// statement.
+func insertSearchWords(ctx context.Context, tx *sql.Tx, words []string) error {
+	const chunk = 500
+	for len(words) > 0 {
+		n := min(chunk, len(words))
+		args := make([]any, n)
+		for i, w := range words[:n] {
+			args[i] = w
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_words (word) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?),", n), ",")+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("search words: %w", err)
+		}
+		words = words[n:]
+	}
+	return nil
+}
+
+// finishSearchWords fills search_words from the articles stored before
+// migration 0020, or copied in without it (a restore, migrate-db), on
+// SQLite: at start, when the table is empty and articles are not. The
+// articles are read a few hundred at a time, so memory stays bounded.
+func (s *Store) finishSearchWords(ctx context.Context) error {
+	if s.dialect.name != "sqlite" {
+		return nil
+	}
+	var pending bool
+	if err := s.read.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM search_words) AND EXISTS (SELECT 1 FROM articles)`).Scan(&pending); err != nil {
+		return fmt.Errorf("search words: %w", err)
+	}
+	if !pending {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		const batch = 500
+		for after := int64(0); ; {
+			rows, err := tx.QueryContext(ctx, `SELECT id, headline, dek, body_text FROM articles WHERE id > ? ORDER BY id LIMIT ?`, after, batch)
+			if err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			var words []string
+			n := 0
+			for rows.Next() {
+				var headline, dek, body string
+				if err := rows.Scan(&after, &headline, &dek, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				n++
+				for _, w := range content.SearchWords(headline, dek, body) {
+					if !seen[w] {
+						seen[w] = true
+						words = append(words, w)
+					}
+				}
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := insertSearchWords(ctx, tx, words); err != nil {
+				return err
+			}
+			if n < batch {
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("search words: %w", err)
 	}
 	return nil
 }
