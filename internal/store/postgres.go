@@ -163,7 +163,7 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 		dialect: dialect{
 			name:           "postgres",
 			rebind:         rebindDollar,
-			search:         &pgSearch{},
+			search:         pgSearch{},
 			migrationsDDL:  pgMigrationsDDL,
 			lockMigrations: pgLockMigrations,
 			lockPayments:   pgLockPayments,

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 )
@@ -111,7 +112,7 @@ func (f fts5) compile(ctx context.Context, db *sql.DB, q content.Query) (compile
 	expanded := make([][]string, len(q.Terms))
 	for i, t := range q.Terms {
 		if t.Prefix {
-			ws, err := prefixWords(ctx, db, t.Words[len(t.Words)-1])
+			ws, err := prefixWords(ctx, db, func(q string) string { return q }, t.Words[len(t.Words)-1])
 			if err != nil {
 				return compiled{}, err
 			}
@@ -136,8 +137,11 @@ const MaxPrefixWords = 64
 
 // prefixWords are the archive's words that start with prefix (the
 // search_words table, migration 0020).
-func prefixWords(ctx context.Context, db *sql.DB, prefix string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ? ORDER BY word LIMIT ?`,
+func prefixWords(ctx context.Context, db *sql.DB, rebind func(string) string, prefix string) ([]string, error) {
+	if strings.ContainsFunc(prefix, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		return nil, nil // the list holds words of letters and digits only
+	}
+	rows, err := db.QueryContext(ctx, rebind(`SELECT word FROM search_words WHERE word >= ? AND word < ? ORDER BY word LIMIT ?`),
 		prefix, prefix+"\U0010FFFF", MaxPrefixWords)
 	if err != nil {
 		return nil, fmt.Errorf("prefix %q: %w", prefix, err)

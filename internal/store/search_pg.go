@@ -3,13 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 	"unicode"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -30,16 +26,7 @@ import (
 // English, Russian and simple configurations and ORs the three, so an
 // English or Russian word finds articles of either language, and requires
 // the positive query and none of the excluded words in any configuration.
-type pgSearch struct {
-	mu     sync.Mutex
-	bounds map[string]pgWindows // by edition language
-}
-
-// pgWindows are an edition's window bounds and when they were read.
-type pgWindows struct {
-	at   time.Time
-	from []int64
-}
+type pgSearch struct{}
 
 // pgSep separates the positive and the excluded halves of a match.
 const pgSep = "\n"
@@ -59,31 +46,63 @@ func tsOperand(w string) string {
 	return `'` + w + `'`
 }
 
-// tsTerm is one term as a tsquery source: a word, a phrase of words
-// joined by <->, a prefix's last word with :*. weight, when not empty,
-// keeps lexemes of that weight only (A headline, B dek).
-func tsTerm(t content.Term, weight string) string {
-	ws := make([]string, len(t.Words))
-	for i, w := range t.Words {
-		ws[i] = tsOperand(w)
-		if t.Prefix && i == len(ws)-1 {
-			ws[i] += ":*" + weight
-		} else if weight != "" {
-			ws[i] += ":" + weight
+// tsTerm is one term as a tsquery source: a word, or a phrase of words
+// joined by <->; a prefix term is the OR of the words it stands for
+// (expanded), as on SQLite, or "" when the archive has none. weight, when
+// not empty, keeps lexemes of that weight only (A headline, B dek).
+func tsTerm(t content.Term, expanded []string, weight string) string {
+	op := func(w string) string {
+		if weight != "" {
+			return tsOperand(w) + ":" + weight
 		}
+		return tsOperand(w)
 	}
-	if len(ws) == 1 {
-		// The configurations stem the word: a Russian one by Snowball,
-		// as SQLite's index text does (content.IndexText).
-		return ws[0]
+	phrase := func(ws []string) string {
+		ops := make([]string, len(ws))
+		for i, w := range ws {
+			ops[i] = op(w)
+		}
+		if len(ops) == 1 {
+			// The configurations stem the word: a Russian one by Snowball,
+			// as SQLite's index text does (content.IndexText).
+			return ops[0]
+		}
+		return "(" + strings.Join(ops, " <-> ") + ")"
 	}
-	return "(" + strings.Join(ws, " <-> ") + ")"
+	if !t.Prefix {
+		return phrase(t.Words)
+	}
+	head := t.Words[:len(t.Words)-1]
+	var alts []string
+	for _, w := range expanded {
+		alts = append(alts, phrase(append(slices.Clone(head), w)))
+	}
+	if len(alts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(alts, " | ") + ")"
 }
 
-func (*pgSearch) match(q content.Query) string {
+// compile: a prefix term stands for the archive's words that start with
+// it (search_words), as on SQLite, so both engines find the same: the
+// configurations' own prefix match (:*) would stem "electi" to a prefix
+// that "election"'s lexeme, "elect", does not start with.
+func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compiled, error) {
+	expanded := make([][]string, len(q.Terms))
 	var pos []string
-	for _, t := range q.Terms {
-		pos = append(pos, tsTerm(t, ""))
+	for i, t := range q.Terms {
+		if t.Prefix {
+			ws, err := prefixWords(ctx, db, rebindDollar, t.Words[len(t.Words)-1])
+			if err != nil {
+				return compiled{}, err
+			}
+			expanded[i] = ws
+		}
+		tt := tsTerm(t, expanded[i], "")
+		if tt == "" {
+			return compiled{}, nil
+		}
+		pos = append(pos, tt)
 	}
 	var neg []string
 	seen := map[string]bool{}
@@ -93,14 +112,9 @@ func (*pgSearch) match(q content.Query) string {
 			neg = append(neg, tsOperand(w))
 		}
 	}
-	return strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | ")
-}
-
-// compile: PostgreSQL's index finds a prefix's words itself.
-func (p *pgSearch) compile(_ context.Context, _ *sql.DB, q content.Query) (compiled, error) {
-	c := compiled{whole: p.match(q)}
-	for _, t := range q.Terms {
-		c.where = append(c.where, weighted{tsTerm(t, "A"), headlineWeight}, weighted{tsTerm(t, "B"), dekWeight})
+	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | ")}
+	for i, t := range q.Terms {
+		c.where = append(c.where, weighted{tsTerm(t, expanded[i], "A"), headlineWeight}, weighted{tsTerm(t, expanded[i], "B"), dekWeight})
 	}
 	return c, nil
 }
@@ -129,18 +143,10 @@ const pgConfig = `(CASE a.lang WHEN 'ru' THEN 'russian'::regconfig WHEN 'en' THE
 // SQLite) and scores them as SQLite does: each term found in the headline
 // adds headlineWeight, in the dek dekWeight, read from search_hd
 // (migration 0020), the headline and dek alone, small enough to be kept in
-// the row, where search's body positions must be read from TOAST.
-//
-// The GIN index cannot return matches newest first, and walking articles
-// newest first reads every article's tsvector out of TOAST to test it. So
-// the search looks in windows of the newest articles, 2,000 then 8,000 then
-// 32,000 then all: the index's matches intersected with a window are read
-// from the table row by row without their tsvector, and a window holding
-// SearchCap matches holds the newest SearchCap. A word found in most
-// articles is answered by the first window, a rare one by a small bitmap
-// of the whole archive.
-func (p *pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error) {
-	if len(m.where) == 0 {
+// the row, where ts_rank_cd read every candidate's whole tsvector, body
+// positions and all, out of TOAST a second time.
+func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error) {
+	if m.whole == "" {
 		return nil, nil
 	}
 	var score []string
@@ -150,26 +156,15 @@ func (p *pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang 
 		args = append(args, w.match, w.match, w.match)
 	}
 	args = append(args, m.whole)
-	windows, err := p.windows(ctx, db, lang, now)
+	cond, rest := langFilter("a.lang", lang, now, SearchCap)
+	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+strings.Join(score, " + ")+` FROM `+pgQuery+` CROSS JOIN LATERAL (
+			SELECT a.id, a.live_at, a.search_hd FROM articles a
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+` AND a.search @@ q.q
+			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c`), append(args, rest...)...)
 	if err != nil {
 		return nil, err
 	}
-	for i, from := range append(windows, 0) {
-		last := i == len(windows)
-		cond, rest := langFilter("a.lang", lang, now, from, SearchCap)
-		q := `SELECT c.id, c.live_at, ` + strings.Join(score, " + ") + ` FROM ` + pgQuery + ` CROSS JOIN LATERAL (
-				SELECT a.id, a.live_at, a.search_hd FROM articles a
-				WHERE a.live_at IS NOT NULL AND a.live_at <= ?` + cond + ` AND a.live_at >= ? AND a.search @@ q.q
-				ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c`
-		cs, err := pgScored(ctx, db, rebindDollar(q), append(slices.Clone(args), rest...)...)
-		if err != nil {
-			return nil, err
-		}
-		if last || len(cs) >= SearchCap {
-			return rank(cs), nil
-		}
-	}
-	return nil, nil
+	return rank(cs), nil
 }
 
 // pgScored reads candidates: id, live_at, score.
@@ -192,48 +187,6 @@ func pgScored(ctx context.Context, db *sql.DB, query string, args ...any) ([]sco
 	return cs, rows.Err()
 }
 
-// pgWindowSizes are the search windows, in newest articles.
-var pgWindowSizes = []int{2_000, 8_000, 32_000}
-
-// pgWindowsFor is how long the windows' bounds are reused. Bounds only
-// make a search faster or slower, never its results different: a window
-// holding SearchCap matches, however it is bounded, holds the newest
-// SearchCap, and the last window is the whole archive.
-const pgWindowsFor = time.Minute
-
-// windows are the live_at bounds of the search windows of an edition (lang
-// "" for every language), oldest included, newest window first: as many
-// as the archive is large enough for.
-func (p *pgSearch) windows(ctx context.Context, db *sql.DB, lang string, now int64) ([]int64, error) {
-	p.mu.Lock()
-	w, ok := p.bounds[lang]
-	p.mu.Unlock()
-	if ok && time.Since(w.at) < pgWindowsFor {
-		return w.from, nil
-	}
-	var from []int64
-	for _, size := range pgWindowSizes {
-		cond, args := langFilter("lang", lang, now, size-1)
-		var at int64
-		err := db.QueryRowContext(ctx, rebindDollar(`SELECT live_at FROM articles
-			WHERE live_at IS NOT NULL AND live_at <= ?`+cond+` ORDER BY live_at DESC OFFSET ? LIMIT 1`), args...).Scan(&at)
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("search windows: %w", err)
-		}
-		from = append(from, at)
-	}
-	p.mu.Lock()
-	if p.bounds == nil {
-		p.bounds = map[string]pgWindows{}
-	}
-	p.bounds[lang] = pgWindows{at: time.Now(), from: from}
-	p.mu.Unlock()
-	return from, nil
-}
-
 // pgHeadline marks the matches in one column; the marker bytes are taken
 // out of the text first, so only matches carry them.
 func pgHeadline(col string) string {
@@ -245,11 +198,11 @@ func pgHeadline(col string) string {
 // dek, else the headline, else (terms spread over several columns) from all
 // three together.
 // snippet: ts_headline marks PostgreSQL's own matches.
-func (*pgSearch) snippet(_ content.Query, engine string, _ *content.Article, _ string) string {
+func (pgSearch) snippet(_ content.Query, engine string, _ *content.Article, _ string) string {
 	return engine
 }
 
-func (*pgSearch) snippetQuery(n int, _ content.Query) string {
+func (pgSearch) snippetQuery(n int, _ content.Query) string {
 	return `SELECT ` + summaryCols + `, CASE
 			WHEN to_tsvector(` + pgConfig + `, a.body_text) @@ q.q THEN ` + pgHeadline(`a.body_text`) + `
 			WHEN to_tsvector(` + pgConfig + `, a.dek) @@ q.q THEN ` + pgHeadline(`a.dek`) + `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -152,18 +153,18 @@ func (s *Store) finishStems(ctx context.Context) error {
 }
 
 // writeSearchWords adds an article's words to search_words (migration
-// 0020), on SQLite, whose prefix search reads them; PostgreSQL's index
-// finds a prefix's words itself.
+// 0020), which prefix search reads.
 func (s *Store) writeSearchWords(ctx context.Context, tx *sql.Tx, a *content.Article) error {
-	if s.dialect.name != "sqlite" {
-		return nil
-	}
-	return insertSearchWords(ctx, tx, content.SearchWords(a.Headline, a.Dek, a.BodyText))
+	return s.insertSearchWords(ctx, tx, content.SearchWords(a.Headline, a.Dek, a.BodyText))
 }
 
 // insertSearchWords adds words not yet in search_words, a few hundred a
-// statement.
-func insertSearchWords(ctx context.Context, tx *sql.Tx, words []string) error {
+// statement, in sorted order: two transactions adding the same words
+// then take their keys in the same order, and neither waits on the other
+// in a cycle (PostgreSQL).
+func (s *Store) insertSearchWords(ctx context.Context, tx *sql.Tx, words []string) error {
+	words = slices.Clone(words)
+	slices.Sort(words)
 	const chunk = 500
 	for len(words) > 0 {
 		n := min(chunk, len(words))
@@ -171,8 +172,8 @@ func insertSearchWords(ctx context.Context, tx *sql.Tx, words []string) error {
 		for i, w := range words[:n] {
 			args[i] = w
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_words (word) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?),", n), ",")+` ON CONFLICT DO NOTHING`, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO search_words (word) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?),", n), ",")+` ON CONFLICT DO NOTHING`), args...); err != nil {
 			return fmt.Errorf("search words: %w", err)
 		}
 		words = words[n:]
@@ -181,13 +182,10 @@ func insertSearchWords(ctx context.Context, tx *sql.Tx, words []string) error {
 }
 
 // finishSearchWords fills search_words from the articles stored before
-// migration 0020, or copied in without it (a restore, migrate-db), on
-// SQLite: at start, when the table is empty and articles are not. The
-// articles are read a few hundred at a time, so memory stays bounded.
+// migration 0020, or copied in without it (a restore, migrate-db): at
+// start, when the table is empty and articles are not. The articles are
+// read a few hundred at a time, so memory stays bounded.
 func (s *Store) finishSearchWords(ctx context.Context) error {
-	if s.dialect.name != "sqlite" {
-		return nil
-	}
 	var pending bool
 	if err := s.read.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM search_words) AND EXISTS (SELECT 1 FROM articles)`).Scan(&pending); err != nil {
 		return fmt.Errorf("search words: %w", err)
@@ -201,7 +199,7 @@ func (s *Store) finishSearchWords(ctx context.Context) error {
 		}
 		const batch = 500
 		for after := int64(0); ; {
-			rows, err := tx.QueryContext(ctx, `SELECT id, headline, dek, body_text FROM articles WHERE id > ? ORDER BY id LIMIT ?`, after, batch)
+			rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id, headline, dek, body_text FROM articles WHERE id > ? ORDER BY id LIMIT ?`), after, batch)
 			if err != nil {
 				return err
 			}
@@ -225,7 +223,7 @@ func (s *Store) finishSearchWords(ctx context.Context) error {
 			if err := rows.Close(); err != nil {
 				return err
 			}
-			if err := insertSearchWords(ctx, tx, words); err != nil {
+			if err := s.insertSearchWords(ctx, tx, words); err != nil {
 				return err
 			}
 			if n < batch {

@@ -281,3 +281,86 @@ func searchRussian(t *testing.T, st *store.Store, round int) {
 		}
 	}
 }
+
+// TestSearchUpgrade0020: a SQLite archive from before migration 0020 has
+// no headline index and no word list; the next start makes both, and
+// relevance and prefixes work on the articles already there.
+func TestSearchUpgrade0020(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "samizdat.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillParity(t, st, time.Now().Add(-48*time.Hour))
+	st.Close()
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER articles_fts_hd_insert`, `DROP TRIGGER articles_fts_hd_delete`, `DROP TRIGGER articles_fts_hd_update`,
+		`DROP TABLE articles_fts_hd`, `DELETE FROM search_words`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	st, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, tc := range []struct{ query, first string }{
+		{"harb*", "harbour"},      // a prefix, from the word list
+		{"harbour", "harbour"},    // in the headline beats the newer "storm", in the body
+		{"наводн*", "navodnenie"}, // a Russian prefix
+	} {
+		hits, _, err := st.Search(ctx, content.ParseQuery(tc.query), 10, 0)
+		if err != nil || len(hits) == 0 || hits[0].Article.Slug != tc.first {
+			var got []string
+			for _, h := range hits {
+				got = append(got, h.Article.Slug)
+			}
+			t.Errorf("Search(%q) after the upgrade: %v, %v; want %s first", tc.query, got, err, tc.first)
+		}
+	}
+}
+
+// TestPrefixFindsNewWords: a word first written in a new article is found
+// by its prefix at once, on both engines.
+func TestPrefixFindsNewWords(t *testing.T) {
+	for _, e := range []struct {
+		name string
+		open func(t *testing.T) *store.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := e.open(t)
+			now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+			fillParity(t, st, now)
+			q := content.ParseQuery("kvartir*")
+			if hits, _, err := st.Search(ctx, q, 10, 0); err != nil || len(hits) != 0 {
+				t.Fatalf("before: %d hits, %v; want none", len(hits), err)
+			}
+			sec, err := st.SectionBySlug(ctx, "news")
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := content.NewService(st, content.NewRenderer())
+			a := &content.Article{Slug: "kvartirniki", Headline: "Kvartirnik concerts return", Body: "House concerts are back.",
+				Lang: "en", Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Minute)}
+			if err := svc.Create(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			hits, _, err := st.Search(ctx, q, 10, 0)
+			if err != nil || len(hits) != 1 || hits[0].Article.Slug != "kvartirniki" {
+				t.Fatalf("after: %d hits, %v; want the new article", len(hits), err)
+			}
+			if !strings.Contains(hits[0].Snippet, store.MarkStart) {
+				t.Errorf("snippet %q marks nothing", hits[0].Snippet)
+			}
+		})
+	}
+}
