@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -251,76 +254,95 @@ func (s *Store) ArticleByID(ctx context.Context, id int64) (*content.Article, er
 }
 
 func (s *Store) article(ctx context.Context, where string, arg any) (*content.Article, error) {
-	row := s.queryRow(ctx, s.dialect.rebind(`SELECT `+fullCols+`
-		FROM articles a JOIN sections s ON s.id = a.section_id WHERE `+where), arg)
-	a, err := scanArticle(row, true)
+	var links string
+	row := s.queryRow(ctx, s.dialect.rebind(`SELECT `+fullCols+`, `+s.dialect.jsonRows(linksQuery, "k, i, sl, nm, b, o, sn")+`
+		FROM articles a JOIN sections s ON s.id = a.section_id WHERE `+where), s.now().Unix(), arg)
+	a, err := scanArticle(row, true, &links)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("article %v: %w", arg, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("article %v: %w", arg, err)
 	}
-	if err := s.loadLinks(ctx, a); err != nil {
-		return nil, err
+	if err := readLinks(a, links); err != nil {
+		return nil, fmt.Errorf("article %v: %w", arg, err)
 	}
 	return a, nil
 }
 
-// loadLinks fills an article's bylines, tags, corrections and translations in one query:
-// on PostgreSQL every query is a network round trip, and the article page
-// is the page most often rendered.
-func (s *Store) loadLinks(ctx context.Context, a *content.Article) error {
+// linksQuery is an article's bylines, tags, corrections and translations,
+// one row each, for the article a of the enclosing query; it takes one
+// argument, the time now (is a translation live). Columns: kind, id, slug,
+// name (or correction text), bio (or a translation's language), then the
+// sort keys: position for bylines, time for corrections and translations,
+// name for tags, and for a translation whether it is live.
+const linksQuery = `
+		SELECT 1 AS k, au.id AS i, au.slug AS sl, au.name AS nm, au.bio AS b, CAST(x.position AS BIGINT) AS o, '' AS sn
+			FROM article_authors x JOIN authors au ON au.id = x.author_id WHERE x.article_id = a.id
+		UNION ALL
+		SELECT 2, t.id, t.slug, t.name, '', CAST(0 AS BIGINT), t.name
+			FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id
+		UNION ALL
+		SELECT 3, c.id, '', c.text, '', c.created_at, ''
+			FROM corrections c WHERE c.article_id = a.id
+		UNION ALL
+		SELECT 4, o.id, o.slug, o.headline, o.lang, COALESCE(o.published_at, 0),
+			CASE WHEN o.live_at IS NOT NULL AND o.live_at <= ? THEN 'live' ELSE '' END
+			FROM article_translations me
+			JOIN article_translations x ON x.grp = me.grp AND x.article_id <> me.article_id
+			JOIN articles o ON o.id = x.article_id WHERE me.article_id = a.id`
+
+// readLinks fills an article's bylines, tags, corrections and
+// translations from linksQuery's rows as JSON arrays: they come with the
+// article's own row, one round trip for the page most often rendered (on
+// PostgreSQL every query is one).
+func readLinks(a *content.Article, links string) error {
 	const (
 		kindAuthor = iota + 1
 		kindTag
 		kindCorrection
 		kindTranslation
 	)
-	// Columns: kind, id, slug, name (or correction text), bio, then the
-	// sort keys: position for bylines, name for tags, time for corrections.
-	rows, err := s.query(ctx, s.dialect.rebind(`
-		SELECT 1, au.id, au.slug, au.name, au.bio, CAST(x.position AS BIGINT), ''
-			FROM article_authors x JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?
-		UNION ALL
-		SELECT 2, t.id, t.slug, t.name, '', CAST(0 AS BIGINT), t.name
-			FROM article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = ?
-		UNION ALL
-		SELECT 3, c.id, '', c.text, '', c.created_at, ''
-			FROM corrections c WHERE c.article_id = ?
-		UNION ALL
-		SELECT 4, o.id, o.slug, o.headline, o.lang, COALESCE(o.published_at, 0),
-			CASE WHEN o.live_at IS NOT NULL AND o.live_at <= ? THEN 'live' ELSE '' END
-			FROM article_translations me
-			JOIN article_translations x ON x.grp = me.grp AND x.article_id <> me.article_id
-			JOIN articles o ON o.id = x.article_id WHERE me.article_id = ?
-		ORDER BY 1, 6, 7, 2`), a.ID, a.ID, a.ID, s.now().Unix(), a.ID)
-	if err != nil {
-		return fmt.Errorf("load bylines, tags and corrections: %w", err)
+	type link struct {
+		kind, id        int64
+		slug, name, bio string
+		order           int64
+		sortName        string
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			kind, id        int64
-			slug, name, bio string
-			order           int64
-			sortName        string
-		)
-		if err := rows.Scan(&kind, &id, &slug, &name, &bio, &order, &sortName); err != nil {
-			return fmt.Errorf("load bylines, tags and corrections: %w", err)
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal([]byte(links), &raw); err != nil {
+		return fmt.Errorf("bylines, tags and corrections: %w", err)
+	}
+	list := make([]link, 0, len(raw))
+	for _, r := range raw {
+		var l link
+		if len(r) != 7 {
+			return fmt.Errorf("bylines, tags and corrections: a row of %d columns", len(r))
 		}
-		switch kind {
+		for i, dst := range []any{&l.kind, &l.id, &l.slug, &l.name, &l.bio, &l.order, &l.sortName} {
+			if err := json.Unmarshal(r[i], dst); err != nil {
+				return fmt.Errorf("bylines, tags and corrections: %w", err)
+			}
+		}
+		list = append(list, l)
+	}
+	slices.SortFunc(list, func(x, y link) int {
+		return cmp.Or(cmp.Compare(x.kind, y.kind), cmp.Compare(x.order, y.order), cmp.Compare(x.sortName, y.sortName), cmp.Compare(x.id, y.id))
+	})
+	for _, l := range list {
+		switch l.kind {
 		case kindAuthor:
-			a.Authors = append(a.Authors, content.Author{ID: id, Slug: slug, Name: name, Bio: bio})
+			a.Authors = append(a.Authors, content.Author{ID: l.id, Slug: l.slug, Name: l.name, Bio: l.bio})
 		case kindTag:
-			a.Tags = append(a.Tags, content.Tag{ID: id, Slug: slug, Name: name})
+			a.Tags = append(a.Tags, content.Tag{ID: l.id, Slug: l.slug, Name: l.name})
 		case kindCorrection:
-			a.Corrections = append(a.Corrections, content.Correction{ID: id, Text: name, CreatedAt: time.Unix(order, 0).UTC()})
+			a.Corrections = append(a.Corrections, content.Correction{ID: l.id, Text: l.name, CreatedAt: time.Unix(l.order, 0).UTC()})
 		case kindTranslation:
-			a.Translations = append(a.Translations, content.Translation{ID: id, Slug: slug, Headline: name, Lang: bio,
-				PublishedAt: fromUnix(sql.NullInt64{Int64: order, Valid: order != 0}), Live: sortName == "live"})
+			a.Translations = append(a.Translations, content.Translation{ID: l.id, Slug: l.slug, Headline: l.name, Lang: l.bio,
+				PublishedAt: fromUnix(sql.NullInt64{Int64: l.order, Valid: l.order != 0}), Live: l.sortName == "live"})
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 func placeholders(n int) string {
@@ -357,7 +379,7 @@ func (s *Store) loadAuthors(ctx context.Context, list []*content.Article) error 
 }
 
 // loadTags fills the tags of many articles in one query, ordered by name
-// as an article's own page (loadLinks) orders them.
+// as an article's own page (readLinks) orders them.
 func (s *Store) loadTags(ctx context.Context, list []*content.Article) error {
 	if len(list) == 0 {
 		return nil

@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -252,17 +250,21 @@ func (s *Store) locVersions(ctx context.Context, locs []ArticleLoc, now int64) e
 
 // Related returns up to n live articles for a "Read more" list, in a's
 // language (its reader may read no other): those sharing the most tags with
-// a first (newest among equals), then the newest of its section. The candidates come in one query, a branch per tag plus one for
-// the section, so the list costs two round trips however many tags there are.
+// a first (newest among equals), then the newest of its section. One query
+// does it all, a branch per tag plus one for the section, ranked and joined
+// with the summaries and bylines: on PostgreSQL every query is a round trip,
+// and this list is on the page most often rendered.
 func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error) {
 	if n <= 0 {
 		return nil, nil
 	}
 	now := s.now().Unix()
 	var q strings.Builder
-	args := make([]any, 0, 4*(len(a.Tags)+1))
+	args := make([]any, 0, 5*(len(a.Tags)+1)+1)
+	q.WriteString(`SELECT ` + summaryCols + `, au.id, au.slug, au.name, au.bio FROM (
+		SELECT c.id, SUM(c.from_tag) AS score, MAX(c.live_at) AS at FROM (`)
 	for i, t := range a.Tags {
-		fmt.Fprintf(&q, `SELECT * FROM (SELECT t.article_id, t.live_at, 1 AS from_tag FROM article_tags t
+		fmt.Fprintf(&q, `SELECT * FROM (SELECT t.article_id AS id, t.live_at, 1 AS from_tag FROM article_tags t
 			JOIN articles a ON a.id = t.article_id
 			WHERE t.tag_id = ? AND t.live_at IS NOT NULL AND t.live_at <= ? AND t.article_id <> ? AND a.lang = ?
 			ORDER BY t.live_at DESC LIMIT ?) t%d UNION ALL `, i)
@@ -270,107 +272,39 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	}
 	q.WriteString(`SELECT * FROM (SELECT id, live_at, 0 AS from_tag FROM articles
 			WHERE section_id = ? AND lang = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
-			ORDER BY live_at DESC LIMIT ?) sec`)
-	args = append(args, a.Section.ID, a.Lang, now, a.ID, n*2)
+			ORDER BY live_at DESC LIMIT ?) sec
+		) c GROUP BY c.id ORDER BY score DESC, at DESC, c.id DESC LIMIT ?) r
+		JOIN articles a ON a.id = r.id JOIN sections s ON s.id = a.section_id
+		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
+		ORDER BY r.score DESC, r.at DESC, r.id DESC, x.position`)
+	args = append(args, a.Section.ID, a.Lang, now, a.ID, n*2, n)
 	rows, err := s.query(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("related: %w", err)
 	}
-	type candidate struct{ id, at int64 }
-	score := map[int64]int{}
-	newest := map[int64]int64{}
-	var section []candidate
-	for rows.Next() {
-		var c candidate
-		var fromTag int
-		if err := rows.Scan(&c.id, &c.at, &fromTag); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("related: %w", err)
-		}
-		if fromTag == 1 {
-			score[c.id]++
-			newest[c.id] = c.at
-		} else {
-			section = append(section, c)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, fmt.Errorf("related: %w", err)
-	}
-	rows.Close()
-	ids := make([]int64, 0, len(score))
-	for id := range score {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(x, y int64) int {
-		return cmp.Or(cmp.Compare(score[y], score[x]), cmp.Compare(newest[y], newest[x]), cmp.Compare(y, x))
-	})
-	if len(ids) > n {
-		ids = ids[:n]
-	}
-	// The section's newest fill what the tags left: UNION ALL promises no
-	// order, so sort them again.
-	slices.SortFunc(section, func(x, y candidate) int {
-		return cmp.Or(cmp.Compare(y.at, x.at), cmp.Compare(y.id, x.id))
-	})
-	for _, c := range section {
-		if len(ids) >= n {
-			break
-		}
-		if _, dup := score[c.id]; !dup {
-			score[c.id] = 0
-			ids = append(ids, c.id)
-		}
-	}
-	return s.articlesByIDs(ctx, ids)
-}
-
-// articlesByIDs returns summaries with their bylines, in the order of ids,
-// in one query: a row per byline (or one for an article without any).
-func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Article, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.query(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, au.id, au.slug, au.name, au.bio
-		FROM articles a JOIN sections s ON s.id = a.section_id
-		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
-		WHERE a.id IN (`+placeholders(len(ids))+`) ORDER BY a.id, x.position`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("articles by id: %w", err)
-	}
 	defer rows.Close()
-	byID := map[int64]*content.Article{}
+	var out []*content.Article
 	for rows.Next() {
 		var (
 			auID                  sql.NullInt64
 			auSlug, auName, auBio sql.NullString
 		)
-		a, err := scanArticle(rows, false, &auID, &auSlug, &auName, &auBio)
+		r, err := scanArticle(rows, false, &auID, &auSlug, &auName, &auBio)
 		if err != nil {
-			return nil, fmt.Errorf("articles by id: %w", err)
+			return nil, fmt.Errorf("related: %w", err)
 		}
-		if seen := byID[a.ID]; seen != nil {
-			a = seen
+		if len(out) > 0 && out[len(out)-1].ID == r.ID {
+			r = out[len(out)-1]
 		} else {
-			byID[a.ID] = a
+			out = append(out, r)
 		}
 		if auID.Valid {
-			a.Authors = append(a.Authors, content.Author{ID: auID.Int64, Slug: auSlug.String, Name: auName.String, Bio: auBio.String})
+			r.Authors = append(r.Authors, content.Author{ID: auID.Int64, Slug: auSlug.String, Name: auName.String, Bio: auBio.String})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("articles by id: %w", err)
-	}
-	out := make([]*content.Article, 0, len(ids))
-	for _, id := range ids {
-		if a, ok := byID[id]; ok {
-			out = append(out, a)
-		}
+		return nil, fmt.Errorf("related: %w", err)
 	}
 	return out, nil
 }
+

@@ -164,6 +164,7 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 			name:           "postgres",
 			rebind:         rebindDollar,
 			search:         pgSearch{},
+			jsonRows:       pgJSONRows,
 			migrationsDDL:  pgMigrationsDDL,
 			lockMigrations: pgLockMigrations,
 			lockPayments:   pgLockPayments,

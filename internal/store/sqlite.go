@@ -57,9 +57,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		write: write,
 		stmts: newStmtCache(read),
 		dialect: dialect{
-			name:   "sqlite",
-			rebind: func(q string) string { return q },
-			search: fts5{},
+			name:     "sqlite",
+			rebind:   func(q string) string { return q },
+			search:   fts5{},
+			jsonRows: sqliteJSONRows,
 			// BEGIN IMMEDIATE (_txlock) already serializes migrating processes.
 			migrationsDDL: `CREATE TABLE IF NOT EXISTS schema_migrations (
 				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,

@@ -56,6 +56,18 @@ type dialect struct {
 	// serialize every write transaction, other processes' on the same
 	// file included.
 	lockPayments func(ctx context.Context, tx *sql.Tx, keys []int32) error
+	// jsonRows is a scalar subquery: the rows of query (a SELECT whose
+	// columns are named cols), as a JSON array of arrays, "[]" for none.
+	jsonRows func(query, cols string) string
+}
+
+// sqliteJSONRows and pgJSONRows are the engines' dialect.jsonRows.
+func sqliteJSONRows(query, cols string) string {
+	return `(SELECT json_group_array(json_array(` + cols + `)) FROM (` + query + `))`
+}
+
+func pgJSONRows(query, cols string) string {
+	return `(SELECT COALESCE(json_agg(json_build_array(` + cols + `)), '[]'::json)::text FROM (` + query + `) j)`
 }
 
 // Open opens the database named by dsn: a postgres:// (or postgresql://)
