@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/russian"
 )
 
@@ -91,4 +92,11 @@ func SearchWords(texts ...string) []string {
 		}
 	}
 	return out
+}
+
+// EnglishStem is a word's Snowball English stem, lowercased: close to the
+// Porter stems SQLite's index holds and to PostgreSQL's english
+// configuration, for marking a snippet's matches as the engines find them.
+func EnglishStem(word string) string {
+	return english.Stem(strings.ToLower(word), false)
 }

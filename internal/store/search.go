@@ -52,12 +52,6 @@ type searcher interface {
 	// first (rank). lang, when not empty, keeps articles in that language
 	// only.
 	candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error)
-	// snippetQuery selects the summary columns, then the snippet, then the
-	// id again, of the articles whose ids follow: args: match, ids (n of
-	// them). One query for a page of hits evaluates the match once.
-	snippetQuery(n int, q content.Query) string
-	// snippet is the hit's snippet: the engine's, or one made here.
-	snippet(q content.Query, engine string, a *content.Article, body string) string
 }
 
 // compiled is a query in an engine's terms: whole is the match argument
@@ -218,24 +212,6 @@ func indexWord(w string) string {
 	return w
 }
 
-// snippet: FTS5 cuts its snippet from the index text, in which Cyrillic
-// words are stems, which readers must not see; a Russian query's or a
-// Russian article's snippet is cut from the text here (stemSnippet).
-func (fts5) snippet(q content.Query, engine string, a *content.Article, body string) string {
-	if content.HasCyrillic(flatten(q)...) || content.HasCyrillic(a.Headline, a.Dek, body) {
-		return stemSnippet(q, body, a.Dek, a.Headline)
-	}
-	return engine
-}
-
-// flatten is every word of q.
-func flatten(q content.Query) []string {
-	var out []string
-	for _, t := range q.Terms {
-		out = append(out, t.Words...)
-	}
-	return append(out, q.Excluded...)
-}
 
 // An article's search key, SQLite's full-text rowid (migration 0012):
 // its language's number times searchLangScale, plus live_at times
@@ -351,16 +327,6 @@ func ftsKeys(ctx context.Context, db *sql.DB, query string, args ...any) ([]int6
 	return keys, rows.Err()
 }
 
-func (fts5) snippetQuery(n int, q content.Query) string {
-	snippet := `snippet(articles_fts, -1, '` + MarkStart + `', '` + MarkEnd + `', '…', 24)`
-	if content.HasCyrillic(flatten(q)...) {
-		snippet = `''` // cut from the text by stemSnippet instead
-	}
-	return `SELECT ` + summaryCols + `, ` + snippet + `, a.id, a.body_text
-		FROM articles_fts f JOIN articles a ON a.search_key = f.rowid JOIN sections s ON s.id = a.section_id
-		WHERE articles_fts MATCH ? AND f.rowid IN (SELECT search_key FROM articles WHERE id IN (` + placeholders(n) + `))`
-}
-
 // Search finds live articles matching a reader's query, best first. The
 // total is capped at SearchCap.
 func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) ([]SearchHit, int, error) {
@@ -385,12 +351,12 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	ids = ids[offset:min(total, offset+limit)]
 	hits := make([]SearchHit, 0, len(ids))
 	list := make([]*content.Article, 0, len(ids))
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, m.whole)
+	args := make([]any, 0, len(ids))
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(s.dialect.search.snippetQuery(len(ids), q)), args...)
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, a.id, a.body_text
+		FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN (`+placeholders(len(ids))+`)`), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
@@ -399,13 +365,13 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 		var h SearchHit
 		var id int64
 		var body string
-		a, err := scanArticle(rows, false, &h.Snippet, &id, &body)
+		a, err := scanArticle(rows, false, &id, &body)
 		if err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("search: %w", err)
 		}
 		h.Article = a
-		h.Snippet = s.dialect.search.snippet(q, h.Snippet, a, body)
+		h.Snippet = stemSnippet(q, body, a.Dek, a.Headline)
 		found[id] = h
 	}
 	err = rows.Err()

@@ -135,9 +135,6 @@ var pgQuery = `(SELECT CASE WHEN numnode(t.p) = 0 OR numnode(t.n) = 0 THEN t.p E
 		FROM (SELECT split_part(i.m, chr(10), 1) AS p, split_part(i.m, chr(10), 2) AS n
 			FROM (SELECT CAST(? AS text) AS m) i) s) t) q`
 
-// pgConfig is the text search configuration an article is indexed with;
-// it must match the search column's definition in the migrations.
-const pgConfig = `(CASE a.lang WHEN 'ru' THEN 'russian'::regconfig WHEN 'en' THEN 'english'::regconfig ELSE 'simple'::regconfig END)`
 
 // candidates keeps the newest SearchCap live matches (by live_at, as on
 // SQLite) and scores them as SQLite does: each term found in the headline
@@ -185,29 +182,4 @@ func pgScored(ctx context.Context, db *sql.DB, query string, args ...any) ([]sco
 		cs = append(cs, c)
 	}
 	return cs, rows.Err()
-}
-
-// pgHeadline marks the matches in one column; the marker bytes are taken
-// out of the text first, so only matches carry them.
-func pgHeadline(col string) string {
-	return `ts_headline(` + pgConfig + `, translate(` + col + `, chr(1) || chr(2), ''), q.q,
-		'StartSel="' || chr(1) || '", StopSel="' || chr(2) || '", MaxWords=35, MinWords=15')`
-}
-
-// snippetQuery takes the snippet from the body if it matches, else from the
-// dek, else the headline, else (terms spread over several columns) from all
-// three together.
-// snippet: ts_headline marks PostgreSQL's own matches.
-func (pgSearch) snippet(_ content.Query, engine string, _ *content.Article, _ string) string {
-	return engine
-}
-
-func (pgSearch) snippetQuery(n int, _ content.Query) string {
-	return `SELECT ` + summaryCols + `, CASE
-			WHEN to_tsvector(` + pgConfig + `, a.body_text) @@ q.q THEN ` + pgHeadline(`a.body_text`) + `
-			WHEN to_tsvector(` + pgConfig + `, a.dek) @@ q.q THEN ` + pgHeadline(`a.dek`) + `
-			WHEN to_tsvector(` + pgConfig + `, a.headline) @@ q.q THEN ` + pgHeadline(`a.headline`) + `
-			ELSE ` + pgHeadline(`a.headline || ' ' || a.dek || ' ' || a.body_text`) + ` END, a.id, a.body_text
-		FROM ` + pgQuery + ` CROSS JOIN articles a JOIN sections s ON s.id = a.section_id
-		WHERE a.search @@ q.q AND a.id IN (` + placeholders(n) + `)`
 }

@@ -12,10 +12,14 @@ import (
 const snippetWords = 24
 
 // stemSnippet cuts a snippet around the first word of the first of texts
-// that the query finds (a Russian word in any form, a phrase's words or
-// another word as written), with every such word in the window marked.
+// that the query finds (a word in any form its stem stands for, a phrase's
+// words, a prefix's words), with every such word in the window marked.
+// Both engines' snippets are cut here, from the text the page shows: the
+// engines' own (FTS5's snippet(), ts_headline) tokenize every hit's whole
+// body, and FTS5 would show the index text, in which Cyrillic words are
+// stems.
 func stemSnippet(q content.Query, texts ...string) string {
-	stems, words := map[string]bool{}, map[string]bool{}
+	stems, words, english := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var prefixes []string
 	for _, t := range q.Terms {
 		for i, w := range t.Words {
@@ -27,8 +31,20 @@ func stemSnippet(q content.Query, texts ...string) string {
 				stems[st] = true
 			} else {
 				words[strings.ToLower(w)] = true
+				english[content.EnglishStem(w)] = true
 			}
 		}
+	}
+	// A stem is (nearly) a prefix of its words: stem (slow) only a word
+	// that starts like one of the query's stems; English stems may end in
+	// a letter their words do not have (city, citi), so three letters.
+	startsLike := func(lower string, set map[string]bool, n int) bool {
+		for st := range set {
+			if strings.HasPrefix(lower, st[:min(len(st), n)]) {
+				return true
+			}
+		}
+		return false
 	}
 	matches := func(w string) bool {
 		lower := strings.ReplaceAll(strings.ToLower(w), "ё", "е")
@@ -40,17 +56,15 @@ func stemSnippet(q content.Query, texts ...string) string {
 				return true
 			}
 		}
-		// A stem is a prefix of its words: stem (slow) only a word that
-		// starts like one of the query's stems.
-		for st := range stems {
-			if strings.HasPrefix(lower, st) {
+		if content.HasCyrillic(lower) {
+			if startsLike(lower, stems, 1<<30) {
 				if got, ok := content.RussianStem(w); ok && stems[got] {
 					return true
 				}
-				break
 			}
+			return false
 		}
-		return false
+		return len(english) > 0 && startsLike(lower, english, 3) && english[content.EnglishStem(lower)]
 	}
 	for _, text := range texts {
 		spans := wordSpans(text)
