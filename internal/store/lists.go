@@ -307,4 +307,3 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	}
 	return out, nil
 }
-

@@ -212,7 +212,6 @@ func indexWord(w string) string {
 	return w
 }
 
-
 // An article's search key, SQLite's full-text rowid (migration 0012):
 // its language's number times searchLangScale, plus live_at times
 // searchKeyScale, plus its id. Ids stay below searchKeyScale.

@@ -135,7 +135,6 @@ var pgQuery = `(SELECT CASE WHEN numnode(t.p) = 0 OR numnode(t.n) = 0 THEN t.p E
 		FROM (SELECT split_part(i.m, chr(10), 1) AS p, split_part(i.m, chr(10), 2) AS n
 			FROM (SELECT CAST(? AS text) AS m) i) s) t) q`
 
-
 // candidates keeps the newest SearchCap live matches (by live_at, as on
 // SQLite) and scores them as SQLite does: each term found in the headline
 // adds headlineWeight, in the dek dekWeight, read from search_hd
