@@ -144,3 +144,18 @@ func TestSearchResultsByNormalizedQuery(t *testing.T) {
 		t.Error("after an article was saved, the results came from the old search")
 	}
 }
+
+// TestPrefixSearchPage: a star after the start of a word finds the words
+// that start so, and the page marks them; without the star, the same
+// letters are a word of their own that no article has.
+func TestPrefixSearchPage(t *testing.T) {
+	f := newFixture(t)
+	with := f.body(t, "/search?q=cour%2A")
+	if !strings.Contains(with, "<mark>court") && !strings.Contains(with, "<mark>Court") {
+		t.Errorf("cour*: no marked word starting with cour:\n%s", with)
+	}
+	without := f.body(t, "/search?q=cour")
+	if strings.Contains(without, "<mark>") {
+		t.Errorf("cour (no star): found something marked:\n%s", without)
+	}
+}
