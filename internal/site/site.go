@@ -96,10 +96,10 @@ type Site struct {
 	// (see redirects.go).
 	redirs   atomic.Pointer[redirectTable]
 	redirGen atomic.Uint64
-	db         Reader
-	media      MediaFiles
-	log        *slog.Logger
-	cache      *pageCache
+	db       Reader
+	media    MediaFiles
+	log      *slog.Logger
+	cache    *pageCache
 	// searchCache holds search result pages; searchSlots bounds the
 	// searches running at once (each scans the full-text index).
 	searchCache   *pageCache
@@ -439,7 +439,7 @@ func (s *Site) PurgeCache() {
 type navSections struct {
 	gen   uint64
 	list  []content.Section
-	names content.NameForms // of sections, tags and authors, per language
+	names content.NameForms     // of sections, tags and authors, per language
 	menus map[string][]menuLink // the footer menu, per language
 }
 
