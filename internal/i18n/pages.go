@@ -44,6 +44,7 @@ var pageAdminMessages = []msg{
 	m("A translation of this page is in that language already.", s("Перевод этой страницы на этот язык уже есть.")),
 	m("That page does not exist any more.", s("Той страницы больше нет.")),
 	m("Choose draft or published.", s("Выберите: черновик или опубликовано.")),
+	m("%s is the address of a static page. Change it, or the page's.", s("%s: это адрес страницы. Измените его или адрес страницы.")),
 	m("This page has no version %d.", s("У этой страницы нет версии %d.")),
 	m("Someone saved this page at the same moment, so nothing was restored. Go back, reload and try again.",
 		s("Кто-то сохранил эту страницу в тот же момент, поэтому ничего не восстановлено. Вернитесь, обновите страницу и попробуйте снова.")),
