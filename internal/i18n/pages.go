@@ -15,6 +15,7 @@ var pageAdminMessages = []msg{
 		en: s("Pages are the texts outside the news: About, How to give safely. Each has its address, /slug/, and its place in the footer menu if it has one."),
 		ru: s("Страницы — тексты вне новостей: «О нас», «Как безопасно поддержать». У каждой свой адрес, /slug/, и место в меню внизу сайта, если оно есть.")},
 	m("Write a page", s("Написать страницу")),
+	m("Pages: About, How to give safely, the footer menu", s("Страницы: «О нас», «Как безопасно поддержать», меню внизу сайта")),
 	m("Redirects", s("Переадресации")),
 	m("Menu order", s("Место в меню")),
 	m("not in the menu", s("не в меню")),
