@@ -250,7 +250,7 @@ func (a *Admin) issuePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := a.issueReport(r.Context(), is)
+	rep, err := a.db.IssueReport(r.Context(), is.ID)
 	if err != nil {
 		return err
 	}
@@ -261,19 +261,6 @@ func (a *Admin) issuePage(w http.ResponseWriter, r *http.Request) error {
 		a.log.Warn("newsletter preview", "issue", is.ID, "err", err)
 	}
 	return a.renderNewsletter(w, http.StatusOK, "issue", d)
-}
-
-func (a *Admin) issueReport(ctx context.Context, is mail.Issue) (mail.IssueReport, error) {
-	reps, err := a.db.IssueReports(ctx, 1000)
-	if err != nil {
-		return mail.IssueReport{}, err
-	}
-	for _, r := range reps {
-		if r.ID == is.ID {
-			return r, nil
-		}
-	}
-	return mail.IssueReport{Issue: is}, nil
 }
 
 // previewPolicy is the preview's Content-Security-Policy: the mail's own

@@ -358,6 +358,26 @@ func TestIssueSendRules(t *testing.T) {
 				t.Errorf("second SendNow = %v, want ErrIssueTaken", err)
 			}
 
+			// Scheduled, then cancelled: the scheduler sends nothing.
+			later := e.draft(t, mail.Issue{List: "breaking", Lang: "en", Subject: "Later", Intro: "x"})
+			if err := e.n.Schedule(e.ctx, later, e.n.ConfirmToken(later), now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			later, _ = st.Issue(e.ctx, later.ID)
+			if later.Status != mail.IssueScheduled {
+				t.Fatalf("status %s, want scheduled", later.Status)
+			}
+			if err := e.n.SaveIssue(e.ctx, &later); !errors.Is(err, store.ErrConflict) {
+				t.Errorf("editing a scheduled issue = %v, want ErrConflict", err)
+			}
+			if err := e.n.Unschedule(e.ctx, later); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(2 * time.Hour)
+			if n, err := e.n.SendDue(e.ctx); err != nil || n != 0 {
+				t.Errorf("SendDue after the schedule was cancelled = %d, %v", n, err)
+			}
+
 			empty := e.draft(t, mail.Issue{List: "daily", Lang: "en", Subject: "Nobody", Intro: "x"})
 			if _, err := e.n.SendNow(e.ctx, empty, e.n.ConfirmToken(empty)); !errors.Is(err, mail.ErrNoRecipients) {
 				t.Errorf("send to an empty list = %v, want ErrNoRecipients", err)

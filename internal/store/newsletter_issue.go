@@ -122,25 +122,43 @@ func (s *Store) IssueReports(ctx context.Context, limit int) ([]mail.IssueReport
 		return nil, fmt.Errorf("newsletter reports: %w", err)
 	}
 	for i := range out {
-		r := &out[i]
-		if r.Status != mail.IssueSent {
-			continue
-		}
-		err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT
-			COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0)
-			FROM mail_outbox WHERE send_id = ?`), r.ID).Scan(&r.Pending, &r.Sent, &r.Failed)
-		if err != nil {
-			return nil, fmt.Errorf("newsletter report %d: %w", r.ID, err)
-		}
-		err = s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM newsletter_subscribers
-			WHERE unsubscribed_send = ? AND status = ?`), r.ID, mail.StatusUnsubscribed).Scan(&r.Unsubscribed)
-		if err != nil {
-			return nil, fmt.Errorf("newsletter report %d: %w", r.ID, err)
+		if err := s.fillReport(ctx, &out[i]); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// IssueReport is one send with its report, or ErrNotFound.
+func (s *Store) IssueReport(ctx context.Context, id int64) (mail.IssueReport, error) {
+	is, err := s.Issue(ctx, id)
+	if err != nil {
+		return mail.IssueReport{}, err
+	}
+	r := mail.IssueReport{Issue: is}
+	return r, s.fillReport(ctx, &r)
+}
+
+// fillReport counts a sent issue's mail by state and the unsubscribes
+// that came through its links.
+func (s *Store) fillReport(ctx context.Context, r *mail.IssueReport) error {
+	if r.Status != mail.IssueSent {
+		return nil
+	}
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT
+		COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0)
+		FROM mail_outbox WHERE send_id = ?`), r.ID).Scan(&r.Pending, &r.Sent, &r.Failed)
+	if err != nil {
+		return fmt.Errorf("newsletter report %d: %w", r.ID, err)
+	}
+	err = s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM newsletter_subscribers
+		WHERE unsubscribed_send = ? AND status = ?`), r.ID, mail.StatusUnsubscribed).Scan(&r.Unsubscribed)
+	if err != nil {
+		return fmt.Errorf("newsletter report %d: %w", r.ID, err)
+	}
+	return nil
 }
 
 // CountSubscribers counts the confirmed subscribers of list in one of
