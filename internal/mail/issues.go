@@ -96,7 +96,7 @@ func (n *Newsletters) SaveIssue(ctx context.Context, is *Issue) error {
 	return n.issues().UpdateIssue(ctx, is)
 }
 
-func (n *Newsletters) issues() IssueStore { return n.cfg.Store.(IssueStore) }
+func (n *Newsletters) issues() IssueStore { return n.cfg.Store }
 
 // langs are the subscription languages an issue in lang reaches: the
 // subscribers who chose lang, and, for the site's main language, those

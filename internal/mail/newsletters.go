@@ -30,6 +30,7 @@ type NewsletterStore interface {
 	NewsletterSubscription(ctx context.Context, id int64) (Subscriber, error)
 	SendNewsletter(ctx context.Context, send Send, build func(sendID int64, sub Subscriber) (Message, error)) (int, error)
 	EnqueueMail(ctx context.Context, msgs ...Message) error
+	IssueStore
 }
 
 // NewslettersConfig is what NewNewsletters needs.
