@@ -63,6 +63,7 @@ type Admin struct {
 	catalog    *i18n.Catalog
 	adapter    *httpx.Adapter
 	secure     bool
+	baseURL    string
 	siteName   string
 	now        func() time.Time
 	onSettings func(ctx context.Context)
@@ -85,7 +86,7 @@ func New(cfg Config) (*Admin, error) {
 	}
 	a := &Admin{
 		db: cfg.Store, content: cfg.Content, images: cfg.Images, log: cfg.Log,
-		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", siteName: cfg.SiteName,
+		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", baseURL: cfg.BaseURL, siteName: cfg.SiteName,
 		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL, uploads: make(chan struct{}, 2),
 		clientIP: cfg.ClientIP, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), catalog: cfg.Catalog,
 	}

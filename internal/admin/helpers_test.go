@@ -22,6 +22,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/web"
@@ -58,7 +59,8 @@ type tAuthEnv struct {
 	mux     *http.ServeMux
 	clock   *tAuthClock
 	baseURL string
-	cookie  string // name of the session cookie
+	cookie  string            // name of the session cookie
+	nl      *mail.Newsletters // set by newsletterEnv
 }
 
 func tAuthNewEnv(t *testing.T, baseURL string) *tAuthEnv {

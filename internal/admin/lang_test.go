@@ -284,9 +284,27 @@ func TestRussianNewslettersPage(t *testing.T) {
 	if err := e.st.SetUserLang(e.ctx, u.ID, "ru"); err != nil {
 		t.Fatal(err)
 	}
-	w := e.tAuthSession(u).get("/admin/newsletters")
+	b := e.tAuthSession(u)
+	w := b.get("/admin/newsletters")
 	wantRussian(t, w, http.StatusOK, u.Email, u.Name, "Test")
 	tAuthBody(t, w, "Срочные новости", "подтверждённый подписчик")
+
+	// Composing, a refused form, the draft with its preview, the
+	// confirmation and the list of sends: all in Russian.
+	wantRussian(t, b.get("/admin/newsletters/new"), http.StatusOK, u.Email, u.Name, "Test", "Markdown", "English")
+	w = b.post("/admin/newsletters/new", url.Values{"list": {"breaking"}, "lang": {"ru"}, "intro": {"Текст"}})
+	wantRussian(t, w, http.StatusUnprocessableEntity, u.Email, u.Name, "Test", "Markdown", "English")
+	tAuthBody(t, w, "Напишите тему")
+	w = b.post("/admin/newsletters/new", url.Values{"list": {"breaking"}, "lang": {"ru"}, "subject": {"Главное"}, "intro": {"Текст."}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	page := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	for _, p := range []string{page, page + "/confirm"} {
+		t.Run(p, func(t *testing.T) {
+			wantRussian(t, b.get(p), http.StatusOK, u.Email, u.Name, "Test", "Markdown", "English", "https://news.example.org", "UTC")
+		})
+	}
+	tAuthBody(t, b.get(page+"/confirm"), "подписчиков на этом языке")
+	wantRussian(t, b.get("/admin/newsletters"), http.StatusOK, u.Email, u.Name, "Test")
 }
 
 // TestRussianFieldMessages: what content validation refuses is said in

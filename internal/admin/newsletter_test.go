@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +32,7 @@ func newsletterEnv(t *testing.T) *tAuthEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.nl = nl
 	if err := e.adm.SetNewsletters(nl, web.FS); err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +47,19 @@ func newsletterEnv(t *testing.T) *tAuthEnv {
 	return e
 }
 
+var confirmTokenRe = regexp.MustCompile(`name="confirm" value="([^"]+)"`)
+
+// TestAdminSendsArticleNewsletter: an article goes to Breaking news only
+// through compose, preview and a confirmation page that names the count;
+// anything short of that queues nothing.
 func TestAdminSendsArticleNewsletter(t *testing.T) {
 	e := newsletterEnv(t)
 	sec := content.Section{Slug: "news", Name: "News"}
 	if err := e.st.CreateSection(e.ctx, &sec); err != nil {
 		t.Fatal(err)
 	}
-	live := &content.Article{Headline: "Bridge tender annulled", Body: "Text.", Lang: "en", Status: content.StatusPublished,
-		Section: sec, PublishedAt: e.clock.Now().Add(-time.Hour)}
+	live := &content.Article{Headline: "Bridge tender annulled", Body: "## What now\n\n- one\n- two\n\n> A quote.", Lang: "en",
+		Status: content.StatusPublished, Section: sec, PublishedAt: e.clock.Now().Add(-time.Hour)}
 	draft := &content.Article{Headline: "Not yet", Body: "Text.", Lang: "en", Status: content.StatusDraft, Section: sec}
 	for _, a := range []*content.Article{live, draft} {
 		if err := e.svc.Create(e.ctx, a); err != nil {
@@ -65,49 +73,134 @@ func TestAdminSendsArticleNewsletter(t *testing.T) {
 		}
 		return s.Pending
 	}
-	send := func(a *content.Article) url.Values { return url.Values{"article": {strconv.FormatInt(a.ID, 10)}} }
+	compose := func(a *content.Article) url.Values {
+		return url.Values{"article": {strconv.FormatInt(a.ID, 10)}, "list": {"breaking"}, "lang": {"en"}, "subject": {a.Headline}}
+	}
 
 	author := e.tAuthSession(e.tAuthUser(account.RoleAuthor, ""))
 	tAuthStatus(t, author.get("/admin/newsletters"), http.StatusForbidden)
-	tAuthStatus(t, author.post("/admin/newsletters/send", send(live)), http.StatusForbidden)
+	tAuthStatus(t, author.post("/admin/newsletters/new", compose(live)), http.StatusForbidden)
 
 	editor := e.tAuthSession(e.tAuthUser(account.RoleEditor, ""))
 	w := editor.get("/admin/newsletters")
 	tAuthStatus(t, w, http.StatusOK)
-	tAuthBody(t, w, "Bridge tender annulled", "Send as newsletter", "1 confirmed subscriber")
+	tAuthBody(t, w, "Bridge tender annulled", "Compose from this article", "1 confirmed subscriber")
+	w = editor.get("/admin/newsletters/new?article=" + strconv.FormatInt(live.ID, 10))
+	tAuthStatus(t, w, http.StatusOK)
+	tAuthBody(t, w, `value="Bridge tender annulled"`, `<option value="breaking" selected>`)
 
 	for _, tc := range []struct {
 		name   string
 		fields url.Values
 		status int
+		kept   string
 	}{
-		{"no CSRF token", url.Values{"article": {strconv.FormatInt(live.ID, 10)}, "csrf": {""}}, http.StatusForbidden},
-		{"wrong CSRF token", url.Values{"article": {strconv.FormatInt(live.ID, 10)}, "csrf": {"forged"}}, http.StatusForbidden},
-		{"draft", send(draft), http.StatusConflict},
-		{"no article", url.Values{"article": {"x"}}, http.StatusBadRequest},
-		{"missing article", url.Values{"article": {"999999"}}, http.StatusNotFound},
+		{"no CSRF token", url.Values{"subject": {"x"}, "list": {"breaking"}, "intro": {"x"}, "csrf": {""}}, http.StatusForbidden, ""},
+		{"wrong CSRF token", url.Values{"subject": {"x"}, "list": {"breaking"}, "intro": {"x"}, "csrf": {"forged"}}, http.StatusForbidden, ""},
+		{"draft article", compose(draft), http.StatusUnprocessableEntity, "Only a published article"},
+		{"no subject", url.Values{"list": {"breaking"}, "lang": {"en"}, "intro": {"Typed *intro*"}}, http.StatusUnprocessableEntity, "Typed *intro*"},
+		{"unknown list", url.Values{"list": {"gossip"}, "subject": {"Kept subject"}, "intro": {"x"}}, http.StatusUnprocessableEntity, `value="Kept subject"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tAuthStatus(t, editor.post("/admin/newsletters/send", tc.fields), tc.status)
-			if n := pending(); n != 0 {
-				t.Fatalf("%d mails queued by a refused send", n)
+			w := editor.post("/admin/newsletters/new", tc.fields)
+			tAuthStatus(t, w, tc.status)
+			if tc.kept != "" {
+				tAuthBody(t, w, tc.kept)
 			}
 		})
 	}
+	reports, _ := e.st.IssueReports(e.ctx, 10)
+	if len(reports) != 0 || pending() != 0 {
+		t.Fatalf("refused forms left %d issues and %d mails", len(reports), pending())
+	}
 
-	w = editor.post("/admin/newsletters/send", send(live))
+	w = editor.post("/admin/newsletters/new", compose(live))
+	tAuthStatus(t, w, http.StatusSeeOther)
+	page := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	w = editor.get(page)
+	tAuthStatus(t, w, http.StatusOK)
+	// The text part is on the page; the HTML in a sandboxed frame.
+	tAuthBody(t, w, `<iframe class="mail-preview" src="`+page+`/preview" sandbox=""`, "- one", "> A quote.", "Send a test to me")
+	pw := editor.get(page + "/preview")
+	tAuthStatus(t, pw, http.StatusOK)
+	if csp := pw.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+		t.Fatalf("preview CSP %q", csp)
+	}
+	tAuthBody(t, pw, "<h2", "<blockquote", "<li", ">Bridge tender annulled</a></h1>")
+
+	// A POST without the confirmation page's token sends nothing.
+	for _, tok := range []string{"", "forged"} {
+		tAuthStatus(t, editor.post(page+"/send", url.Values{"confirm": {tok}}), http.StatusBadRequest)
+	}
+	if n := pending(); n != 0 {
+		t.Fatalf("%d mails queued without confirmation", n)
+	}
+	w = editor.get(page + "/confirm")
+	tAuthStatus(t, w, http.StatusOK)
+	tAuthBody(t, w, "Send to 1 subscriber of Breaking news?")
+	tok := confirmTokenRe.FindStringSubmatch(w.Body.String())
+	if tok == nil {
+		t.Fatal("no confirmation token on the confirm page")
+	}
+	// A schedule in the past is refused, with the time typed kept.
+	w = editor.post(page+"/schedule", url.Values{"confirm": {tok[1]}, "at": {"2001-01-01T10:00"}})
+	tAuthStatus(t, w, http.StatusUnprocessableEntity)
+	tAuthBody(t, w, "Choose a time in the future.", `value="2001-01-01T10:00"`)
+
+	w = editor.post(page+"/send", url.Values{"confirm": {tok[1]}})
 	tAuthStatus(t, w, http.StatusSeeOther)
 	if n := pending(); n != 1 {
 		t.Fatalf("%d mails queued, want 1", n)
 	}
-	w = editor.get(w.Header().Get("Location"))
-	tAuthBody(t, w, "going out to 1 subscribers", "Sent")
+	tAuthBody(t, editor.get(w.Header().Get("Location")), "going out to 1 subscribers of Breaking news", "sending")
 
-	// A second click does not send again.
-	w = editor.post("/admin/newsletters/send", send(live))
-	tAuthStatus(t, w, http.StatusSeeOther)
-	tAuthBody(t, editor.get(w.Header().Get("Location")), "already sent")
+	// The same confirmation again does not send again.
+	tAuthStatus(t, editor.post(page+"/send", url.Values{"confirm": {tok[1]}}), http.StatusConflict)
 	if n := pending(); n != 1 {
 		t.Fatalf("%d mails queued after a second click, want 1", n)
 	}
+}
+
+// TestAdminRefusesEmptyList: a list without subscribers in the issue's
+// language cannot be sent to, and says why.
+func TestAdminRefusesEmptyList(t *testing.T) {
+	e := newsletterEnv(t)
+	editor := e.tAuthSession(e.tAuthUser(account.RoleEditor, ""))
+	w := editor.post("/admin/newsletters/new", url.Values{"list": {"daily"}, "lang": {"en"}, "subject": {"Hello"}, "intro": {"Words."}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	page := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	w = editor.get(page + "/confirm")
+	tAuthStatus(t, w, http.StatusOK)
+	tAuthBody(t, w, "no confirmed subscribers in this language")
+	if confirmTokenRe.MatchString(w.Body.String()) {
+		t.Fatal("the confirm page offers to send to no one")
+	}
+	is, err := e.st.Issue(e.ctx, mustID(t, page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := e.newsletters(t)
+	w = editor.post(page+"/send", url.Values{"confirm": {nl.ConfirmToken(is)}})
+	tAuthStatus(t, w, http.StatusUnprocessableEntity)
+	tAuthBody(t, w, "no confirmed subscribers in this language")
+	if s, _ := e.st.MailStats(e.ctx); s.Pending != 0 {
+		t.Fatalf("%d mails queued to an empty list", s.Pending)
+	}
+}
+
+func mustID(t *testing.T, page string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(page[strings.LastIndexByte(page, '/')+1:], 10, 64)
+	if err != nil {
+		t.Fatalf("page %q: %v", page, err)
+	}
+	return id
+}
+
+func (e *tAuthEnv) newsletters(t *testing.T) *mail.Newsletters {
+	t.Helper()
+	if e.nl == nil {
+		t.Fatal("no newsletters in this environment")
+	}
+	return e.nl
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/mail"
@@ -17,11 +18,7 @@ func (c *Config) validateMail(host string) error {
 		}
 	}
 	if c.MailFrom == "" {
-		c.MailFrom = "newsroom@" + strings.TrimPrefix(host, "www.")
-		if !strings.Contains(host, ".") || net.ParseIP(host) != nil {
-			// localhost or an IP address: a From address needs a domain.
-			c.MailFrom = "newsroom@localhost.localdomain"
-		}
+		c.MailFrom = mailFromHost(host)
 	}
 	if err := (mail.Message{To: c.MailFrom, Text: "-", Kind: "-"}).Validate(); err != nil {
 		return fmt.Errorf("--mail-from %q: want an e-mail address such as newsroom@example.org", c.MailFrom)
@@ -30,6 +27,27 @@ func (c *Config) validateMail(host string) error {
 		return fmt.Errorf("--mail-rate %g: want more than 0 messages per second", c.MailRate)
 	}
 	return nil
+}
+
+// DefaultMailFrom is the From address of a site at baseURL when
+// --mail-from is not given: newsroom@ its host, without "www.". Message-IDs
+// take the From address's domain (mail.NewSender), so neither names the
+// machine the site runs on.
+func DefaultMailFrom(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return mailFromHost("")
+	}
+	return mailFromHost(u.Hostname())
+}
+
+func mailFromHost(host string) string {
+	if !strings.Contains(host, ".") || net.ParseIP(host) != nil {
+		// localhost or an IP address: a From address needs a domain, and
+		// this reserved one says plainly that none was configured.
+		return "newsroom@localhost.localdomain"
+	}
+	return "newsroom@" + strings.TrimPrefix(host, "www.")
 }
 
 // SMTP returns the parsed --smtp-url, or ok=false when mail is not sent.

@@ -41,3 +41,21 @@ func TestMailFlags(t *testing.T) {
 		})
 	}
 }
+
+// DefaultMailFrom serves a Config built by hand (no Parse): the From
+// address, and with it the Message-ID domain, is the site's, never the
+// machine's.
+func TestDefaultMailFrom(t *testing.T) {
+	for _, tc := range []struct{ base, want string }{
+		{"https://example.org", "newsroom@example.org"},
+		{"https://www.example.org/", "newsroom@example.org"},
+		{"https://news.example.org:8443", "newsroom@news.example.org"},
+		{"http://127.0.0.1:8080", "newsroom@localhost.localdomain"},
+		{"http://localhost:8080", "newsroom@localhost.localdomain"},
+		{"", "newsroom@localhost.localdomain"},
+	} {
+		if got := DefaultMailFrom(tc.base); got != tc.want {
+			t.Errorf("DefaultMailFrom(%q) = %q, want %q", tc.base, got, tc.want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ var (
 // newsroom's, in the reader site's words: «статья» for an article,
 // «раздел» for a section, «автор» for a byline. Words the reader site already has (Articles,
 // Sections, Status…) are not repeated here: a key is defined once.
-var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages)
+var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages, newsletterMessages)
 
 // monthMessages name the months in reports, in the nominative.
 var monthMessages = []msg{
@@ -400,16 +400,11 @@ var revenueAdminMessages = []msg{
 		en: pl("one", "%d confirmed subscriber", "other", "%d confirmed subscribers"),
 		ru: pl("one", "%d подтверждённый подписчик", "few", "%d подтверждённых подписчика", "many", "%d подтверждённых подписчиков", "other", "%d подтверждённого подписчика")},
 	{key: "newsletters.intro",
-		en: s("The daily digest goes out by itself once a day with the day's published articles. Send an article to Breaking news below; each article is sent at most once."),
-		ru: s("Ежедневный дайджест уходит сам раз в день со статьями, опубликованными за день. Ниже статью можно отправить в рассылку «Срочные новости»; каждая статья отправляется не больше одного раза.")},
-	m("Sent", s("Отправлена")),
-	m("Send as newsletter", s("Отправить в рассылку")),
+		en: s("The daily digest goes out by itself once a day with the day's published articles. Compose a newsletter from scratch or from an article: you see it as readers will, can send yourself a test, and confirm the number of readers before anything goes out."),
+		ru: s("Ежедневный дайджест уходит сам раз в день со статьями, опубликованными за день. Рассылку можно написать с нуля или собрать из статьи: вы увидите её такой, какой её получат читатели, сможете отправить себе проверочное письмо и подтвердите число получателей, прежде чем что-либо уйдёт.")},
 	m("No published articles yet.", s("Опубликованных статей пока нет.")),
-	m("No article chosen.", s("Статья не выбрана.")),
 	m("That article no longer exists.", s("Этой статьи больше нет.")),
 	m("Only a published article can be sent as a newsletter.", s("В рассылку можно отправить только опубликованную статью.")),
-	m("“%s” is going out to %d subscribers of Breaking news.", s("«%s» уходит подписчикам рассылки «Срочные новости» (их %d).")),
-	m("“%s” was already sent; it is not sent twice.", s("«%s» уже отправлена; дважды статьи не отправляются.")),
 
 	m("Payment settings", s("Настройки платежей")),
 	m("Bank details", s("Банковские реквизиты")),

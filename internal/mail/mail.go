@@ -14,4 +14,7 @@ type Message struct {
 	// Kind names what the mail is ("signin", "receipt", "newsletter"...):
 	// logs and metrics say this instead of the address.
 	Kind string
+	// SendID is the newsletter send the message belongs to (0: none), for
+	// that send's report of sent and failed mail.
+	SendID int64
 }

@@ -48,4 +48,57 @@ type Send struct {
 	Key       string
 	ArticleID int64 // 0 for a digest
 	CreatedBy int64 // 0 for the scheduler
+	Subject   string
+}
+
+// Issue statuses. A send made by the site itself (breaking news, the
+// digest) is sent at once; one composed in the admin starts as a draft.
+// "sending" is not stored: it is a sent issue whose mail is still in the
+// outbox.
+const (
+	IssueDraft     = "draft"
+	IssueScheduled = "scheduled"
+	IssueSending   = "sending"
+	IssueSent      = "sent"
+)
+
+// Issue is one newsletter send as the admin sees it: composed (subject,
+// an intro in Markdown, optionally an article) or made by the site.
+type Issue struct {
+	ID        int64
+	List      string
+	Lang      string // the subscribers' language it goes to; "" for every subscriber
+	Key       string
+	Subject   string
+	Intro     string // Markdown, as typed
+	IntroHTML string // rendered and sanitized at save
+	ArticleID int64
+	Status    string
+	CreatedBy int64
+	// Recipients is the number of mails queued when it was sent.
+	Recipients  int
+	ScheduledAt time.Time // zero unless scheduled
+	SentAt      time.Time
+	CreatedAt   time.Time
+	// UpdatedAt changes with every edit: a confirmation names the version
+	// it confirmed, so an issue edited after its confirmation page was
+	// shown is not sent unseen.
+	UpdatedAt time.Time
+}
+
+// IssueReport is an issue with what became of its mail.
+type IssueReport struct {
+	Issue
+	Pending, Sent, Failed int
+	// Unsubscribed counts the readers who left through this issue's link.
+	Unsubscribed int
+}
+
+// DisplayStatus is the status to show: a sent issue with mail still
+// waiting in the outbox is sending.
+func (r IssueReport) DisplayStatus() string {
+	if r.Status == IssueSent && r.Pending > 0 {
+		return IssueSending
+	}
+	return r.Status
 }

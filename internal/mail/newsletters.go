@@ -18,6 +18,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/i18n"
+	"github.com/samizdat-press/samizdat/internal/media"
 	"github.com/samizdat-press/samizdat/internal/secret"
 )
 
@@ -25,10 +26,11 @@ import (
 type NewsletterStore interface {
 	Subscribe(ctx context.Context, email, lang string, lists []string, confirmHash string, now time.Time) (bool, error)
 	ConfirmSubscription(ctx context.Context, confirmHash string, now time.Time) ([]string, error)
-	Unsubscribe(ctx context.Context, id int64, now time.Time) (string, error)
+	Unsubscribe(ctx context.Context, id, send int64, now time.Time) (string, error)
 	NewsletterSubscription(ctx context.Context, id int64) (Subscriber, error)
-	SendNewsletter(ctx context.Context, send Send, build func(Subscriber) (Message, error)) (int, error)
+	SendNewsletter(ctx context.Context, send Send, build func(sendID int64, sub Subscriber) (Message, error)) (int, error)
 	EnqueueMail(ctx context.Context, msgs ...Message) error
+	IssueStore
 }
 
 // NewslettersConfig is what NewNewsletters needs.
@@ -50,9 +52,12 @@ type Newsletters struct {
 	cfg     NewslettersConfig
 	confirm *secret.Signer
 	unsub   *secret.Signer
-	text    map[string]*texttemplate.Template // per language
-	html    map[string]*htmltemplate.Template
-	catalog *i18n.Catalog
+	// confirmSend signs the confirmation page of an issue's send.
+	confirmSend *secret.Signer
+	renderer    *content.Renderer
+	text        map[string]*texttemplate.Template // per language
+	html        map[string]*htmltemplate.Template
+	catalog     *i18n.Catalog
 }
 
 // ConfirmLifetime is how long a confirmation link works.
@@ -81,12 +86,20 @@ func NewNewsletters(cfg NewslettersConfig) (*Newsletters, error) {
 		cfg:     cfg,
 		confirm: secret.NewSigner(cfg.Keys, "newsletter confirm"),
 		unsub:   secret.NewSigner(cfg.Keys, "unsubscribe"),
-		text:    map[string]*texttemplate.Template{},
-		html:    map[string]*htmltemplate.Template{},
-		catalog: i18n.New(cfg.Lang()),
+		// The site's renderer and sanitizer, as for article bodies.
+		confirmSend: secret.NewSigner(cfg.Keys, "newsletter send confirm"),
+		renderer:    content.NewRenderer(),
+		text:        map[string]*texttemplate.Template{},
+		html:        map[string]*htmltemplate.Template{},
+		catalog:     i18n.New(cfg.Lang()),
 	}
 	for _, lang := range i18n.Languages {
 		funcs := templateFuncs(n.catalog.Locale(lang))
+		funcs["wrap"] = func(s string) string { return strings.Join(wrap(s, TextWidth), "\n") }
+		funcs["heading"] = func(s, rule string) string {
+			lines := wrap(s, TextWidth)
+			return strings.Join(lines, "\n") + "\n" + strings.Repeat(rule, longest(lines))
+		}
 		t, err := texttemplate.New("newsletter").Funcs(funcs).ParseFS(cfg.Web, "templates/mail/newsletter*.txt")
 		if err != nil {
 			return nil, fmt.Errorf("newsletter templates: %w", err)
@@ -200,54 +213,124 @@ func (n *Newsletters) UnsubscribeURL(id int64) string {
 
 // Subscription returns the subscription an unsubscribe token names.
 func (n *Newsletters) Subscription(ctx context.Context, token string) (Subscriber, error) {
-	id, err := n.unsubscribeID(token)
+	id, _, err := n.unsubscribeID(token)
 	if err != nil {
 		return Subscriber{}, err
 	}
 	return n.cfg.Store.NewsletterSubscription(ctx, id)
 }
 
-func (n *Newsletters) unsubscribeID(token string) (int64, error) {
+// unsubscribeID reads a token: the subscription's id, and the send whose
+// mail carried the link ("id:send"; links made before sends were named,
+// and UnsubscribeToken's, hold the id alone).
+func (n *Newsletters) unsubscribeID(token string) (id, send int64, err error) {
 	payload, ok := n.unsub.Verify(token)
 	if !ok {
-		return 0, ErrBadToken
+		return 0, 0, ErrBadToken
 	}
-	id, err := strconv.ParseInt(payload, 10, 64)
-	if err != nil {
-		return 0, ErrBadToken
+	ids, sends, named := strings.Cut(payload, ":")
+	if id, err = strconv.ParseInt(ids, 10, 64); err != nil {
+		return 0, 0, ErrBadToken
 	}
-	return id, nil
+	if named {
+		if send, err = strconv.ParseInt(sends, 10, 64); err != nil {
+			return 0, 0, ErrBadToken
+		}
+	}
+	return id, send, nil
 }
 
 // Unsubscribe takes the subscription a token names off its list and
 // returns the list.
 func (n *Newsletters) Unsubscribe(ctx context.Context, token string) (string, error) {
-	id, err := n.unsubscribeID(token)
+	id, send, err := n.unsubscribeID(token)
 	if err != nil {
 		return "", err
 	}
-	return n.cfg.Store.Unsubscribe(ctx, id, n.cfg.Now())
+	return n.cfg.Store.Unsubscribe(ctx, id, send, n.cfg.Now())
 }
 
 // item is one article in a newsletter.
 type item struct {
 	Headline, Dek, URL string
-	Paragraphs         []string
+	Byline             string
+	Photo              *photo
+	Body               htmltemplate.HTML // the body as mail HTML; empty in a digest
+	BodyText           string            // the body as wrapped plain text
+}
+
+// photo is an article's lead photo in a mail: an absolute URL on this
+// site, with its size, so that clients lay the mail out before loading it.
+type photo struct {
+	URL, Alt, Caption, Credit string
+	Width, Height             int
 }
 
 type issue struct {
 	SiteName, ListName, Title, Lang string
-	Items                           []item
-	UnsubscribeURL                  string
-	Mirrors                         []string
+	// Lead: the mail is one story, whose headline is the mail's heading
+	// (once: not the subject again above it).
+	Lead           bool
+	Intro          htmltemplate.HTML
+	IntroText      string
+	Items          []item
+	UnsubscribeURL string
+	Mirrors        []string
+	Test           bool // a test send to the staff account
+}
+
+// MailPhotoWidth is the width of the lead photo in a mail: mail layouts
+// are 600 pixels wide.
+const MailPhotoWidth = 600
+
+// articleItem is a in a mail; full adds the byline, photo and body.
+func (n *Newsletters) articleItem(a *content.Article, full bool) (item, error) {
+	it := item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path()}
+	if !full {
+		return it, nil
+	}
+	if len(a.Authors) > 0 {
+		names := make([]string, len(a.Authors))
+		for i, au := range a.Authors {
+			names[i] = au.Name
+		}
+		it.Byline = n.catalog.Locale(a.Lang).T("By %s", strings.Join(names, ", "))
+	}
+	if im := a.Image; im.Present() && len(im.Widths) > 0 {
+		w := im.Widths[0]
+		for _, v := range im.Widths {
+			// The smallest variant at least as wide as the mail, else the widest.
+			if (v >= MailPhotoWidth && (w < MailPhotoWidth || v < w)) || (w < MailPhotoWidth && v > w) {
+				w = v
+			}
+		}
+		shown := min(w, MailPhotoWidth)
+		h := im.HeightFor(w) * shown / max(w, 1)
+		it.Photo = &photo{URL: n.cfg.BaseURL + "/media/" + im.Key + "/" + media.VariantName(w),
+			Alt: im.Alt, Caption: im.Caption, Credit: im.Credit, Width: shown, Height: h}
+	}
+	body := a.BodyHTML
+	var err error
+	if it.Body, err = MailHTML(body, n.cfg.BaseURL); err != nil {
+		return it, err
+	}
+	if it.BodyText, err = MailText(body, n.cfg.BaseURL); err != nil {
+		return it, err
+	}
+	return it, nil
 }
 
 // SendArticle sends one article to the breaking-news list, once: sending
 // the same article again returns the store's ErrAlreadySent.
 func (n *Newsletters) SendArticle(ctx context.Context, a *content.Article, by int64) (int, error) {
-	it := item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path(), Paragraphs: paragraphs(a.BodyText)}
-	return n.send(ctx, Send{List: "breaking", Key: "article:" + strconv.FormatInt(a.ID, 10), ArticleID: a.ID, CreatedBy: by},
-		a.Headline, a.Lang, []item{it})
+	it, err := n.articleItem(a, true)
+	if err != nil {
+		return 0, err
+	}
+	is := issue{Title: a.Headline, Lang: a.Lang, Lead: true, Items: []item{it}}
+	subject := n.catalog.Locale(a.Lang).T("Breaking: %s", a.Headline)
+	s := Send{List: "breaking", Key: "article:" + strconv.FormatInt(a.ID, 10), ArticleID: a.ID, CreatedBy: by, Subject: subject}
+	return n.cfg.Store.SendNewsletter(ctx, s, n.builder(s.List, subject, is))
 }
 
 // DigestKey names the digest of day (UTC) in newsletter_sends.
@@ -261,38 +344,41 @@ func (n *Newsletters) SendDigest(ctx context.Context, day time.Time, articles []
 	}
 	items := make([]item, len(articles))
 	for i, a := range articles {
-		items[i] = item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path()}
+		items[i], _ = n.articleItem(a, false)
 	}
 	loc := n.catalog.Locale(n.cfg.Lang())
 	title := loc.T("The day's stories: %s", loc.Date(day))
-	return n.send(ctx, Send{List: "daily", Key: DigestKey(day)}, title, loc.Lang(), items)
+	is := issue{Title: title, Lang: loc.Lang(), Items: items}
+	s := Send{List: "daily", Key: DigestKey(day), Subject: title}
+	return n.cfg.Store.SendNewsletter(ctx, s, n.builder(s.List, title, is))
 }
 
-func (n *Newsletters) send(ctx context.Context, s Send, title, lang string, items []item) (int, error) {
-	list, _ := ListByKey(s.List)
-	site := n.cfg.SiteName()
-	mirrors := n.cfg.Mirrors()
-	subject := title
-	if s.List == "breaking" {
-		subject = n.catalog.Locale(lang).T("Breaking: %s", title)
+// builder makes each subscriber's copy of is: the same mail with their own
+// unsubscribe link, which names the send so its report can count it.
+func (n *Newsletters) builder(list, subject string, is issue) func(int64, Subscriber) (Message, error) {
+	return func(sendID int64, sub Subscriber) (Message, error) {
+		unsub := n.cfg.BaseURL + n.editionPrefix(is.Lang) + "/newsletter/unsubscribe?t=" + n.unsub.Sign(strconv.FormatInt(sub.ID, 10)+":"+strconv.FormatInt(sendID, 10))
+		return n.message(list, subject, is, sub.Email, unsub)
 	}
-	return n.cfg.Store.SendNewsletter(ctx, s, func(sub Subscriber) (Message, error) {
-		// The unsubscribe page speaks the mail's language.
-		unsub := n.cfg.BaseURL + n.editionPrefix(lang) + "/newsletter/unsubscribe?t=" + n.UnsubscribeToken(sub.ID)
-		text, html, err := n.render(lang, "newsletter", issue{SiteName: site, ListName: list.Name, Title: title, Lang: lang,
-			Items: items, UnsubscribeURL: unsub, Mirrors: mirrors})
-		if err != nil {
-			return Message{}, err
-		}
-		return Message{To: sub.Email, Subject: subject, Text: text, HTML: html, Kind: "newsletter",
-			Headers: map[string]string{
-				// RFC 8058: mail clients offer an unsubscribe button that
-				// POSTs List-Unsubscribe=One-Click to this URL.
-				"List-Unsubscribe":      "<" + unsub + ">",
-				"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-				"List-Id":               list.Name + " <" + s.List + ".newsletter." + hostOf(n.cfg.BaseURL) + ">",
-			}}, nil
-	})
+}
+
+// message renders is for one recipient, with the headers every newsletter
+// mail carries.
+func (n *Newsletters) message(list, subject string, is issue, to, unsub string) (Message, error) {
+	l, _ := ListByKey(list)
+	is.SiteName, is.ListName, is.Mirrors, is.UnsubscribeURL = n.cfg.SiteName(), l.Name, n.cfg.Mirrors(), unsub
+	text, html, err := n.render(is.Lang, "newsletter", is)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{To: to, Subject: subject, Text: text, HTML: html, Kind: "newsletter",
+		Headers: map[string]string{
+			// RFC 8058: mail clients offer an unsubscribe button that
+			// POSTs List-Unsubscribe=One-Click to this URL.
+			"List-Unsubscribe":      "<" + unsub + ">",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+			"List-Id":               l.Name + " <" + list + ".newsletter." + hostOf(n.cfg.BaseURL) + ">",
+		}}, nil
 }
 
 func hostOf(base string) string {
@@ -304,17 +390,6 @@ func hostOf(base string) string {
 		h = h[:i]
 	}
 	return h
-}
-
-// paragraphs splits plain text into its paragraphs.
-func paragraphs(text string) []string {
-	var out []string
-	for _, p := range strings.Split(text, "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func (n *Newsletters) render(lang, name string, data any) (text, html string, err error) {

@@ -2,6 +2,8 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -100,15 +102,26 @@ func (c SMTP) String() string {
 type Sender struct {
 	cfg     SMTP
 	from    string
+	domain  string // the From address's: Message-IDs and the EHLO greeting
 	timeout time.Duration
 }
 
-// NewSender checks the From address; nothing connects until Send.
+// NewSender checks the From address; nothing connects until Send. Every
+// mail's Message-ID, and the EHLO greeting, use the From address's domain
+// (the site's, by default): never the machine's host name, which says
+// where the site runs and is no name the world can check.
 func NewSender(cfg SMTP, from string) (*Sender, error) {
 	if err := (Message{To: from, Text: "-", Kind: "-"}).Validate(); err != nil {
 		return nil, fmt.Errorf("mail sender: From %q is not an e-mail address", from)
 	}
-	return &Sender{cfg: cfg, from: from, timeout: 30 * time.Second}, nil
+	return &Sender{cfg: cfg, from: from, domain: from[strings.LastIndexByte(from, '@')+1:], timeout: 30 * time.Second}, nil
+}
+
+// messageID is a new Message-ID: random, at the sender's domain.
+func (s *Sender) messageID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b) + "@" + s.domain
 }
 
 // SendError is a message the server refused. Permanent refusals (5xx)
@@ -174,7 +187,7 @@ func permanentCode(err error) bool {
 }
 
 func (s *Sender) options() []gomail.Option {
-	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.timeout)}
+	opts := []gomail.Option{gomail.WithPort(s.cfg.Port), gomail.WithTimeout(s.timeout), gomail.WithHELO(s.domain)}
 	switch s.cfg.TLS {
 	case TLSImplicit:
 		opts = append(opts, gomail.WithSSL())
@@ -211,7 +224,7 @@ func (s *Sender) build(m Message) (*gomail.Msg, error) {
 	}
 	gm.Subject(m.Subject)
 	gm.SetDate()
-	gm.SetMessageID()
+	gm.SetMessageIDWithValue(s.messageID())
 	gm.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if strings.TrimSpace(m.HTML) != "" {
 		gm.AddAlternativeString(gomail.TypeTextHTML, m.HTML)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/samizdat-press/samizdat/internal/config"
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/secret"
 	"github.com/samizdat-press/samizdat/internal/store"
@@ -22,7 +23,7 @@ func (srv *Server) buildMail() error {
 		return nil
 	}
 	// config.Parse sets a From address; a Config built by hand may not.
-	from := cmp.Or(srv.cfg.MailFrom, "newsroom@localhost.localdomain")
+	from := cmp.Or(srv.cfg.MailFrom, config.DefaultMailFrom(srv.cfg.BaseURL))
 	sender, err := mail.NewSender(cfg, from)
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
@@ -92,6 +93,22 @@ func (srv *Server) SendDailyDigest(ctx context.Context, now time.Time) (int, err
 		return 0, err
 	}
 	return srv.Newsletters.SendDigest(ctx, day, arts)
+}
+
+// scheduledNewsletters sends the newsletter issues whose scheduled time
+// has come. Every node runs it; each issue is claimed in the database, so
+// it goes out once.
+func (srv *Server) scheduledNewsletters(ctx context.Context) {
+	if srv.Newsletters == nil {
+		return
+	}
+	n, err := srv.Newsletters.SendDue(ctx)
+	if err != nil && ctx.Err() == nil {
+		srv.log.Error("scheduled newsletters", "err", err)
+	}
+	if n > 0 {
+		srv.log.Info("scheduled newsletters queued", "recipients", n)
+	}
 }
 
 // dailyDigest is SendDailyDigest as a background job.

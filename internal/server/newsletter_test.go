@@ -232,8 +232,12 @@ func TestNewsletterJourney(t *testing.T) {
 		t.Fatalf("reader got %d mails, want 1", len(msgs))
 	}
 	m := pit.Message(t, msgs[0].ID)
+	// The headline is the mail's one heading, linked to the article, and
+	// appears once in the body (the subject says it again, not the body).
+	_, mailBody, _ := strings.Cut(m.HTML, "<body")
 	if m.Subject != "Breaking: Bridge tender annulled" || !strings.Contains(m.Text, "Second paragraph.") ||
-		!strings.Contains(m.HTML, "<h2><a href=\""+n.base+a.Path()+"\">Bridge tender annulled</a></h2>") {
+		!strings.Contains(m.HTML, "<a href=\""+n.base+a.Path()+"\" style=\"color:#1a1a1a;text-decoration:none;\">Bridge tender annulled</a></h1>") ||
+		strings.Count(mailBody, "Bridge tender annulled") != 1 {
 		t.Fatalf("newsletter parts:\nsubject %q\ntext %q\nhtml %q", m.Subject, m.Text, m.HTML)
 	}
 	for _, addr := range []string{n.base + "/", "mirror.example/", "samizdatdemo2345.onion/"} {

@@ -400,6 +400,7 @@ func (srv *Server) RunJobs(ctx context.Context, interval time.Duration) {
 		srv.lapseStandingOrders(ctx, time.Now())
 		srv.reconcileDaily(ctx, time.Now())
 		srv.dailyDigest(ctx, time.Now())
+		srv.scheduledNewsletters(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -46,9 +46,9 @@ var copyTables = []struct {
 	{"prompts", []string{"id"}},
 	{"prompt_variants", []string{"id"}},
 	{"prompt_counts", []string{"day", "variant_id"}},
+	{"newsletter_sends", []string{"id"}}, // before the outbox and subscribers, which name sends
 	{"mail_outbox", []string{"id"}},
 	{"newsletter_subscribers", []string{"id"}},
-	{"newsletter_sends", []string{"id"}},
 	{"supporters", []string{"id"}},
 	{"supporter_tokens", []string{"token_hash"}},
 	{"supporter_sessions", []string{"token_hash"}},

@@ -30,7 +30,7 @@ func fillMailTables(t *testing.T, st *store.Store, articleID, userID int64) {
 		t.Fatal(err)
 	}
 	n, err := st.SendNewsletter(ctx, mail.Send{List: "breaking", Key: "article:1", ArticleID: articleID, CreatedBy: userID},
-		func(s mail.Subscriber) (mail.Message, error) {
+		func(_ int64, s mail.Subscriber) (mail.Message, error) {
 			return mail.Message{To: s.Email, Subject: "Breaking", Text: "News", Kind: "newsletter"}, nil
 		})
 	if err != nil || n != 1 {

@@ -67,8 +67,8 @@ func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, msgs []mail.Message) 
 		msgs = msgs[len(part):]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO mail_outbox
-			(kind, recipient, subject, body_text, body_html, headers, created_at, next_attempt_at) VALUES `)
-		args := make([]any, 0, 8*len(part))
+			(kind, recipient, subject, body_text, body_html, headers, created_at, next_attempt_at, send_id) VALUES `)
+		args := make([]any, 0, 9*len(part))
 		for i, m := range part {
 			headers := []byte("{}")
 			if m.Headers != nil {
@@ -80,10 +80,14 @@ func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, msgs []mail.Message) 
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			var send any
+			if m.SendID != 0 {
+				send = m.SendID
+			}
 			// The bodies and headers carry single-use links (sign-in, set a
 			// password, confirm, unsubscribe): sealed like the address.
-			args = append(args, m.Kind, s.sealer.Seal(m.To), m.Subject, s.sealText(m.Text), s.sealText(m.HTML), s.sealText(string(headers)), now, now)
+			args = append(args, m.Kind, s.sealer.Seal(m.To), m.Subject, s.sealText(m.Text), s.sealText(m.HTML), s.sealText(string(headers)), now, now, send)
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(q.String()), args...); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/mail"
@@ -93,7 +94,7 @@ func (s *Store) ConfirmSubscription(ctx context.Context, confirmHash string, now
 			return ErrNotFound
 		}
 		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_subscribers
-			SET status = ?, confirm_hash = NULL, confirmed_at = ?, unsubscribed_at = NULL
+			SET status = ?, confirm_hash = NULL, confirmed_at = ?, unsubscribed_at = NULL, unsubscribed_send = NULL
 			WHERE confirm_hash = ? AND status = ?`), mail.StatusConfirmed, now.Unix(), confirmHash, mail.StatusPending)
 		return err
 	})
@@ -104,8 +105,9 @@ func (s *Store) ConfirmSubscription(ctx context.Context, confirmHash string, now
 }
 
 // Unsubscribe takes subscription id off its list; doing it again is no
-// error. It returns the list, or ErrNotFound.
-func (s *Store) Unsubscribe(ctx context.Context, id int64, now time.Time) (string, error) {
+// error. send is the newsletter send whose link was used (0: unknown), so
+// that send's report counts it. It returns the list, or ErrNotFound.
+func (s *Store) Unsubscribe(ctx context.Context, id, send int64, now time.Time) (string, error) {
 	var list string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT list FROM newsletter_subscribers WHERE id = ?`), id).Scan(&list); err != nil {
@@ -114,9 +116,19 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, now time.Time) (strin
 			}
 			return err
 		}
+		var from any
+		if send != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM newsletter_sends WHERE id = ?`), send).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				from = send
+			}
+		}
 		_, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_subscribers
-			SET status = ?, confirm_hash = NULL, unsubscribed_at = ? WHERE id = ? AND status <> ?`),
-			mail.StatusUnsubscribed, now.Unix(), id, mail.StatusUnsubscribed)
+			SET status = ?, confirm_hash = NULL, unsubscribed_at = ?, unsubscribed_send = ? WHERE id = ? AND status <> ?`),
+			mail.StatusUnsubscribed, now.Unix(), from, id, mail.StatusUnsubscribed)
 		return err
 	})
 	if err != nil {
@@ -176,7 +188,7 @@ var ErrAlreadySent = fmt.Errorf("newsletter already sent: %w", ErrConflict)
 // same transaction: a send happens once across nodes and restarts, and a
 // crash leaves either the claim and every mail or neither. It returns the
 // number of recipients, or ErrAlreadySent.
-func (s *Store) SendNewsletter(ctx context.Context, send mail.Send, build func(mail.Subscriber) (mail.Message, error)) (int, error) {
+func (s *Store) SendNewsletter(ctx context.Context, send mail.Send, build func(sendID int64, sub mail.Subscriber) (mail.Message, error)) (int, error) {
 	if s.sealer == nil {
 		return 0, errNoSealer
 	}
@@ -192,55 +204,18 @@ func (s *Store) SendNewsletter(ctx context.Context, send mail.Send, build func(m
 		}
 		// The claim comes first: a second node blocks here (PostgreSQL)
 		// or behind the single writer (SQLite), then fails on the key.
-		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO newsletter_sends
-			(list, key, article_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)`),
-			send.List, send.Key, article, user, now); err != nil {
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO newsletter_sends
+			(list, key, article_id, created_by, created_at, status, subject, sent_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			send.List, send.Key, article, user, now, mail.IssueSent, send.Subject, now, now).Scan(&id); err != nil {
 			if isUnique(err) {
 				return ErrAlreadySent
 			}
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id, email, created_at FROM newsletter_subscribers
-			WHERE list = ? AND status = ? ORDER BY id`), send.List, mail.StatusConfirmed)
-		if err != nil {
-			return err
-		}
-		var subs []mail.Subscriber
-		for rows.Next() {
-			sub := mail.Subscriber{List: send.List, Status: mail.StatusConfirmed}
-			var sealed []byte
-			var created int64
-			if err := rows.Scan(&sub.ID, &sealed, &created); err != nil {
-				rows.Close()
-				return err
-			}
-			sub.CreatedAt = time.Unix(created, 0).UTC()
-			if sub.Email, err = s.sealer.Open(sealed); err != nil {
-				continue // sealed under another key: cannot be mailed
-			}
-			subs = append(subs, sub)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		msgs := make([]mail.Message, 0, len(subs))
-		for _, sub := range subs {
-			m, err := build(sub)
-			if err != nil {
-				return err
-			}
-			if err := m.Validate(); err != nil {
-				return fmt.Errorf("newsletter mail: %w", err)
-			}
-			msgs = append(msgs, m)
-		}
-		if err := s.enqueueTx(ctx, tx, msgs); err != nil {
-			return err
-		}
-		n = len(msgs)
-		_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_sends SET recipients = ? WHERE list = ? AND key = ?`),
-			n, send.List, send.Key)
+		var err error
+		n, err = s.enqueueSendTx(ctx, tx, id, send.List, nil, build)
 		return err
 	})
 	if err != nil {
@@ -250,6 +225,67 @@ func (s *Store) SendNewsletter(ctx context.Context, send mail.Send, build func(m
 		return 0, fmt.Errorf("send newsletter %s %s: %w", send.List, send.Key, err)
 	}
 	return n, nil
+}
+
+// enqueueSendTx enqueues send id's mail, one per confirmed subscriber of
+// list (in one of langs; nil: any), and records the count on the send.
+func (s *Store) enqueueSendTx(ctx context.Context, tx *sql.Tx, id int64, list string, langs []string,
+	build func(sendID int64, sub mail.Subscriber) (mail.Message, error)) (int, error) {
+	q, args := subscribersQuery(`SELECT id, email, created_at FROM newsletter_subscribers`, list, langs)
+	rows, err := tx.QueryContext(ctx, s.dialect.rebind(q+` ORDER BY id`), args...)
+	if err != nil {
+		return 0, err
+	}
+	var subs []mail.Subscriber
+	for rows.Next() {
+		sub := mail.Subscriber{List: list, Status: mail.StatusConfirmed}
+		var sealed []byte
+		var created int64
+		if err := rows.Scan(&sub.ID, &sealed, &created); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		sub.CreatedAt = time.Unix(created, 0).UTC()
+		if sub.Email, err = s.sealer.Open(sealed); err != nil {
+			continue // sealed under another key: cannot be mailed
+		}
+		subs = append(subs, sub)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	msgs := make([]mail.Message, 0, len(subs))
+	for _, sub := range subs {
+		m, err := build(id, sub)
+		if err != nil {
+			return 0, err
+		}
+		if err := m.Validate(); err != nil {
+			return 0, fmt.Errorf("newsletter mail: %w", err)
+		}
+		m.SendID = id
+		msgs = append(msgs, m)
+	}
+	if err := s.enqueueTx(ctx, tx, msgs); err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, s.dialect.rebind(`UPDATE newsletter_sends SET recipients = ? WHERE id = ?`), len(msgs), id)
+	return len(msgs), err
+}
+
+// subscribersQuery adds to sel the conditions naming the confirmed
+// subscribers of list in one of langs (nil: any language).
+func subscribersQuery(sel, list string, langs []string) (string, []any) {
+	q := sel + ` WHERE list = ? AND status = ?`
+	args := []any{list, mail.StatusConfirmed}
+	if len(langs) > 0 {
+		q += ` AND lang IN (?` + strings.Repeat(", ?", len(langs)-1) + `)`
+		for _, l := range langs {
+			args = append(args, l)
+		}
+	}
+	return q, args
 }
 
 // NewsletterSent reports whether the send with list and key happened.
