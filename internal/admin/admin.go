@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/account"
@@ -76,6 +77,9 @@ type Admin struct {
 	// transferReceipt makes the receipt of a bank transfer marked
 	// received; see SetTransferReceipts.
 	transferReceipt func(store.ReceivedTransfer) (mail.Message, error)
+	// shownZone is the newsroom's time zone as last read, by newPage,
+	// for the templates' dates: every page reads it before it renders.
+	shownZone atomic.Pointer[time.Location]
 }
 
 // New parses the admin templates.
@@ -206,7 +210,7 @@ func (a *Admin) funcs(lang string) template.FuncMap {
 	loc := a.catalog.Locale(lang)
 	return template.FuncMap{
 		"t":          loc.T,
-		"date":       loc.DateTime,
+		"date":       func(t time.Time) string { return loc.DateTimeIn(t, a.shownZone.Load()) },
 		"month":      loc.MonthYear,
 		"monthshort": loc.MonthShort,
 		"status":     func(s content.Status) string { return loc.T("status." + string(s)) },
@@ -246,6 +250,7 @@ func (a *Admin) newPage(r *http.Request, title string) page {
 	if name, err := a.db.Setting(r.Context(), "site.name", a.siteName); err == nil {
 		p.SiteName = name
 	}
+	a.shownZone.Store(a.zone(r.Context()))
 	if s := sessionFrom(r.Context()); s != nil {
 		p.User = &s.user
 		p.CSRF = s.session.CSRFToken
