@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"time"
+	// The zone database inside the binary: a server without one (a
+	// minimal container) still knows Europe/Riga.
+	_ "time/tzdata"
 )
 
 // SettingTimeZone is the newsroom's time zone, an IANA name (Europe/Riga);

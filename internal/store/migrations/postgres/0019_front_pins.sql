@@ -17,3 +17,4 @@ CREATE INDEX front_pins_article ON front_pins (article_id);
 CREATE INDEX articles_status_updated ON articles (status, updated_at);
 CREATE INDEX articles_status_published ON articles (status, published_at);
 CREATE INDEX corrections_created ON corrections (created_at);
+CREATE INDEX mail_outbox_failed ON mail_outbox (failed_at) WHERE failed_at IS NOT NULL;
