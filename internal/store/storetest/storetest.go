@@ -55,6 +55,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Translations", testTranslations},
 		{"EditionLists", testEditionLists},
 		{"EditionSearch", testEditionSearch},
+		{"FrontPins", testFrontPins},
+		{"TimeZone", testTimeZone},
+		{"Dashboard", testDashboard},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
