@@ -345,10 +345,6 @@ func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, me
 	}
 }
 
-func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request) error {
-	return a.render(w, http.StatusOK, "dashboard", a.newPage(r, a.loc(r).T("Newsroom")))
-}
-
 // fixedMessage is msg in loc's language when it is a catalog message that
 // takes no arguments (one that does could only come out garbled), and msg
 // itself otherwise.

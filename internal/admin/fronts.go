@@ -196,7 +196,7 @@ func (a *Admin) saveFront(w http.ResponseWriter, r *http.Request) error {
 		if typed := strings.TrimSpace(r.PostFormValue(s.Field("id"))); typed != "" {
 			s.ArticleID = int64Param(typed)
 			if s.ArticleID == 0 {
-				s.Error = loc.T("No article has the ID %d.", 0)
+				s.Error = loc.T("No article has the ID %s.", typed)
 			}
 		}
 		s.Date = strings.TrimSpace(r.PostFormValue(s.Field("until_date")))
@@ -206,7 +206,7 @@ func (a *Admin) saveFront(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if _, err := a.db.ArticleByID(ctx, s.ArticleID); errors.Is(err, store.ErrNotFound) {
-			s.Error = loc.T("No article has the ID %d.", s.ArticleID)
+			s.Error = loc.T("No article has the ID %s.", strconv.FormatInt(s.ArticleID, 10))
 		} else if err != nil {
 			return err
 		}
