@@ -77,4 +77,3 @@ var frontsAdminMessages = []msg{
 	m("updated %s", s("изменено %s")),
 	m("goes live %s", s("выходит %s")),
 }
-
