@@ -35,7 +35,7 @@ var errNoSuchTime = errors.New("no such local time")
 
 // parseLocal reads a date and a time typed in zone z. A time the clocks
 // skip (the spring-forward gap) is refused with errNoSuchTime rather than
-// moved silently; in the autumn's repeated hour the first is taken.
+// moved silently; in the autumn's repeated hour the earlier is taken.
 func parseLocal(date, clock string, z *time.Location) (time.Time, error) {
 	d, err := time.Parse(dateLayout, strings.TrimSpace(date))
 	if err != nil {
@@ -52,6 +52,11 @@ func parseLocal(date, clock string, z *time.Location) (time.Time, error) {
 	t := time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), 0, 0, z)
 	if t.Hour() != c.Hour() || t.Minute() != c.Minute() || t.Day() != d.Day() {
 		return time.Time{}, errNoSuchTime
+	}
+	// time.Date does not promise which of an autumn's repeated hour it
+	// picks: take the earlier, so the same typing always means one time.
+	if e := t.Add(-time.Hour); e.Hour() == t.Hour() && e.Minute() == t.Minute() && e.Day() == t.Day() {
+		return e, nil
 	}
 	return t, nil
 }
