@@ -74,6 +74,9 @@ var (
 		"POST /admin/authors":       {allowed: matrixEditors, parallel: true},
 		"POST /admin/authors/{id}":  {allowed: matrixEditors, parallel: true},
 
+		"GET /admin/fronts":  {allowed: matrixEditors},
+		"POST /admin/fronts": {allowed: matrixEditors},
+
 		"GET /admin/settings":  {allowed: matrixAdmins, parallel: true},
 		"POST /admin/settings": {allowed: matrixAdmins, parallel: true},
 
