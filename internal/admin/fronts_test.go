@@ -270,3 +270,28 @@ func TestDashboardBlocks(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	lackBody(t, w, "Needs a second look", "Mail waiting", "Support today")
 }
+
+// TestSectionDescription: an editor describes a section in the sections
+// form; too long a description is refused with what was typed kept.
+func TestSectionDescription(t *testing.T) {
+	e := newEnv(t)
+	editor := e.client(account.RoleEditor)
+	wantBody(t, editor.get("/admin/sections"), `id="section-`+idStr(e.news.ID)+`-description"`, `id="new-description"`)
+	fields := url.Values{"name": {"News"}, "slug": {"news"}, "order": {"0"}}
+	long := strings.Repeat("word ", 61)
+	fields.Set("description", long)
+	w := editor.postForm("/admin/sections/"+idStr(e.news.ID), fields)
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	wantBody(t, w, strings.TrimSpace(long))
+	fields.Set("description", "Reporting from the region, every day.")
+	wantStatus(t, editor.postForm("/admin/sections/"+idStr(e.news.ID), fields), http.StatusSeeOther)
+	sec, err := e.st.SectionBySlug(e.ctx, "news")
+	if err != nil || sec.Description != "Reporting from the region, every day." {
+		t.Errorf("stored %+v, %v; want the description", sec, err)
+	}
+	fields = url.Values{"name": {"Sport"}, "description": {"Matches and the people who play them."}}
+	wantStatus(t, editor.postForm("/admin/sections", fields), http.StatusSeeOther)
+	if sec, err := e.st.SectionBySlug(e.ctx, "sport"); err != nil || sec.Description != "Matches and the people who play them." {
+		t.Errorf("new section %+v, %v; want its description", sec, err)
+	}
+}

@@ -36,6 +36,9 @@ var frontsAdminMessages = []msg{
 	m("Search by headline, or enter the article's number from its address in the admin.",
 		s("Ищите по заголовку или введите номер статьи из её адреса в админке.")),
 
+	m("shown under the name on the section's front; at most 300 characters",
+		s("показывается под названием на полосе раздела; не больше 300 знаков")),
+
 	// Time zone.
 	m("Time zone", s("Часовой пояс")),
 	m("the newsroom's, an IANA name such as Europe/Riga; times in the admin are entered and shown in it",

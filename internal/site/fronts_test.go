@@ -222,3 +222,21 @@ func firstPictureCard(t *testing.T, body string) string {
 	start := strings.LastIndex(body[:i], "<article ")
 	return body[start : i+strings.Index(body[i:], "</article>")]
 }
+
+// TestSectionFrontDescription: a section's description is under its name
+// on its front and describes it to search engines.
+func TestSectionFrontDescription(t *testing.T) {
+	f := newFixture(t)
+	sec := f.sections["culture"]
+	sec.Description = "Books, film & theatre from exile."
+	if err := f.st.UpdateSection(context.Background(), sec); err != nil {
+		t.Fatal(err)
+	}
+	f.s.PurgeCache() // as the admin's save does, through the site's settings reload
+	body := f.body(t, "/culture/")
+	for _, want := range []string{`<p class="intro">Books, film &amp; theatre from exile.</p>`, `<meta name="description" content="Books, film &amp; theatre from exile.">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/culture/ lacks %s", want)
+		}
+	}
+}

@@ -282,8 +282,12 @@ func (s *Site) section(r *http.Request) (*page, error) {
 	lang := s.pageLang(r)
 	loc := s.catalog.Locale(lang)
 	name := s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name)
+	desc := sec.Description
+	if desc == "" {
+		desc = loc.T("%s: the latest reporting from %s.", name, s.conf().Name)
+	}
 	return s.listOf(r, store.ListQuery{SectionID: sec.ID}, "/"+sec.Slug+"/", sec.Slug, name,
-		loc.T("Section"), "", loc.T("%s: the latest reporting from %s.", name, s.conf().Name), nil, []string{depSection(sec.ID)})
+		loc.T("Section"), sec.Description, desc, nil, []string{depSection(sec.ID)})
 }
 
 func (s *Site) tag(r *http.Request) (*page, error) {

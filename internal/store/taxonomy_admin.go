@@ -21,8 +21,8 @@ func (s *Store) UpdateSection(ctx context.Context, sec content.Section) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ? WHERE id = ?`),
-			sec.Slug, sec.Name, sec.Order, sec.ID)
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ?, description = ? WHERE id = ?`),
+			sec.Slug, sec.Name, sec.Order, sec.Description, sec.ID)
 		if isUnique(err) {
 			return fmt.Errorf("update section %q: %w", sec.Slug, ErrConflict)
 		}

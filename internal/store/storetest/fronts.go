@@ -261,3 +261,23 @@ func testDashboard(t *testing.T, f *fixture) {
 }
 
 func slugOf(i int) string { return string(rune('a' + i)) }
+
+// testSectionDescription: a section's description is stored, listed and
+// changed with it.
+func testSectionDescription(t *testing.T, f *fixture) {
+	sec := content.Section{Slug: "news", Name: "News", Description: "Reporting from the region, every day."}
+	if err := f.st.CreateSection(f.ctx, &sec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.st.SectionBySlug(f.ctx, "news")
+	if err != nil || got.Description != sec.Description {
+		t.Fatalf("SectionBySlug = %+v, %v; want the description", got, err)
+	}
+	sec.Description = "Changed."
+	if err := f.st.UpdateSection(f.ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := f.st.Sections(f.ctx); err != nil || len(list) != 1 || list[0].Description != "Changed." {
+		t.Errorf("Sections = %+v, %v; want the changed description", list, err)
+	}
+}

@@ -18,3 +18,6 @@ CREATE INDEX articles_status_updated ON articles (status, updated_at);
 CREATE INDEX articles_status_published ON articles (status, published_at);
 CREATE INDEX corrections_created ON corrections (created_at);
 CREATE INDEX mail_outbox_failed ON mail_outbox (failed_at) WHERE failed_at IS NOT NULL;
+
+-- A section's front says what the section is about, under its name.
+ALTER TABLE sections ADD COLUMN description TEXT NOT NULL DEFAULT '';
