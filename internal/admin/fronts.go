@@ -70,13 +70,20 @@ func (a *Admin) frontsPage(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		s := &d.Slots[p.Position]
+		if !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(now) {
+			// Offered empty: saving the form drops the expired pin rather
+			// than refusing its past time.
+			headline := ""
+			if p.Article != nil {
+				headline = p.Article.Headline
+			}
+			s.State = loc.T("expired: %s, pinned until %s", headline, loc.DateTimeIn(p.ExpiresAt, z))
+			continue
+		}
 		s.ArticleID = p.ArticleID
 		s.Date, s.Clock = localFields(p.ExpiresAt, z)
-		switch {
-		case p.Article == nil || !p.Article.Live(now):
+		if p.Article == nil || !p.Article.Live(now) {
 			s.State = loc.T("not shown: not published")
-		case !p.ExpiresAt.IsZero() && !p.ExpiresAt.After(now):
-			s.State = loc.T("not shown: expired")
 		}
 	}
 	if err := a.fillChoices(r, d, pins); err != nil {

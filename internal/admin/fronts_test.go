@@ -96,6 +96,20 @@ func TestFrontPinForm(t *testing.T) {
 	w = editor.get(w.Header().Get("Location"))
 	wantBody(t, w, "Front saved", `<option value="`+idStr(lead.ID)+`" selected>`, `value="18:30"`)
 
+	// An expired pin is shown as such, its slot empty, so that saving the
+	// form drops it instead of refusing its past time.
+	if err := e.st.SetFrontPins(e.ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: lead.ID, ExpiresAt: now.Add(-time.Minute)},
+		{Position: 1, ArticleID: top.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	w = editor.get("/admin/fronts")
+	wantBody(t, w, "expired: Harbour strike ends, pinned until", `<option value="`+idStr(top.ID)+`" selected>`)
+	lackBody(t, w, `<option value="`+idStr(lead.ID)+`" selected>`)
+	wantStatus(t, editor.postForm("/admin/fronts", url.Values{"front": {"0"}, "article1": {idStr(top.ID)}}), http.StatusSeeOther)
+	if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront); len(pins) != 1 || pins[0].ArticleID != top.ID {
+		t.Errorf("after saving over an expired pin: %+v, want the top story alone", pins)
+	}
+
 	// A section's front, chosen by the number typed; then unpinned.
 	w = editor.postForm("/admin/fronts", url.Values{"front": {idStr(e.culture.ID)}, "id0": {idStr(top.ID)}})
 	wantStatus(t, w, http.StatusSeeOther)

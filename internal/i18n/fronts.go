@@ -27,7 +27,7 @@ var frontsAdminMessages = []msg{
 	m("This time has already passed: %s.", s("Это время уже прошло: %s.")),
 	m("or its number", s("или её номер")),
 	m("Find", s("Найти")),
-	m("not shown: expired", s("не показывается: срок истёк")),
+	m("expired: %s, pinned until %s", s("срок истёк: «%s», закреплено до %s")),
 	m("not shown: not published", s("не показывается: не опубликовано")),
 	m("No article has the ID %s.", s("Нет статьи с номером %s.")),
 	m("This article is already pinned on this front.", s("Эта статья уже закреплена на этой полосе.")),
