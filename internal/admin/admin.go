@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/account"
@@ -77,6 +78,9 @@ type Admin struct {
 	// transferReceipt makes the receipt of a bank transfer marked
 	// received; see SetTransferReceipts.
 	transferReceipt func(store.ReceivedTransfer) (mail.Message, error)
+	// shownZone is the newsroom's time zone as last read, by newPage,
+	// for the templates' dates: every page reads it before it renders.
+	shownZone atomic.Pointer[time.Location]
 }
 
 // New parses the admin templates.
@@ -126,7 +130,7 @@ type Route struct {
 func (a *Admin) Routes() []Route {
 	var all []Route
 	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
-		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes()} {
+		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes(), a.frontsRoutes()} {
 		all = append(all, area...)
 	}
 	return all
@@ -207,7 +211,7 @@ func (a *Admin) funcs(lang string) template.FuncMap {
 	loc := a.catalog.Locale(lang)
 	return template.FuncMap{
 		"t":          loc.T,
-		"date":       loc.DateTime,
+		"date":       func(t time.Time) string { return loc.DateTimeIn(t, a.shownZone.Load()) },
 		"month":      loc.MonthYear,
 		"monthshort": loc.MonthShort,
 		"status":     func(s content.Status) string { return loc.T("status." + string(s)) },
@@ -247,6 +251,7 @@ func (a *Admin) newPage(r *http.Request, title string) page {
 	if name, err := a.db.Setting(r.Context(), "site.name", a.siteName); err == nil {
 		p.SiteName = name
 	}
+	a.shownZone.Store(a.zone(r.Context()))
 	if s := sessionFrom(r.Context()); s != nil {
 		p.User = &s.user
 		p.CSRF = s.session.CSRFToken
@@ -339,10 +344,6 @@ func (a *Admin) errorPage(w http.ResponseWriter, r *http.Request, status int, me
 		a.log.Error("render admin error page", "err", err)
 		http.Error(w, message, status)
 	}
-}
-
-func (a *Admin) dashboard(w http.ResponseWriter, r *http.Request) error {
-	return a.render(w, http.StatusOK, "dashboard", a.newPage(r, a.loc(r).T("Newsroom")))
 }
 
 // fixedMessage is msg in loc's language when it is a catalog message that

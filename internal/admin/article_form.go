@@ -19,8 +19,9 @@ import (
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
-// publishLayout is how an <input type=datetime-local> sends a time. The
-// newsroom types publication times in UTC.
+// publishLayout is how an <input type=datetime-local> sent a time, which
+// a form made before the date and time fields may still send (read in the
+// newsroom's time zone).
 const publishLayout = "2006-01-02T15:04"
 
 // Limits on the editor form beyond what content validates.
@@ -40,7 +41,7 @@ type articleForm struct {
 	Tags                      string // comma-separated names
 	Lang                      string
 	Status                    content.Status
-	PublishAt                 string // publishLayout, UTC
+	PublishDate, PublishClock string // dateLayout and clockLayout, in the newsroom's zone
 	Section                   int64
 	Authors                   []int64
 	Alt, Credit, Caption      string
@@ -50,15 +51,13 @@ type articleForm struct {
 	Action                    string
 }
 
-func formFromArticle(art *content.Article) articleForm {
+func formFromArticle(art *content.Article, z *time.Location) articleForm {
 	f := articleForm{
 		Headline: art.Headline, Dek: art.Dek, Slug: art.Slug, Body: art.Body, Lang: art.Lang, Status: art.Status,
 		Section: art.Section.ID, Alt: art.Image.Alt, Credit: art.Image.Credit, Caption: art.Image.Caption,
 		Version: art.Version,
 	}
-	if !art.PublishedAt.IsZero() {
-		f.PublishAt = art.PublishedAt.UTC().Format(publishLayout)
-	}
+	f.PublishDate, f.PublishClock = localFields(art.PublishedAt, z)
 	names := make([]string, len(art.Tags))
 	for i, t := range art.Tags {
 		names[i] = t.Name
@@ -75,12 +74,20 @@ func readArticleForm(r *http.Request) articleForm {
 	v := func(name string) string { return strings.ReplaceAll(r.PostFormValue(name), "\r\n", "\n") }
 	f := articleForm{
 		Headline: v("headline"), Dek: v("dek"), Slug: strings.TrimSpace(v("slug")), Body: v("body"), Tags: v("tags"),
-		Lang: v("lang"), Status: content.Status(v("status")), PublishAt: strings.TrimSpace(v("publish_at")),
+		Lang: v("lang"), Status: content.Status(v("status")),
+		PublishDate: strings.TrimSpace(v("publish_date")), PublishClock: strings.TrimSpace(v("publish_time")),
 		Section: int64Param(v("section")), Alt: v("image_alt"), Credit: v("image_credit"), Caption: v("image_caption"),
 		Upload: v("image_upload"), RemoveImage: v("image_remove") != "", Action: v("action"),
 	}
 	if f.Status == "" {
 		f.Status = content.StatusDraft
+	}
+	if at := strings.TrimSpace(v("publish_at")); at != "" && f.PublishDate == "" && f.PublishClock == "" {
+		// The single field of an older form: "2024-05-14T09:30".
+		f.PublishDate, f.PublishClock, _ = strings.Cut(at, "T")
+		if len(f.PublishClock) > 5 {
+			f.PublishClock = f.PublishClock[:5] // seconds, which no one types
+		}
 	}
 	f.Version, _ = strconv.Atoi(v("version"))
 	for _, s := range r.PostForm["authors"] {
@@ -109,6 +116,7 @@ type editData struct {
 	ReadOnly   bool
 	Image      content.Image // the photo the article has or will have
 	ImageURL   string
+	Zone       string // the newsroom's time zone, which the form's times are in
 	// ImageNotice says that readers get the photo as JPEG only, and why.
 	ImageNotice string
 	Sections    []option
@@ -147,7 +155,8 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 	}
 	loc := a.loc(r)
 	d := &editData{page: a.newPage(r, loc.T("New article")), New: stored == nil, Article: stored, Form: f,
-		Action: "/admin/articles/new", SlugLocked: slugLocked(stored), sections: sections, authors: authors}
+		Action: "/admin/articles/new", SlugLocked: slugLocked(stored), sections: sections, authors: authors,
+		Zone: a.zone(ctx).String()}
 	if stored != nil {
 		d.Title = loc.T("Edit: %s", stored.Headline)
 		d.Action = fmt.Sprintf("/admin/articles/%d", stored.ID)
@@ -186,7 +195,7 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.editPage(r, art, formFromArticle(art))
+	d, err := a.editPage(r, art, formFromArticle(art, a.zone(r.Context())))
 	if err != nil {
 		return err
 	}
@@ -342,7 +351,7 @@ func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article,
 		art.Authors = append(art.Authors, d.authors[i])
 	}
 	art.Tags = parseTags(loc, f.Tags, errs)
-	art.PublishedAt = a.publishTime(loc, d.Article, f, errs)
+	art.PublishedAt = a.publishTime(loc, a.zone(r.Context()), d.Article, f, errs)
 
 	img, err := a.articleImage(r, d)
 	if err != nil {
@@ -378,21 +387,31 @@ func parseTags(loc *i18n.Locale, s string, errs map[string]string) []content.Tag
 	return tags
 }
 
-// publishTime reads the publication time. A time left as shown keeps its
-// stored seconds; a published article keeps its time if the field is
-// cleared, so its address does not change.
-func (a *Admin) publishTime(loc *i18n.Locale, stored *content.Article, f *articleForm, errs map[string]string) time.Time {
+// publishTime reads the publication time, typed in the newsroom's zone
+// z. A time left as shown keeps its stored seconds; a published article
+// keeps its time if the fields are cleared, so its address does not change.
+func (a *Admin) publishTime(loc *i18n.Locale, z *time.Location, stored *content.Article, f *articleForm, errs map[string]string) time.Time {
 	var t time.Time
-	if f.PublishAt != "" {
+	switch {
+	case f.PublishDate == "" && f.PublishClock == "":
+	case f.PublishDate == "" || f.PublishClock == "":
+		errs["publish_at"] = loc.T("Enter a date with the time.")
+		return time.Time{}
+	default:
 		var err error
-		t, err = time.Parse(publishLayout, f.PublishAt)
-		if err != nil {
-			t, err = time.Parse(publishLayout+":05", f.PublishAt)
-		}
-		if err != nil {
-			errs["publish_at"] = loc.T("Enter a date and time such as 2024-05-14T09:30 (UTC).")
+		t, err = parseLocal(f.PublishDate, f.PublishClock, z)
+		switch {
+		case errors.Is(err, errNoSuchTime):
+			errs["publish_at"] = gapMessage(loc, f.PublishDate, f.PublishClock, z)
+			return time.Time{}
+		case err != nil && strings.HasPrefix(err.Error(), "date"):
+			errs["publish_at"] = loc.T("Enter the date as yyyy-mm-dd, such as 2024-05-14.")
+			return time.Time{}
+		case err != nil:
+			errs["publish_at"] = loc.T("Enter the time as hh:mm on a 24-hour clock, such as 09:30 or 18:05.")
 			return time.Time{}
 		}
+		t = t.UTC()
 	}
 	if stored != nil && !stored.PublishedAt.IsZero() {
 		if t.Equal(stored.PublishedAt.Truncate(time.Minute)) || t.IsZero() && slugLocked(stored) && f.Status == content.StatusPublished {
@@ -400,7 +419,7 @@ func (a *Admin) publishTime(loc *i18n.Locale, stored *content.Article, f *articl
 		}
 	}
 	if f.Status == content.StatusScheduled && !t.IsZero() && !t.After(a.now()) {
-		errs["publish_at"] = loc.T("A scheduled article needs a time in the future (UTC). To publish now, choose the status published.")
+		errs["publish_at"] = loc.T("A scheduled article needs a time in the future. To publish now, choose the status published.")
 	}
 	return t
 }

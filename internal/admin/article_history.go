@@ -213,7 +213,7 @@ func (a *Admin) addCorrection(w http.ResponseWriter, r *http.Request) error {
 		problem = a.loc(r).T("The correction is too long (%s characters, at most %s).", strconv.Itoa(n), strconv.Itoa(maxCorrection))
 	}
 	if problem != "" {
-		d, err := a.editPage(r, art, formFromArticle(art))
+		d, err := a.editPage(r, art, formFromArticle(art, a.zone(r.Context())))
 		if err != nil {
 			return err
 		}

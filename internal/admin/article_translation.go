@@ -84,7 +84,7 @@ func (a *Admin) linkTranslation(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	d, err := a.editPage(r, art, formFromArticle(art))
+	d, err := a.editPage(r, art, formFromArticle(art, a.zone(r.Context())))
 	if err != nil {
 		return err
 	}

@@ -280,7 +280,7 @@ func TestCreateAndEdit(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	wantBody(t, w, `enctype="multipart/form-data"`, `name="headline"`, `name="dek"`, `name="slug"`, `<textarea id="body" name="body"`,
 		`name="section"`, `name="tags"`, `<select multiple name="authors"`, `name="lang"`, `name="status"`,
-		`type="datetime-local"`, `name="publish_at"`, `type="file"`, `name="image_alt"`, `name="image_credit"`,
+		`name="publish_date"`, `name="publish_time"`, `hh:mm, 24-hour, UTC`, `type="file"`, `name="image_alt"`, `name="image_credit"`,
 		`name="image_caption"`, `name="version"`, `name="csrf"`,
 		`<button name="action" value="preview"`, `<button name="action" value="save"`)
 	lackBody(t, w, `value="published"`, `value="scheduled"`)
@@ -476,7 +476,7 @@ func TestEditorPublishesAndSchedules(t *testing.T) {
 	}
 	// Re-saving keeps the publication time to the second, and the slug.
 	w = editor.get(path(a, ""))
-	wantBody(t, w, `readonly`, "its address can no longer change", `value="`+a.PublishedAt.Format(publishLayout)+`"`)
+	wantBody(t, w, `readonly`, "its address can no longer change", `value="`+a.PublishedAt.Format(dateLayout)+`"`, `value="`+a.PublishedAt.Format(clockLayout)+`"`)
 	again := e.saved(editor.post(path(a, ""), e.fields("version", "1", "status", "published", "slug", "changed",
 		"publish_at", a.PublishedAt.Format(publishLayout)), nil))
 	if !again.PublishedAt.Equal(a.PublishedAt) || again.Slug != "now" {

@@ -72,8 +72,15 @@ func tAuthNewEnv(t *testing.T, baseURL string) *tAuthEnv {
 // before New (nil: no change).
 func tAuthNewEnvWith(t *testing.T, baseURL string, edit func(*Config)) *tAuthEnv {
 	t.Helper()
+	return tAuthNewEnvOn(t, baseURL, filepath.Join(t.TempDir(), "samizdat.db"), edit)
+}
+
+// tAuthNewEnvOn is tAuthNewEnvWith on the database dsn names: a SQLite
+// path or a PostgreSQL URL.
+func tAuthNewEnvOn(t *testing.T, baseURL, dsn string, edit func(*Config)) *tAuthEnv {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "samizdat.db"))
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}

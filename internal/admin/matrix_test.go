@@ -84,6 +84,8 @@ var (
 		"GET /admin/redirects":            {allowed: matrixEditors},
 		"POST /admin/redirects":           {allowed: matrixEditors},
 		"POST /admin/redirects/delete":    {allowed: matrixEditors},
+		"GET /admin/fronts":               {allowed: matrixEditors},
+		"POST /admin/fronts":              {allowed: matrixEditors},
 
 		"GET /admin/settings":  {allowed: matrixAdmins, parallel: true},
 		"POST /admin/settings": {allowed: matrixAdmins, parallel: true},

@@ -11,11 +11,24 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/store"
 )
+
+// validZone reports whether name is an IANA time zone the system knows.
+// "Local" is refused: it is whatever the server's clock is set to, which
+// changes with the machine.
+func validZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
 
 // Limits on the site settings.
 const (
@@ -43,6 +56,7 @@ func (a *Admin) settingsRoutes() []Route {
 
 type siteSettings struct {
 	Name, Description, Lang string
+	Zone                    string // the newsroom's time zone, an IANA name
 	Logo                    string // as stored under settingLogo
 }
 
@@ -85,6 +99,7 @@ func (a *Admin) settingsForm(w http.ResponseWriter, r *http.Request) error {
 		{settingDescription, defaultDescription, &f.Description},
 		{settingLang, content.Languages[0], &f.Lang},
 		{settingLogo, "", &f.Logo},
+		{store.SettingTimeZone, "UTC", &f.Zone},
 	} {
 		v, err := a.db.Setting(ctx, kv.key, kv.def)
 		if err != nil {
@@ -103,6 +118,10 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		Name:        oneLine(r.PostFormValue("name")),
 		Description: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("description"), "\r\n", "\n")),
 		Lang:        r.PostFormValue("lang"),
+		Zone:        strings.TrimSpace(r.PostFormValue("timezone")),
+	}
+	if f.Zone == "" {
+		f.Zone = "UTC"
 	}
 	d := a.settingsPage(r, f)
 	loc := a.loc(r)
@@ -115,6 +134,9 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !slices.Contains(content.Languages, f.Lang) {
 		d.Errors["lang"] = loc.T("Choose a language from the list.")
+	}
+	if !validZone(f.Zone) {
+		d.Errors["timezone"] = loc.T("“%s” is not a time zone. Use a name such as Europe/Riga or UTC.", f.Zone)
 	}
 	logo, err := a.db.Setting(ctx, settingLogo, "")
 	if err != nil {
@@ -134,7 +156,7 @@ func (a *Admin) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	if len(d.Errors) > 0 {
 		return a.render(w, http.StatusUnprocessableEntity, "settings", d)
 	}
-	for _, kv := range [][2]string{{settingName, f.Name}, {settingDescription, f.Description}, {settingLang, f.Lang}, {settingLogo, logo}} {
+	for _, kv := range [][2]string{{settingName, f.Name}, {settingDescription, f.Description}, {settingLang, f.Lang}, {settingLogo, logo}, {store.SettingTimeZone, f.Zone}} {
 		if err := a.db.SetSetting(ctx, kv[0], kv[1]); err != nil {
 			return err
 		}

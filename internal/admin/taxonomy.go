@@ -194,6 +194,7 @@ func (a *Admin) saveNames(ctx context.Context, kind content.NameKind, id int64, 
 type sectionForm struct {
 	ID                int64 // 0 for the new-section form
 	Name, Slug, Order string
+	Description       string
 	Names             []nameField // in each language; only for existing sections
 }
 
@@ -233,7 +234,7 @@ func (a *Admin) sectionsPage(r *http.Request, failed *sectionForm, errs map[stri
 			return nil, err
 		}
 		names := nameFields(forms, content.NameSection, s.ID)
-		row := sectionRow{Section: s, Articles: n, Form: sectionForm{ID: s.ID, Name: s.Name, Slug: s.Slug, Order: strconv.Itoa(s.Order), Names: names}}
+		row := sectionRow{Section: s, Articles: n, Form: sectionForm{ID: s.ID, Name: s.Name, Slug: s.Slug, Order: strconv.Itoa(s.Order), Description: s.Description, Names: names}}
 		if failed != nil && failed.ID == s.ID {
 			row.Form, row.Failed = *failed, true
 			row.Form.Names = typedNames(names, failed.Names)
@@ -267,13 +268,20 @@ func (a *Admin) sectionsRefused(w http.ResponseWriter, r *http.Request, f sectio
 // readSectionForm reads a section form, recording in errs what content
 // validation does not check.
 func (a *Admin) readSectionForm(r *http.Request, loc *i18n.Locale, id int64, errs map[string]string) (sectionForm, content.Section) {
-	f := sectionForm{ID: id, Name: oneLine(r.PostFormValue("name")), Order: strings.TrimSpace(r.PostFormValue("order"))}
+	f := sectionForm{ID: id, Name: oneLine(r.PostFormValue("name")), Order: strings.TrimSpace(r.PostFormValue("order")),
+		Description: oneLine(r.PostFormValue("description"))}
 	if id != 0 {
 		f.Names = a.readNameFields(r, errs)
 	}
 	f.Slug = slugOrName(r.PostFormValue("slug"), f.Name)
-	sec := content.Section{ID: id, Name: f.Name, Slug: f.Slug}
+	sec := content.Section{ID: id, Name: f.Name, Slug: f.Slug, Description: f.Description}
 	checkName(loc, errs, "name", loc.T("Name"), f.Name, maxTaxonomyName)
+	switch n := utf8.RuneCountInString(f.Description); {
+	case !utf8.ValidString(f.Description):
+		errs["description"] = loc.T("%s is not valid text.", loc.T("Description"))
+	case n > maxSiteDescription:
+		errs["description"] = tooLong(loc, loc.T("Description"), n, maxSiteDescription)
+	}
 	if f.Order != "" {
 		n, err := strconv.Atoi(f.Order)
 		if err != nil || n < -maxSectionOrder || n > maxSectionOrder {

@@ -20,9 +20,11 @@ import (
 	"golang.org/x/term"
 
 	"github.com/samizdat-press/samizdat/internal/config"
+	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/mirror"
 	"github.com/samizdat-press/samizdat/internal/server"
 	"github.com/samizdat-press/samizdat/internal/site"
+	"github.com/samizdat-press/samizdat/internal/store"
 )
 
 // bankDetailsKey is the site setting holding the bank transfer details
@@ -95,7 +97,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		Handler: srv.Handler(), BaseURL: cfg.BaseURL, Source: srv.Store, Out: *out, Force: *force,
 		Key: key, Extra: extra, Workers: *workers, PageSize: site.PageSize,
 		Inspect: inspectPage, Fingerprint: fingerprint, Full: *fullRender,
-		CardStart: site.CardStart, CardEnd: site.CardEnd, Editions: editions,
+		CardStart: site.CardStart, CardEnd: site.CardEnd, Unpatchable: site.Unpatchable, Editions: editions,
 	}
 	if n, _ := strconv.Atoi(getenv(exportStallEnv)); n > 0 {
 		opt.StallAfter = n
@@ -169,13 +171,33 @@ func exportFingerprint(ctx context.Context, srv *server.Server) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	// The fronts' pins that count now: a pin, its removal or its expiry
+	// changes the home or a section front without changing an article.
+	var pins []int64
+	for _, front := range append([]int64{store.HomeFront}, sectionIDs(secs)...) {
+		live, err := srv.Store.LivePins(ctx, front, "")
+		if err != nil {
+			return "", err
+		}
+		for _, p := range live {
+			pins = append(pins, front, int64(p.Position), p.ArticleID)
+		}
+	}
 	enc := json.NewEncoder(h)
-	for _, v := range []any{settings, secs, tags, authors, pages, redirects, srv.Site.Settings(), srv.Site.Hosts().MirrorList()} {
+	for _, v := range []any{settings, secs, tags, authors, pages, redirects, pins, srv.Site.Settings(), srv.Site.Hosts().MirrorList()} {
 		if err := enc.Encode(v); err != nil {
 			return "", fmt.Errorf("export: fingerprint: %w", err)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func sectionIDs(secs []content.Section) []int64 {
+	ids := make([]int64, len(secs))
+	for i, s := range secs {
+		ids[i] = s.ID
+	}
+	return ids
 }
 
 // progressBar draws on a terminal only; logs and pipes get the summary.

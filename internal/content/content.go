@@ -61,6 +61,9 @@ type Section struct {
 	Slug  string
 	Name  string
 	Order int
+	// Description is shown under the name on the section's front, and
+	// describes it to search engines; optional.
+	Description string
 }
 
 // Tag groups articles across sections.

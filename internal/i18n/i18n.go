@@ -127,6 +127,26 @@ func (l *Locale) DateTime(t time.Time) string {
 	return l.p.Sprintf("date.daytime", strconv.Itoa(t.Day()), l.month(t.Month()), strconv.Itoa(t.Year()), t.Format("15:04"))
 }
 
+// DateIn is Date for the day it is in zone z (nil: UTC): a newsroom's
+// date, which a story published at 00:30 in Riga has a day before UTC.
+func (l *Locale) DateIn(t time.Time, z *time.Location) string {
+	if z == nil {
+		z = time.UTC
+	}
+	t = t.In(z)
+	return l.p.Sprintf("date.day", strconv.Itoa(t.Day()), l.month(t.Month()), strconv.Itoa(t.Year()))
+}
+
+// DateTimeIn is a day and a 24-hour time of day in zone z (nil: UTC),
+// with the zone's name: "14 May 2024, 09:30 Europe/Riga".
+func (l *Locale) DateTimeIn(t time.Time, z *time.Location) string {
+	if z == nil || z == time.UTC {
+		return l.DateTime(t)
+	}
+	t = t.In(z)
+	return l.p.Sprintf("date.daytimezone", strconv.Itoa(t.Day()), l.month(t.Month()), strconv.Itoa(t.Year()), t.Format("15:04"), z.String())
+}
+
 // month is the month's name as a date uses it (the genitive in Russian).
 func (l *Locale) month(m time.Month) string {
 	return l.p.Sprintf(monthKeys[m-1])

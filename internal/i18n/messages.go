@@ -62,6 +62,7 @@ func allMessages() []msg {
 	var all []msg
 	all = append(all, coreMessages...)
 	all = append(all, readerMessages...)
+	all = append(all, frontsReaderMessages...)
 	all = append(all, mailMessages...)
 	all = append(all, adminMessages...)
 	all = append(all, pageMessages...)

@@ -111,6 +111,11 @@ type Options struct {
 	// card, an update puts the new card in place of the old one in those
 	// pages instead of rendering them again. Empty: it renders them.
 	CardStart, CardEnd string
+	// Unpatchable are markers of pages that show an article other than
+	// as its card (a lead story, a card whose photo loads at once): a page
+	// holding one is rendered again rather than patched, since a patch
+	// would leave that copy stale.
+	Unpatchable []string
 }
 
 // PageInfo describes a rendered page; see site.PageInfo, whose fields are

@@ -317,6 +317,11 @@ func (w *writer) patchCards(u string) []byte {
 	if sum := sha256.Sum256(old); hex.EncodeToString(sum[:]) != e.SHA256 {
 		return nil
 	}
+	for _, m := range w.opt.Unpatchable {
+		if bytes.Contains(old, []byte(m)) {
+			return nil
+		}
+	}
 	start, end := []byte(w.opt.CardStart), []byte(w.opt.CardEnd)
 	out := make([]byte, 0, len(old)+1024)
 	rest, replaced := old, 0

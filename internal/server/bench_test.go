@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/config"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
@@ -181,4 +182,30 @@ func BenchmarkSearchKinds(b *testing.B) {
 	} {
 		b.Run(k.name, func(b *testing.B) { runPaths(b, srv.Handler(), []string{k.path}) })
 	}
+}
+
+// BenchmarkAdminDashboard renders the newsroom's home page, signed in as
+// an admin (every block shown), on the benchmark database.
+func BenchmarkAdminDashboard(b *testing.B) {
+	srv, _ := benchServer(b)
+	ctx := context.Background()
+	u := account.User{Email: fmt.Sprintf("bench%d@example.org", time.Now().UnixNano()), Role: account.RoleAdmin}
+	if err := srv.Store.CreateUser(ctx, &u); err != nil {
+		b.Fatal(err)
+	}
+	raw, hash, err := account.NewToken()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := srv.Store.CreateSession(ctx, account.Session{TokenHash: hash, UserID: u.ID, CSRFToken: "x",
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(account.SessionAbsolute)}); err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	signedIn := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: "samizdat_session", Value: raw})
+		h.ServeHTTP(w, r)
+	})
+	runPaths(b, signedIn, []string{"/admin/"})
 }

@@ -24,9 +24,10 @@ import (
 
 // image checks what every picture the site shows must have: a size
 // reserved before it arrives, a choice of widths (but for the logo), and
-// lazy loading, but for the lead photo (an article's, the home page's lead
+// lazy loading, but for the lead photo (an article's, a front's lead
 // story's): the largest thing in the first screen is loaded at once and
-// first.
+// first; and the first cards of a list without a lead, which are in the
+// first screen too, load at once.
 func (c *crawler) image(p string, n *html.Node) {
 	get := func(name string) string { v, _ := attrOf(n, name); return v }
 	if get("width") == "" || get("height") == "" {
@@ -35,11 +36,16 @@ func (c *crawler) image(p string, n *html.Node) {
 	if strings.Contains(get("class"), "logo") {
 		return // the masthead logo is small and shown at once
 	}
-	if isLeadImage(n) {
+	switch {
+	case isLeadImage(n):
 		if get("loading") == "lazy" || get("fetchpriority") != "high" {
 			c.t.Errorf("%s: lead <img src=%q> is loading=%q fetchpriority=%q, want eager and high", p, get("src"), get("loading"), get("fetchpriority"))
 		}
-	} else if get("loading") != "lazy" || get("fetchpriority") != "" {
+	case inEagerCard(n):
+		if get("loading") == "lazy" || get("fetchpriority") != "" {
+			c.t.Errorf("%s: first-screen card <img src=%q> is loading=%q fetchpriority=%q, want eager, normal priority", p, get("src"), get("loading"), get("fetchpriority"))
+		}
+	case get("loading") != "lazy" || get("fetchpriority") != "":
 		c.t.Errorf("%s: <img src=%q> does not lazy-load", p, get("src"))
 	}
 	if get("srcset") == "" {
@@ -47,8 +53,19 @@ func (c *crawler) image(p string, n *html.Node) {
 	}
 }
 
-// isLeadImage reports whether img is in an article's lead figure or the
-// home page's lead story.
+// inEagerCard reports whether img is in one of the first cards of a list
+// (see site.cardAt).
+func inEagerCard(img *html.Node) bool {
+	for a := img.Parent; a != nil; a = a.Parent {
+		if class, _ := attrOf(a, "class"); a.Data == "article" && class == "card eager" {
+			return true
+		}
+	}
+	return false
+}
+
+// isLeadImage reports whether img is in an article's lead figure or a
+// front's lead story.
 func isLeadImage(img *html.Node) bool {
 	for a := img.Parent; a != nil; a = a.Parent {
 		class, _ := attrOf(a, "class")

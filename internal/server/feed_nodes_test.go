@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/cli"
+	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/internal/store/pgtest"
 )
 
@@ -18,8 +19,8 @@ import (
 // share one database, each with its pages cached, while the newsroom works
 // from the command line (a third process): an import, an edit, an
 // unpublish and a scheduled article each reach both nodes' cached pages
-// within a second, and a restarted node follows the changes made after it
-// came back.
+// within a second, a restarted node follows the changes made after it
+// came back, and a pinned lead and its expiry reach both.
 func TestChangesReachEveryNode(t *testing.T) {
 	t.Parallel()
 	for _, engine := range []string{"sqlite", "postgres"} {
@@ -146,6 +147,34 @@ func TestChangesReachEveryNode(t *testing.T) {
 			write(filepath.Join(last, "bridge.md"), "Bridge tender annulled", published, false)
 			at = importDir(last, false)
 			within("after the restart", "/", at, shows("Bridge tender annulled"))
+
+			// An editor pins an older story as the home's lead for three
+			// seconds, from another process: both nodes lead with it, and
+			// when the pin expires, by the clock alone, with the newest.
+			leads := func(headline string) func(int, string) bool {
+				return func(code int, body string) bool {
+					i := strings.Index(body, `<article class="leadstory"`)
+					return code == 200 && i >= 0 && strings.Contains(body[i:min(len(body), i+3000)], headline)
+				}
+			}
+			cache("/")
+			within("before pinning", "/", time.Now(), leads("Bridge tender annulled"))
+			editor, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer editor.Close()
+			strike, err := editor.ArticleBySlug(context.Background(), "strike")
+			if err != nil {
+				t.Fatal(err)
+			}
+			until := time.Now().Add(3 * time.Second).Truncate(time.Second)
+			if err := editor.SetFrontPins(context.Background(), store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: strike.ID, ExpiresAt: until}}); err != nil {
+				t.Fatal(err)
+			}
+			within("pin", "/", time.Now(), leads("Teachers strike in Velsk"))
+			time.Sleep(time.Until(until))
+			within("pin expiry", "/", until, leads("Bridge tender annulled"))
 		})
 	}
 }

@@ -207,6 +207,9 @@ func (srv *Server) settings(ctx context.Context) (site.Settings, error) {
 			return s, err
 		}
 	}
+	if s.Zone, err = srv.Store.TimeZone(ctx); err != nil {
+		return s, err
+	}
 	logo, err := srv.Store.Setting(ctx, "site.logo", "")
 	if err != nil {
 		return s, err

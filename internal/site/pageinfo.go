@@ -38,6 +38,12 @@ const (
 	CardEnd   = `</article>`
 )
 
+// Unpatchable mark the pages that show an article otherwise than as its
+// card: a lead story, and a card whose photo loads at once (the first of
+// a list), whose bytes differ from the card. An update of a static
+// export renders such pages again rather than patching their cards.
+var Unpatchable = []string{`<article class="leadstory"`, `<article class="card eager"`}
+
 type pageInfoKey struct{}
 
 // WithPageInfo returns a context whose request, served by the site, fills
@@ -53,7 +59,8 @@ func pageInfoFrom(ctx context.Context) *PageInfo {
 
 // describeArticle fills info for an article's own page.
 func (s *Site) describeArticle(info *PageInfo, a *content.Article) error {
-	card, err := s.viewsFor(a.Lang).RenderTemplate("article", "card", a)
+	// The card as lists show it below the first screen (see Unpatchable).
+	card, err := s.viewsFor(a.Lang).RenderTemplate("article", "card", cardAt(a, 0, 0))
 	if err != nil {
 		return err
 	}

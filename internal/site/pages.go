@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -17,6 +18,65 @@ type sectionBlock struct {
 	Articles []*content.Article
 }
 
+// Story counts on the home page.
+const (
+	homeLatest = 10 // the "Latest" list, top stories included
+	homeBlock  = 5  // each section's block
+)
+
+// front is what a front page leads with: the pinned lead, or else the
+// newest story, and the pinned top stories, none of them twice.
+type front struct {
+	Lead *content.Article
+	Top  []*content.Article
+	seen map[int64]bool
+}
+
+// shown reports whether a is already on the page, and counts it shown.
+func (f *front) shown(a *content.Article) bool {
+	if f.seen[a.ID] {
+		return true
+	}
+	f.seen[a.ID] = true
+	return false
+}
+
+// rest is list without the stories already on the page, at most n.
+func (f *front) rest(list []*content.Article, n int) []*content.Article {
+	out := make([]*content.Article, 0, min(n, len(list)))
+	for _, a := range list {
+		if len(out) == n {
+			break
+		}
+		if !f.shown(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// curated reads a front's live pins: position 0 is the lead, the rest top
+// stories in order. Pins whose article is not live or whose time passed
+// were left out by the store.
+func (s *Site) curated(ctx context.Context, section int64, lang string) (*front, error) {
+	pins, err := s.db.LivePins(ctx, section, lang)
+	if err != nil {
+		return nil, err
+	}
+	f := &front{seen: map[int64]bool{}}
+	for _, p := range pins {
+		if f.shown(p.Article) {
+			continue
+		}
+		if p.Position == 0 {
+			f.Lead = p.Article
+		} else {
+			f.Top = append(f.Top, p.Article)
+		}
+	}
+	return f, nil
+}
+
 func (s *Site) home(r *http.Request) (*page, error) {
 	ctx := r.Context()
 	if r.URL.RawQuery != "" && r.URL.Query().Has("page") {
@@ -27,28 +87,50 @@ func (s *Site) home(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	s.setAlternates(&l, s.editionAlternates(l.Lang, "/"))
-	latest, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, Limit: 11})
+	fr, err := s.curated(ctx, store.HomeFront, l.Lang)
 	if err != nil {
 		return nil, err
 	}
-	deps := articleDeps([]string{depAll}, latest)
+	// Enough of the newest to fill the lead and the list whatever the
+	// pins took.
+	newest, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, Limit: 1 + homeLatest + len(fr.seen)})
+	if err != nil {
+		return nil, err
+	}
+	if fr.Lead == nil {
+		if lead := fr.rest(newest, 1); len(lead) > 0 {
+			fr.Lead = lead[0]
+		}
+	}
+	latest := append(slices.Clone(fr.Top), fr.rest(newest, homeLatest-len(fr.Top))...)
+	deps := []string{depAll, store.KeyFront(store.HomeFront)}
+	if fr.Lead != nil {
+		deps = articleDeps(deps, []*content.Article{fr.Lead})
+	}
+	deps = articleDeps(deps, latest)
 	data := struct {
 		layout
 		Lead   *content.Article
 		Latest []*content.Article
 		Blocks []sectionBlock
-	}{layout: l}
-	if len(latest) > 0 {
-		data.Lead, data.Latest = latest[0], latest[1:]
-	}
+	}{layout: l, Lead: fr.Lead, Latest: latest}
 	for _, sec := range l.Sections {
-		list, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, SectionID: sec.ID, Limit: 5})
+		// Only this section's stories can be shown twice: read as many
+		// more as are already on the page.
+		already := 0
+		for _, a := range append(latest, fr.Lead) {
+			if a != nil && a.Section.ID == sec.ID {
+				already++
+			}
+		}
+		list, err := s.db.ListArticles(ctx, store.ListQuery{Lang: l.Lang, SectionID: sec.ID, Limit: homeBlock + already})
 		if err != nil {
 			return nil, err
 		}
-		if len(list) > 0 {
+		deps = append(deps, depSection(sec.ID))
+		if list = fr.rest(list, homeBlock); len(list) > 0 {
 			data.Blocks = append(data.Blocks, sectionBlock{Section: sec, Articles: list})
-			deps = articleDeps(append(deps, depSection(sec.ID)), list)
+			deps = articleDeps(deps, list)
 		}
 	}
 	data.OG = &openGraph{Type: "website"}
@@ -60,11 +142,29 @@ func (s *Site) home(r *http.Request) (*page, error) {
 	data.JSONLD = ld
 	p, err := s.renderPage("home", data, deps)
 	mod := newestUpdate(time.Time{}, latest)
+	if fr.Lead != nil {
+		mod = newestUpdate(mod, []*content.Article{fr.Lead})
+	}
 	for _, b := range data.Blocks {
 		mod = newestUpdate(mod, b.Articles)
 	}
 	return modifiedAt(p, err, mod)
 }
+
+// card is an article as a front's card shows it. Eager cards are those in
+// the first screen, whose pictures load at once; the rest load lazily.
+type card struct {
+	*content.Article
+	Eager bool
+}
+
+// eagerCards is how many cards lead a front without a lead story: their
+// pictures are in the first screen.
+const eagerCards = 3
+
+// cardAt is the card of a at index i of a list whose first eager cards
+// are in the first screen.
+func cardAt(a *content.Article, i, eager int) card { return card{Article: a, Eager: i < eager} }
 
 // listPage is a section, tag or author page.
 type listPage struct {
@@ -72,7 +172,10 @@ type listPage struct {
 	Heading  string
 	Kicker   string
 	Intro    string
+	Lead     *content.Article   // a section front's lead, on its first page
+	Top      []*content.Article // its pinned top stories
 	Articles []*content.Article
+	Eager    int // how many of the first cards are in the first screen
 	Pager    pager
 	Total    int
 }
@@ -105,11 +208,32 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 	if err != nil {
 		return nil, err
 	}
-	q.Limit, q.Offset = PageSize, (n-1)*PageSize
+	// A section front's first page leads with its pinned stories (or its
+	// newest as the lead), and lists the newest without them.
+	fr := &front{seen: map[int64]bool{}}
+	if q.SectionID != 0 && n == 1 {
+		if fr, err = s.curated(ctx, q.SectionID, lang); err != nil {
+			return nil, err
+		}
+		deps = append(deps, store.KeyFront(q.SectionID))
+	}
+	q.Limit, q.Offset = PageSize+len(fr.seen), (n-1)*PageSize
 	list, err := s.db.ListArticles(ctx, q)
 	if err != nil {
 		return nil, err
 	}
+	if q.SectionID != 0 && n == 1 && fr.Lead == nil && len(fr.Top) > 0 {
+		// Top stories pinned without a lead: the newest leads above them.
+		if lead := fr.rest(list, 1); len(lead) > 0 {
+			fr.Lead = lead[0]
+		}
+	}
+	list = fr.rest(list, PageSize)
+	var lead []*content.Article
+	if fr.Lead != nil {
+		lead = []*content.Article{fr.Lead}
+	}
+	shown := slices.Concat(lead, fr.Top, list)
 	title := heading
 	if n > 1 {
 		title = loc.T("%s — page %d", heading, n)
@@ -133,14 +257,18 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 	if au != nil {
 		kind = "ProfilePage"
 	}
-	ld, err := graphLD(s.listLD(kind, heading, desc, l.Canonical, lang, au, list), s.websiteLD(lang), s.publisherLD())
+	ld, err := graphLD(s.listLD(kind, heading, desc, l.Canonical, lang, au, shown), s.websiteLD(lang), s.publisherLD())
 	if err != nil {
 		return nil, err
 	}
 	l.JSONLD = ld
-	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Articles: list, Pager: pg, Total: total}
-	p, err := s.renderPage("list", data, articleDeps(deps, list))
-	return modifiedAt(p, err, newestUpdate(time.Time{}, list))
+	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Lead: fr.Lead, Top: fr.Top, Articles: list, Pager: pg, Total: total}
+	data.Eager = eagerCards
+	if fr.Lead != nil {
+		data.Eager = 0 // the lead fills the first screen
+	}
+	p, err := s.renderPage("list", data, articleDeps(deps, shown))
+	return modifiedAt(p, err, newestUpdate(time.Time{}, shown))
 }
 
 func (s *Site) section(r *http.Request) (*page, error) {
@@ -155,8 +283,12 @@ func (s *Site) section(r *http.Request) (*page, error) {
 	lang := s.pageLang(r)
 	loc := s.catalog.Locale(lang)
 	name := s.nameOf(r.Context(), content.NameSection, sec.ID, lang, sec.Name)
+	desc := sec.Description
+	if desc == "" {
+		desc = loc.T("%s: the latest reporting from %s.", name, s.conf().Name)
+	}
 	return s.listOf(r, store.ListQuery{SectionID: sec.ID}, "/"+sec.Slug+"/", sec.Slug, name,
-		loc.T("Section"), "", loc.T("%s: the latest reporting from %s.", name, s.conf().Name), nil, []string{depSection(sec.ID)})
+		loc.T("Section"), sec.Description, desc, nil, []string{depSection(sec.ID)})
 }
 
 func (s *Site) tag(r *http.Request) (*page, error) {

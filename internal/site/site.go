@@ -41,6 +41,7 @@ type Reader interface {
 	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
 	NameForms(ctx context.Context) (content.NameForms, error)
 	PageReader
+	LivePins(ctx context.Context, section int64, lang string) ([]store.FrontPin, error)
 }
 
 // MediaFiles opens stored images.
@@ -55,6 +56,9 @@ type Settings struct {
 	Lang        string
 	BaseURL     string // absolute, no trailing slash: canonical links and feeds
 	Logo        Logo   // optional
+	// Zone is the newsroom's time zone: the day a visible date names.
+	// Addresses keep their UTC date. nil: UTC.
+	Zone *time.Location
 }
 
 // Logo is an image shown beside the site's name.

@@ -130,7 +130,7 @@ func (s *Site) funcs(lang string) template.FuncMap {
 	}
 	return template.FuncMap{
 		"t":        loc.T,
-		"date":     loc.Date,
+		"date":     func(t time.Time) string { return loc.DateIn(t, s.conf().Zone) },
 		"datetime": loc.DateTime,
 		"readtime": loc.ReadingTime,
 		// Amounts with their currency, as the language writes them.
@@ -159,6 +159,9 @@ func (s *Site) funcs(lang string) template.FuncMap {
 			return template.HTML(h)
 		},
 		"add": func(a, b int) int { return a + b },
+		// card wraps an article for the "card" template: eager when its
+		// index i is below eager (in the first screen).
+		"card": cardAt,
 	}
 }
 

@@ -198,22 +198,45 @@ func (s *Store) PruneChanges(ctx context.Context) error {
 	return nil
 }
 
-// nextLive returns the earliest time after t at which an article goes live
-// by its clock alone (a scheduled or future-dated article), or zero.
+// nextLive returns the earliest time after t at which pages change by the
+// clock alone: a scheduled or future-dated article goes live, or a front's
+// pin expires; zero: none.
 func (s *Store) nextLive(ctx context.Context, t time.Time) (time.Time, error) {
 	var at sql.NullInt64
 	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT MIN(live_at) FROM articles WHERE live_at > ?`), t.Unix()).Scan(&at); err != nil {
 		return time.Time{}, fmt.Errorf("next article to go live: %w", err)
 	}
-	if !at.Valid {
-		return time.Time{}, nil
+	exp, err := s.nextExpiry(ctx, t)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Unix(at.Int64, 0), nil
+	if !at.Valid {
+		return exp, nil
+	}
+	live := time.Unix(at.Int64, 0)
+	if !exp.IsZero() && exp.Before(live) {
+		return exp, nil
+	}
+	return live, nil
 }
 
 // wentLive returns the keys of the articles that went live after from and
-// up to to, by their clock.
+// up to to, by their clock, and of the fronts whose pins expired then.
 func (s *Store) wentLive(ctx context.Context, from, to time.Time) ([]string, error) {
+	fronts, err := s.expiredFronts(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.articlesWentLive(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return dedupe(append(keys, fronts...)), nil
+}
+
+// articlesWentLive returns the keys of the articles that went live after
+// from and up to to, by their clock.
+func (s *Store) articlesWentLive(ctx context.Context, from, to time.Time) ([]string, error) {
 	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT a.id, a.section_id FROM articles a WHERE a.live_at > ? AND a.live_at <= ?`), from.Unix(), to.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("articles gone live: %w", err)
@@ -393,7 +416,8 @@ func (f *Feed) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// NextLive returns when the next article goes live by its clock; zero: none.
+// NextLive returns when pages next change by the clock (an article goes
+// live, a pin expires); zero: none.
 func (f *Feed) NextLive() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -63,6 +63,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	flood.EditedBy = writer.ID
 	must("update", svc.Update(ctx, flood))
 	must("correction", st.AddCorrection(ctx, flood.ID, &content.Correction{CreatedAt: copyNow, Text: "An earlier version misspelled the town."}))
+	must("front pin", st.SetFrontPins(ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: flood.ID, ExpiresAt: copyNow.Add(time.Hour)}}))
 
 	vybory := &content.Article{Slug: "vybory-v-sovet", Headline: "Выборы в городской совет",
 		Dek: "Итоги выборов оспорены", Body: "На выборах победили независимые кандидаты.", Lang: "ru",

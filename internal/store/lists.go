@@ -307,3 +307,51 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	}
 	return out, nil
 }
+// articlesByIDs returns summaries with their bylines, in the order of ids,
+// in one query: a row per byline (or one for an article without any).
+func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Article, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.query(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, au.id, au.slug, au.name, au.bio
+		FROM articles a JOIN sections s ON s.id = a.section_id
+		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
+		WHERE a.id IN (`+placeholders(len(ids))+`) ORDER BY a.id, x.position`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("articles by id: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]*content.Article{}
+	for rows.Next() {
+		var (
+			auID                  sql.NullInt64
+			auSlug, auName, auBio sql.NullString
+		)
+		a, err := scanArticle(rows, false, &auID, &auSlug, &auName, &auBio)
+		if err != nil {
+			return nil, fmt.Errorf("articles by id: %w", err)
+		}
+		if seen := byID[a.ID]; seen != nil {
+			a = seen
+		} else {
+			byID[a.ID] = a
+		}
+		if auID.Valid {
+			a.Authors = append(a.Authors, content.Author{ID: auID.Int64, Slug: auSlug.String, Name: auName.String, Bio: auBio.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("articles by id: %w", err)
+	}
+	out := make([]*content.Article, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

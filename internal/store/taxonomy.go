@@ -20,8 +20,8 @@ func (s *Store) CreateSection(ctx context.Context, sec *content.Section) error {
 		if err := s.sectionSlugFree(ctx, tx, sec.Slug); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO sections (slug, name, position) VALUES (?, ?, ?) RETURNING id`),
-			sec.Slug, sec.Name, sec.Order).Scan(&sec.ID)
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO sections (slug, name, position, description) VALUES (?, ?, ?, ?) RETURNING id`),
+			sec.Slug, sec.Name, sec.Order, sec.Description).Scan(&sec.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create section %q: %w", sec.Slug, ErrConflict)
 		}
@@ -34,7 +34,7 @@ func (s *Store) CreateSection(ctx context.Context, sec *content.Section) error {
 
 // Sections lists every section in display order.
 func (s *Store) Sections(ctx context.Context) ([]content.Section, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name, position FROM sections ORDER BY position, name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name, position, description FROM sections ORDER BY position, name`)
 	if err != nil {
 		return nil, fmt.Errorf("list sections: %w", err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) Sections(ctx context.Context) ([]content.Section, error) {
 	var out []content.Section
 	for rows.Next() {
 		var sec content.Section
-		if err := rows.Scan(&sec.ID, &sec.Slug, &sec.Name, &sec.Order); err != nil {
+		if err := rows.Scan(&sec.ID, &sec.Slug, &sec.Name, &sec.Order, &sec.Description); err != nil {
 			return nil, fmt.Errorf("list sections: %w", err)
 		}
 		out = append(out, sec)
@@ -53,8 +53,8 @@ func (s *Store) Sections(ctx context.Context) ([]content.Section, error) {
 // SectionBySlug finds a section.
 func (s *Store) SectionBySlug(ctx context.Context, slug string) (content.Section, error) {
 	var sec content.Section
-	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, slug, name, position FROM sections WHERE slug = ?`), slug).
-		Scan(&sec.ID, &sec.Slug, &sec.Name, &sec.Order)
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, slug, name, position, description FROM sections WHERE slug = ?`), slug).
+		Scan(&sec.ID, &sec.Slug, &sec.Name, &sec.Order, &sec.Description)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sec, fmt.Errorf("section %q: %w", slug, ErrNotFound)
 	}

@@ -24,8 +24,8 @@ func (s *Store) UpdateSection(ctx context.Context, sec content.Section) error {
 		if err := s.sectionSlugFree(ctx, tx, sec.Slug); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ? WHERE id = ?`),
-			sec.Slug, sec.Name, sec.Order, sec.ID)
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ?, description = ? WHERE id = ?`),
+			sec.Slug, sec.Name, sec.Order, sec.Description, sec.ID)
 		if isUnique(err) {
 			return fmt.Errorf("update section %q: %w", sec.Slug, ErrConflict)
 		}

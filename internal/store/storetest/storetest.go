@@ -58,6 +58,10 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Pages", testPages},
 		{"Redirects", testRedirects},
 		{"SectionPageSlug", testSectionPageSlug},
+		{"FrontPins", testFrontPins},
+		{"TimeZone", testTimeZone},
+		{"Dashboard", testDashboard},
+		{"SectionDescription", testSectionDescription},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
