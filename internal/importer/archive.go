@@ -1,0 +1,572 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// This file is what the WordPress and Ghost importers share: each reads
+// its export into Docs, and an Archive stores them, once.
+
+// Item kinds, as recorded in the store's import references.
+const (
+	KindPost    = "post"
+	KindPage    = "page"
+	KindAuthor  = "author"
+	KindSection = "section"
+)
+
+// Doc is one post or page of an imported site, read in full.
+type Doc struct {
+	Kind        string // KindPost or KindPage
+	SourceID    string // the source's own id: WordPress's post ID, Ghost's post id
+	Where       string `json:"-"` // where it is in the export, for messages: "line 120", "db[0].data.posts[3]"
+	Title       string
+	Slug        string // as the source had it; made a valid slug here
+	Dek         string
+	HTML        string // the body as HTML, source markup already read (WordPressHTML)
+	Status      content.Status
+	PublishedAt time.Time
+	CreatedAt   time.Time
+	Lang        string
+	Section     *Term // the section of a post
+	Tags        []Term
+	Authors     []Person
+	Lead        *Photo
+	MenuOrder   int
+	// OldPaths are the old site's paths of the item: each gets a redirect
+	// to its new address once it is live.
+	OldPaths []string
+}
+
+// Term is a category or tag of the source site.
+type Term struct {
+	SourceID string
+	Slug     string
+	Name     string
+	OldPaths []string // its archive pages on the old site
+}
+
+// Person is an author of the source site.
+type Person struct {
+	SourceID string
+	Slug     string
+	Name     string
+	Bio      string
+	OldPaths []string
+}
+
+// Photo is a lead photo of the source site.
+type Photo struct {
+	Src     string // as the export names it: a URL or an uploads-relative path
+	Alt     string
+	Caption string
+}
+
+// Store is what an Archive reads and writes: *store.Store.
+type Store interface {
+	ImportRef(ctx context.Context, source, kind, sourceID string) (store.ImportRef, error)
+	PutImportRef(ctx context.Context, r store.ImportRef) error
+	SaveImportedArticle(ctx context.Context, a *content.Article, r store.ImportRef) error
+	ArticleByID(ctx context.Context, id int64) (*content.Article, error)
+	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
+	Sections(ctx context.Context) ([]content.Section, error)
+	SectionBySlug(ctx context.Context, slug string) (content.Section, error)
+	CreateSection(ctx context.Context, sec *content.Section) error
+	AuthorBySlug(ctx context.Context, slug string) (content.Author, error)
+	CreateAuthor(ctx context.Context, a *content.Author) error
+}
+
+// Redirects stores the old site's addresses: the store.
+type Redirects interface {
+	PutRedirect(ctx context.Context, from, to, source string) error
+}
+
+// Archive stores the Docs of one import run. It is not safe for
+// concurrent use: an import is one sequence of items.
+type Archive struct {
+	Source    string // "wordpress" or "ghost"
+	Store     Store
+	Pages     Pages     // nil: pages are skipped
+	Redirects Redirects // nil: no redirects are written
+	Renderer  *content.Renderer
+	Photos    *Photos // nil: every image is missing
+	Lang      string  // of items that name none
+	// DryRun reads and checks everything and writes nothing.
+	DryRun bool
+	Report *Report
+
+	svc        *content.Service
+	repo       *refRepo
+	sections   map[string]content.Section // by source id
+	authors    map[string]content.Author  // by source id
+	redirected map[string]bool
+	claimed    map[string]bool // slugs taken in a dry run
+	order      int
+}
+
+// Prepare makes the archive ready; call it before Put.
+func (a *Archive) Prepare(ctx context.Context) error {
+	if a.Report == nil {
+		a.Report = NewReport(a.Source)
+	}
+	a.repo = &refRepo{st: a.Store, dry: a.DryRun}
+	a.svc = content.NewService(a.repo, a.Renderer)
+	a.sections = map[string]content.Section{}
+	a.authors = map[string]content.Author{}
+	a.redirected = map[string]bool{}
+	a.claimed = map[string]bool{}
+	secs, err := a.Store.Sections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range secs {
+		a.order = max(a.order, s.Order+1)
+	}
+	return nil
+}
+
+// refRepo stores articles through the content service with their import
+// reference, in one transaction; in a dry run it stores nothing.
+type refRepo struct {
+	st  Store
+	dry bool
+	ref store.ImportRef
+}
+
+func (r *refRepo) CreateArticle(ctx context.Context, a *content.Article) error {
+	if r.dry {
+		return nil
+	}
+	return r.st.SaveImportedArticle(ctx, a, r.ref)
+}
+
+func (r *refRepo) UpdateArticle(ctx context.Context, a *content.Article) error {
+	return r.CreateArticle(ctx, a)
+}
+
+func (r *refRepo) ArticleByID(ctx context.Context, id int64) (*content.Article, error) {
+	return r.st.ArticleByID(ctx, id)
+}
+
+func (r *refRepo) PublishDue(context.Context, time.Time) ([]int64, error) { return nil, nil }
+
+// Put stores one Doc: created the first time, updated when it changed
+// since the last import, left alone otherwise. An item that cannot be
+// stored is reported and skipped; the error returned is only for what
+// stops the whole import (the database gone, the context cancelled).
+func (a *Archive) Put(ctx context.Context, d *Doc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var err error
+	switch d.Kind {
+	case KindPost:
+		err = a.putArticle(ctx, d)
+	case KindPage:
+		err = a.putPage(ctx, d)
+	default:
+		return fmt.Errorf("import: unknown kind %q", d.Kind)
+	}
+	var ie *itemError
+	if errors.As(err, &ie) {
+		a.Report.fail(d, ie.err)
+		return nil
+	}
+	return err
+}
+
+// itemError is a problem with one item, reported and skipped.
+type itemError struct{ err error }
+
+func (e *itemError) Error() string { return e.err.Error() }
+
+func itemErr(err error) error { return &itemError{err} }
+
+var imgSrcRe = regexp.MustCompile(`(?i)<img\s[^>]*?src\s*=\s*["']([^"']+)["']`)
+
+// hash is the fingerprint of what the Doc would store, the files of its
+// images included (found or not): a second run with the same export and
+// the same files changes nothing.
+func (a *Archive) hash(d *Doc) string {
+	h := sha256.New()
+	json.NewEncoder(h).Encode(d)
+	srcs := imgSrcRe.FindAllStringSubmatch(d.HTML, -1)
+	if d.Lead != nil {
+		srcs = append(srcs, []string{"", d.Lead.Src})
+	}
+	for _, s := range srcs {
+		fmt.Fprintf(h, "%s=%s\n", s[1], a.Photos.fingerprint(s[1]))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func (a *Archive) putArticle(ctx context.Context, d *Doc) error {
+	counts := a.Report.counts(KindPost)
+	sum := a.hash(d)
+	ref, err := a.Store.ImportRef(ctx, a.Source, KindPost, d.SourceID)
+	var old *content.Article
+	switch {
+	case err == nil:
+		if ref.Hash == sum {
+			counts.Unchanged++
+			return nil
+		}
+		old, err = a.Store.ArticleByID(ctx, ref.LocalID)
+		if errors.Is(err, store.ErrNotFound) {
+			a.Report.skip(d, "deleted here since an earlier import")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	art := &content.Article{
+		Headline: strings.TrimSpace(d.Title),
+		Dek:      plain(a.Renderer, d.Dek, content.MaxDek),
+		Lang:     a.lang(d),
+		Status:   d.Status,
+	}
+	if art.Headline == "" {
+		art.Headline = "(untitled)"
+		a.Report.note(d, "had no title: stored as “(untitled)”")
+	}
+	if d.Status == content.StatusPublished || d.Status == content.StatusScheduled {
+		art.PublishedAt = d.PublishedAt.UTC().Truncate(time.Second)
+	}
+	if !d.CreatedAt.IsZero() {
+		art.CreatedAt = d.CreatedAt.UTC().Truncate(time.Second)
+	}
+	if art.Status != content.StatusDraft && art.PublishedAt.IsZero() {
+		art.Status = content.StatusDraft
+		a.Report.note(d, "has no publication date: stored as a draft")
+	}
+	if art.Section, err = a.section(ctx, d); err != nil {
+		return err
+	}
+	for _, p := range d.Authors {
+		au, err := a.author(ctx, p)
+		if err != nil {
+			return err
+		}
+		if !containsAuthor(art.Authors, au.ID) {
+			art.Authors = append(art.Authors, au)
+		}
+	}
+	for _, t := range d.Tags {
+		slug := termSlug(t.Slug, t.Name)
+		if slug == "" {
+			continue
+		}
+		art.Tags = append(art.Tags, content.Tag{Slug: slug, Name: strings.TrimSpace(t.Name)})
+	}
+	body, missing := CleanBody(a.Renderer, d.HTML, a.bodyImage(d), a.Photos.link)
+	for _, m := range missing {
+		a.Report.missing(d, m)
+	}
+	art.Body = body
+	if d.Lead != nil {
+		img, err := a.leadImage(d, art.Headline)
+		if err != nil {
+			return err
+		}
+		art.Image = img
+	}
+	if old != nil {
+		art.ID, art.Version, art.CreatedAt, art.CreatedBy, art.Slug = old.ID, old.Version, old.CreatedAt, old.CreatedBy, old.Slug
+		if art.Status == content.StatusDraft && old.Status != content.StatusDraft {
+			// Unpublished at the source: off the site, its address kept.
+			art.Status, art.PublishedAt = content.StatusUnpublished, old.PublishedAt
+		}
+	} else {
+		if art.Slug, err = a.freeSlug(ctx, d, itemSlug(d)); err != nil {
+			return err
+		}
+	}
+	a.repo.ref = store.ImportRef{Source: a.Source, Kind: KindPost, SourceID: d.SourceID, Hash: sum}
+	save := a.svc.Create
+	if old != nil {
+		save = a.svc.Update
+	}
+	if err := save(ctx, art); err != nil {
+		if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
+			return itemErr(err)
+		}
+		return err
+	}
+	if old != nil {
+		counts.Updated++
+	} else {
+		counts.Created++
+	}
+	if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
+		for _, p := range d.OldPaths {
+			if err := a.redirect(ctx, p, art.Path()); err != nil {
+				return err
+			}
+		}
+		return a.TermRedirects(ctx, d.Tags)
+	}
+	return nil
+}
+
+func containsAuthor(list []content.Author, id int64) bool {
+	for _, a := range list {
+		if a.ID == id && id != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Archive) lang(d *Doc) string {
+	if content.ValidLanguage(d.Lang) {
+		return d.Lang
+	}
+	return a.Lang
+}
+
+// itemSlug is the Doc's slug made valid here: percent-encoded and
+// non-Latin slugs (WordPress keeps Cyrillic ones encoded) are decoded and
+// transliterated.
+func itemSlug(d *Doc) string {
+	if s := termSlug(d.Slug, ""); s != "" {
+		return s
+	}
+	if s := content.Slugify(d.Title); s != "" {
+		return s
+	}
+	return d.Kind + "-" + content.Slugify(d.SourceID)
+}
+
+// freeSlug returns slug, or slug-2, slug-3… when an article here has it
+// (another item of the export, or one written here): the change of slug
+// is reported.
+func (a *Archive) freeSlug(ctx context.Context, d *Doc, slug string) (string, error) {
+	base := slug
+	for n := 2; ; n++ {
+		taken := a.claimed[slug]
+		if !taken {
+			_, err := a.Store.ArticleBySlug(ctx, slug)
+			switch {
+			case err == nil:
+				taken = true
+			case !errors.Is(err, store.ErrNotFound):
+				return "", err
+			}
+		}
+		if !taken {
+			break
+		}
+		suffix := "-" + strconv.Itoa(n)
+		slug = strings.TrimRight(truncate(base, content.MaxSlug-len(suffix)), "-") + suffix
+	}
+	if slug != base {
+		a.Report.Renamed = append(a.Report.Renamed, Renamed{Item: describe(d), From: base, To: slug})
+	}
+	if a.DryRun {
+		a.claimed[slug] = true
+	}
+	return slug, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// section finds or makes the section of a post.
+func (a *Archive) section(ctx context.Context, d *Doc) (content.Section, error) {
+	t := d.Section
+	if t == nil {
+		t = &Term{SourceID: "uncategorized", Slug: "uncategorized", Name: "Uncategorized"}
+	}
+	if sec, ok := a.sections[t.SourceID]; ok {
+		return sec, nil
+	}
+	sec, err := a.findSection(ctx, t)
+	if err != nil {
+		return sec, err
+	}
+	a.sections[t.SourceID] = sec
+	for _, p := range t.OldPaths {
+		to := "/" + sec.Slug + "/"
+		if strings.HasSuffix(p, "/feed/") {
+			to = "/" + sec.Slug + "/feed.xml"
+		}
+		if err := a.redirect(ctx, p, to); err != nil {
+			return sec, err
+		}
+	}
+	return sec, nil
+}
+
+func (a *Archive) findSection(ctx context.Context, t *Term) (content.Section, error) {
+	ref, err := a.Store.ImportRef(ctx, a.Source, KindSection, t.SourceID)
+	if err == nil {
+		for _, s := range mustSections(ctx, a.Store) {
+			if s.ID == ref.LocalID {
+				return s, nil
+			}
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return content.Section{}, err
+	}
+	slug := termSlug(t.Slug, t.Name)
+	if slug == "" {
+		slug = "archive"
+	}
+	sec, err := a.Store.SectionBySlug(ctx, slug)
+	if err == nil {
+		return sec, a.putRef(ctx, KindSection, t.SourceID, sec.ID)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return sec, err
+	}
+	name := strings.TrimSpace(t.Name)
+	if name == "" {
+		name = slug
+	}
+	sec = content.Section{Slug: slug, Name: name, Order: a.order}
+	if content.ValidateSection(&sec) != nil {
+		// A reserved word or a language code (/feed/, /ru/) cannot be a
+		// section's address here.
+		sec.Slug = slug + "-section"
+		a.Report.Renamed = append(a.Report.Renamed, Renamed{Item: "section " + name, From: slug, To: sec.Slug})
+		if s, err := a.Store.SectionBySlug(ctx, sec.Slug); err == nil {
+			return s, a.putRef(ctx, KindSection, t.SourceID, s.ID)
+		}
+	}
+	a.Report.counts(KindSection).Created++
+	if a.DryRun {
+		sec.ID = -int64(len(a.sections) + 1)
+		return sec, nil
+	}
+	if err := a.Store.CreateSection(ctx, &sec); err != nil {
+		if errors.Is(err, content.ErrInvalid) {
+			return sec, itemErr(fmt.Errorf("section %q: %w", name, err))
+		}
+		return sec, err
+	}
+	a.order++
+	return sec, a.putRef(ctx, KindSection, t.SourceID, sec.ID)
+}
+
+func mustSections(ctx context.Context, st Store) []content.Section {
+	secs, _ := st.Sections(ctx)
+	return secs
+}
+
+func (a *Archive) putRef(ctx context.Context, kind, id string, local int64) error {
+	if a.DryRun {
+		return nil
+	}
+	return a.Store.PutImportRef(ctx, store.ImportRef{Source: a.Source, Kind: kind, SourceID: id, LocalID: local})
+}
+
+// author finds or makes a byline.
+func (a *Archive) author(ctx context.Context, p Person) (content.Author, error) {
+	if au, ok := a.authors[p.SourceID]; ok {
+		return au, nil
+	}
+	slug := termSlug(p.Slug, p.Name)
+	if slug == "" {
+		slug = "author-" + content.Slugify(p.SourceID)
+	}
+	name := strings.TrimSpace(p.Name)
+	if name == "" {
+		name = slug
+	}
+	au, err := a.Store.AuthorBySlug(ctx, slug)
+	switch {
+	case err == nil:
+		a.Report.counts(KindAuthor).Unchanged++
+	case !errors.Is(err, store.ErrNotFound):
+		return au, err
+	default:
+		au = content.Author{Slug: slug, Name: name, Bio: plain(a.Renderer, p.Bio, 2000)}
+		a.Report.counts(KindAuthor).Created++
+		if a.DryRun {
+			au.ID = -int64(len(a.authors) + 1)
+		} else if err := a.Store.CreateAuthor(ctx, &au); err != nil {
+			if errors.Is(err, content.ErrInvalid) {
+				return au, itemErr(fmt.Errorf("author %q: %w", name, err))
+			}
+			return au, err
+		}
+		if err := a.putRef(ctx, KindAuthor, p.SourceID, au.ID); err != nil {
+			return au, err
+		}
+	}
+	a.authors[p.SourceID] = au
+	for _, old := range p.OldPaths {
+		if err := a.redirect(ctx, old, "/author/"+au.Slug+"/"); err != nil {
+			return au, err
+		}
+	}
+	return au, nil
+}
+
+// redirect stores one old address, once a run; an address that already
+// is the new one is left alone (a redirect to itself would loop).
+func (a *Archive) redirect(ctx context.Context, from, to string) error {
+	if from == "" || from == to || a.redirected[from] {
+		return nil
+	}
+	a.redirected[from] = true
+	a.Report.Redirects++
+	if a.DryRun || a.Redirects == nil {
+		return nil
+	}
+	if err := a.Redirects.PutRedirect(ctx, from, to, a.Source); err != nil {
+		return fmt.Errorf("redirect %s: %w", from, err)
+	}
+	return nil
+}
+
+// TermRedirects stores the redirects of the old site's archive pages of
+// tags, whose new pages exist once an article carries the tag.
+func (a *Archive) TermRedirects(ctx context.Context, tags []Term) error {
+	for _, t := range tags {
+		slug := termSlug(t.Slug, t.Name)
+		if slug == "" {
+			continue
+		}
+		for _, p := range t.OldPaths {
+			if err := a.redirect(ctx, p, "/tag/"+slug+"/"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SiteRedirect stores one redirect of the old site's own (its feed).
+func (a *Archive) SiteRedirect(ctx context.Context, from, to string) error {
+	return a.redirect(ctx, from, to)
+}
+
+// plain is the text of an HTML fragment (an excerpt, a caption), at most
+// max characters.
+func plain(r *content.Renderer, s string, max int) string {
+	t := content.PlainText(r.Sanitize(s))
+	if rs := []rune(t); len(rs) > max {
+		t = string(rs[:max-1]) + "…"
+	}
+	return t
+}
