@@ -59,6 +59,9 @@ var copyTables = []struct {
 	{"webhook_inbox", []string{"provider", "event_id"}},
 	{"renewal_notices", []string{"provider", "subscription_ref", "due_at"}},
 	{"provider_status", []string{"provider"}},
+	{"pages", []string{"id"}},
+	{"page_revisions", []string{"id"}},
+	{"redirects", []string{"from_path"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone. The

@@ -89,6 +89,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	fillPromptTables(t, st)
 	fillMailTables(t, st, flood.ID, editor.ID)
 	fillLedgerTables(t, st)
+	fillPageTables(t, st, editor.ID)
 	return site
 }
 
@@ -176,6 +177,7 @@ func sameSite(t *testing.T, site copySite, a, b *store.Store) {
 	compare("live list", func(s *store.Store) (any, error) {
 		return s.ListArticles(ctx, store.ListQuery{Limit: 100, Full: true})
 	})
+	comparePages(t, compare)
 }
 
 func checkReport(t *testing.T, rep store.CopyReport) {

@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Translations", testTranslations},
 		{"EditionLists", testEditionLists},
 		{"EditionSearch", testEditionSearch},
+		{"Pages", testPages},
+		{"Redirects", testRedirects},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
