@@ -103,6 +103,7 @@ type Archive struct {
 	Renderer  *content.Renderer
 	Photos    *Photos // nil: every image is missing
 	Lang      string  // of items that name none
+	MainLang  string  // the site's main language, whose pages have no /{lang}/ prefix
 	// DryRun reads and checks everything and writes nothing.
 	DryRun bool
 	Report *Report
@@ -525,17 +526,29 @@ func (a *Archive) author(ctx context.Context, p Person) (content.Author, error) 
 // redirect stores one old address, once a run; an address that already
 // is the new one is left alone (a redirect to itself would loop).
 func (a *Archive) redirect(ctx context.Context, from, to string) error {
-	if from == "" || from == to || a.redirected[from] {
+	nf, err := store.NormalizeRedirectFrom(from)
+	if err != nil {
+		a.Report.Notes = append(a.Report.Notes, "old address "+from+" not redirected: "+err.Error())
 		return nil
 	}
-	a.redirected[from] = true
-	a.Report.Redirects++
+	if nt, err := store.NormalizeRedirectFrom(to); (err == nil && nt == nf) || a.redirected[nf] {
+		return nil
+	}
+	a.redirected[nf] = true
 	if a.DryRun || a.Redirects == nil {
+		a.Report.Redirects++
 		return nil
 	}
-	if err := a.Redirects.PutRedirect(ctx, from, to, a.Source); err != nil {
+	err = a.Redirects.PutRedirect(ctx, from, to, a.Source)
+	if errors.Is(err, store.ErrInvalidRedirect) {
+		// A loop through a redirect made here: the newsroom's stands.
+		a.Report.Notes = append(a.Report.Notes, "old address "+from+" not redirected: "+err.Error())
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("redirect %s: %w", from, err)
 	}
+	a.Report.Redirects++
 	return nil
 }
 

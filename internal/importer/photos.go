@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 	"os"
@@ -287,3 +288,9 @@ func WordPressOriginal(rel string) string { return wpSizeRe.ReplaceAllString(rel
 // GhostOriginal names the image a resized copy was made from:
 // size/w600/2024/05/photo.jpg is 2024/05/photo.jpg.
 func GhostOriginal(rel string) string { return ghostSizeRe.ReplaceAllString(rel, "") }
+
+func mediaSaved(img content.Image) media.Saved {
+	return media.Saved{Widths: img.Widths, Width: img.Width, Height: img.Height}
+}
+
+func htmlAttr(s string) string { return html.EscapeString(s) }
