@@ -53,16 +53,16 @@ var (
 // as top-level blocks, one a line with no blank line between them. It
 // returns the srcs of the images that could not be resolved.
 func CleanBody(s Sanitizer, src string, img ImageFunc, link LinkFunc) (string, []string) {
-	nodes, err := html.ParseFragment(strings.NewReader(s.Sanitize(src)), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
-	if err != nil {
-		return "", nil // the sanitizer's output always parses
-	}
+	// Images and links first: the sanitizer drops every image from
+	// another host, and the old host's must become this site's instead.
+	root := fragment(src)
 	var missing []string
-	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	for _, n := range nodes {
-		root.AppendChild(n)
-	}
 	rewrite(root, img, link, &missing)
+	var raw strings.Builder
+	for c := root.FirstChild; c != nil; c = c.NextSibling {
+		html.Render(&raw, c)
+	}
+	root = fragment(s.Sanitize(raw.String()))
 	var b strings.Builder
 	var inline *html.Node // the paragraph gathering loose text and inline tags
 	for c := root.FirstChild; c != nil; {
@@ -70,6 +70,10 @@ func CleanBody(s Sanitizer, src string, img ImageFunc, link LinkFunc) (string, [
 		root.RemoveChild(c)
 		if c.Type == html.ElementNode && blockTags[c.DataAtom] {
 			flush(&b, &inline)
+			if c.DataAtom == atom.P && strings.TrimSpace(textOf(c)) == "" && !hasElement(c, atom.Img) {
+				c = next // a paragraph emptied of a missing image
+				continue
+			}
 			html.Render(&b, c)
 			b.WriteByte('\n')
 		} else if c.Type == html.TextNode && strings.TrimSpace(c.Data) == "" && inline == nil {
@@ -90,6 +94,19 @@ func CleanBody(s Sanitizer, src string, img ImageFunc, link LinkFunc) (string, [
 	// paths: the body stays inside the policy, and the service sanitizes
 	// it once more at save.
 	return strings.TrimSpace(blankRe.ReplaceAllString(out, "\n")), missing
+}
+
+// fragment parses HTML as the content of a body, under a root element.
+func fragment(src string) *html.Node {
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(src), &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+	if err != nil {
+		return root // only a failing reader errs
+	}
+	for _, n := range nodes {
+		root.AppendChild(n)
+	}
+	return root
 }
 
 func flush(b *strings.Builder, p **html.Node) {
