@@ -286,3 +286,199 @@ func TestWordPressImport(t *testing.T) {
 		})
 	}
 }
+
+func TestWordPressReimport(t *testing.T) {
+	for _, e := range engines() {
+		t.Run(e.name, func(t *testing.T) {
+			s := newSite(t, e)
+			up := uploads(t)
+			if _, err := s.importWP(t, wxrFixture, up, false); err != nil {
+				t.Fatalf("first import: %v", err)
+			}
+			n, rd := s.count(t), len(s.redirects(t))
+			before := s.article(t, "port-strike")
+
+			rep, err := s.importWP(t, wxrFixture, up, false)
+			if err != nil {
+				t.Fatalf("second import: %v", err)
+			}
+			if c := rep.Counts[importer.KindPost]; c.Created != 0 || c.Updated != 0 || c.Unchanged != 6 {
+				t.Errorf("second run posts: %+v, want 6 unchanged", c)
+			}
+			if c := rep.Counts[importer.KindPage]; c.Created != 0 || c.Updated != 0 || c.Unchanged != 1 {
+				t.Errorf("second run pages: %+v, want 1 unchanged", c)
+			}
+			if len(rep.Renamed) != 0 {
+				t.Errorf("second run renamed %+v: an item was taken for a new one", rep.Renamed)
+			}
+			if got := s.count(t); got != n {
+				t.Errorf("articles after a second run: %d, want %d", got, n)
+			}
+			if got := len(s.redirects(t)); got != rd {
+				t.Errorf("redirects after a second run: %d, want %d", got, rd)
+			}
+			if a := s.article(t, "port-strike"); a.Version != before.Version {
+				t.Errorf("unchanged post saved again: version %d, was %d", a.Version, before.Version)
+			}
+
+			// The export changes: one title edited, one post unpublished.
+			data, err := os.ReadFile(wxrFixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edited := strings.Replace(string(data), "Port strike enters second week", "Port strike enters third week", 1)
+			edited = strings.Replace(edited, "<wp:post_name><![CDATA[port-strike]]></wp:post_name>\n\t\t<wp:status><![CDATA[publish]]></wp:status>\n\t\t<wp:post_type><![CDATA[post]]></wp:post_type>\n\t\t<category domain=\"category\" nicename=\"culture\">",
+				"<wp:post_name><![CDATA[port-strike]]></wp:post_name>\n\t\t<wp:status><![CDATA[draft]]></wp:status>\n\t\t<wp:post_type><![CDATA[post]]></wp:post_type>\n\t\t<category domain=\"category\" nicename=\"culture\">", 1)
+			file := filepath.Join(t.TempDir(), "edited.xml")
+			if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rep, err = s.importWP(t, file, up, false)
+			if err != nil {
+				t.Fatalf("third import: %v", err)
+			}
+			if c := rep.Counts[importer.KindPost]; c.Created != 0 || c.Updated != 2 || c.Unchanged != 4 {
+				t.Errorf("changed export: %+v, want 2 updated, 4 unchanged", c)
+			}
+			a := s.article(t, "port-strike")
+			if a.Headline != "Port strike enters third week" || a.ID != before.ID || a.Version != before.Version+1 {
+				t.Errorf("edited post: %q id %d version %d; want the same article, one version on", a.Headline, a.ID, a.Version)
+			}
+			if st := s.article(t, "port-strike-2").Status; st != content.StatusUnpublished {
+				t.Errorf("post made a draft at the source: status %s, want unpublished", st)
+			}
+			if got := s.count(t); got != n {
+				t.Errorf("articles after an edited export: %d, want %d", got, n)
+			}
+		})
+	}
+}
+
+func TestWordPressDryRun(t *testing.T) {
+	for _, e := range engines() {
+		t.Run(e.name, func(t *testing.T) {
+			s := newSite(t, e)
+			rep, err := s.importWP(t, wxrFixture, uploads(t), true)
+			if err != nil {
+				t.Fatalf("dry run: %v", err)
+			}
+			if c := rep.Counts[importer.KindPost]; c == nil || c.Created != 6 {
+				t.Errorf("dry run reports %+v, want 6 posts it would create", c)
+			}
+			if len(rep.Renamed) != 1 {
+				t.Errorf("dry run renamed %+v, want the duplicate slug found without writing", rep.Renamed)
+			}
+			if n := s.count(t); n != 0 {
+				t.Errorf("dry run stored %d articles", n)
+			}
+			if rd := s.redirects(t); len(rd) != 0 {
+				t.Errorf("dry run stored redirects %v", rd)
+			}
+			secs, _ := s.st.Sections(context.Background())
+			authors, _ := s.st.Authors(context.Background())
+			pages, _ := s.st.Pages(context.Background())
+			if len(secs)+len(authors)+len(pages) != 0 {
+				t.Errorf("dry run stored sections %v, authors %v, pages %v", secs, authors, pages)
+			}
+			if files, _ := os.ReadDir(s.media); len(files) != 0 {
+				t.Errorf("dry run stored %d media", len(files))
+			}
+		})
+	}
+}
+
+func TestWordPressMalformed(t *testing.T) {
+	data, err := os.ReadFile(wxrFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	cut := strings.Index(text, "<title><![CDATA[Draft about the budget]]>")
+	tests := []struct {
+		name, file string
+		line       int
+	}{
+		{"truncated in an item", text[:cut+20], strings.Count(text[:cut+20], "\n") + 1},
+		{"broken tag", strings.Replace(text, "<wp:post_id>101</wp:post_id>", "<wp:post_id>101</wp:post_idd>", 1),
+			strings.Count(text[:strings.Index(text, "<wp:post_id>101")], "\n") + 1},
+	}
+	for _, e := range engines() {
+		for _, tt := range tests {
+			t.Run(e.name+"/"+tt.name, func(t *testing.T) {
+				s := newSite(t, e)
+				file := filepath.Join(t.TempDir(), "broken.xml")
+				os.WriteFile(file, []byte(tt.file), 0o644)
+				_, err := s.importWP(t, file, uploads(t), false)
+				var le *importer.LineError
+				if !errors.As(err, &le) || le.Line != tt.line {
+					t.Fatalf("got %v, want an error at line %d", err, tt.line)
+				}
+				if !strings.Contains(err.Error(), "broken.xml:") {
+					t.Errorf("error %q does not name the file", err)
+				}
+				if n := s.count(t); n != 0 {
+					t.Errorf("a broken export stored %d articles", n)
+				}
+				if rd := s.redirects(t); len(rd) != 0 {
+					t.Errorf("a broken export stored redirects")
+				}
+			})
+		}
+	}
+}
+
+func TestWrongFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	rss := write("feed.xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title></item></channel></rss>`)
+	atom := write("atom.xml", `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>`)
+	page := write("page.html", "<!DOCTYPE html>\n<html><body>hi</body></html>")
+	csvFile := write("members.csv", "id,email,name,subscribed_to_emails\n1,a@example.com,A,true\n")
+	ghostFile := "testdata/archive/ghost.json"
+	other := write("data.json", `{"posts": []}`)
+	wxrNoVersion := write("nover.xml", `<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>x</title></channel></rss>`)
+	tests := []struct {
+		importer, file, want string
+	}{
+		{"wordpress", rss, "is an RSS feed, not a WordPress export"},
+		{"wordpress", atom, "is an Atom feed, not a WordPress export"},
+		{"wordpress", page, "is an HTML page, not a WordPress export"},
+		{"wordpress", csvFile, "is a CSV file, not a WordPress export"},
+		{"wordpress", ghostFile, "is a Ghost export, not a WordPress export: use samizdat import ghost"},
+		{"wordpress", wxrNoVersion, "no <wp:wxr_version>"},
+		{"ghost", wxrFixture, "is a WordPress export, not a Ghost export: use samizdat import wordpress"},
+		{"ghost", rss, "is an RSS feed, not a Ghost export"},
+		{"ghost", csvFile, "is a CSV file, not a Ghost export: a members CSV goes with --members"},
+		{"ghost", other, "is a JSON file, not a Ghost export"},
+		{"ghost", page, "is an HTML page, not a Ghost export"},
+	}
+	s := newSite(t, engines()[0])
+	for _, tt := range tests {
+		t.Run(tt.importer+"/"+filepath.Base(tt.file), func(t *testing.T) {
+			var err error
+			if tt.importer == "wordpress" {
+				_, err = s.importWP(t, tt.file, "", false)
+			} else {
+				_, err = s.importGhost(t, tt.file, "", false)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if n := s.count(t); n != 0 {
+		t.Errorf("wrong files stored %d articles", n)
+	}
+}
+
+func (s *site) importGhost(t *testing.T, file, contentDir string, dry bool) (*importer.Report, error) {
+	t.Helper()
+	a := s.archive("ghost", dry)
+	g := &importer.Ghost{Archive: a, ContentDir: contentDir, Images: s.md}
+	err := g.ImportFile(context.Background(), file)
+	return a.Report, err
+}

@@ -214,6 +214,12 @@ func imagesDir(contentDir string) string {
 // read keeps the tables the posts are joined with.
 func (s *ghostSite) read(table, path string, d *json.Decoder) (bool, error) {
 	switch table {
+	case "posts":
+		// Read through one by one, for the path of a post that breaks.
+		return true, eachElement(d, "", path, func(i int, p string) error {
+			s.posts++
+			return syntaxAt(p, d, skipValue(d))
+		})
 	case "tags":
 		return true, decodeEach(d, path, func(t ghostTag) { s.tags[t.ID] = t })
 	case "users":
