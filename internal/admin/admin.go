@@ -125,7 +125,7 @@ type Route struct {
 func (a *Admin) Routes() []Route {
 	var all []Route
 	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
-		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes()} {
+		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes()} {
 		all = append(all, area...)
 	}
 	return all

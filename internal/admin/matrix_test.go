@@ -74,6 +74,17 @@ var (
 		"POST /admin/authors":       {allowed: matrixEditors, parallel: true},
 		"POST /admin/authors/{id}":  {allowed: matrixEditors, parallel: true},
 
+		"GET /admin/pages":                {allowed: matrixEditors},
+		"GET /admin/pages/new":            {allowed: matrixEditors},
+		"POST /admin/pages/new":           {allowed: matrixEditors},
+		"GET /admin/pages/{id}":           {allowed: matrixEditors},
+		"POST /admin/pages/{id}":          {allowed: matrixEditors},
+		"GET /admin/pages/{id}/revisions": {allowed: matrixEditors},
+		"POST /admin/pages/{id}/restore":  {allowed: matrixEditors},
+		"GET /admin/redirects":            {allowed: matrixEditors},
+		"POST /admin/redirects":           {allowed: matrixEditors},
+		"POST /admin/redirects/delete":    {allowed: matrixEditors},
+
 		"GET /admin/settings":  {allowed: matrixAdmins, parallel: true},
 		"POST /admin/settings": {allowed: matrixAdmins, parallel: true},
 
@@ -120,8 +131,13 @@ func matrixNewWorld(t *testing.T) *matrixWorld {
 	if err != nil {
 		t.Fatalf("TagBySlug: %v", err)
 	}
+	pg := &content.Page{Slug: "about", Lang: "en", Title: "About us", Body: "Who we are.", Status: content.StatusPublished}
+	if err := e.st.CreatePage(e.ctx, pg); err != nil {
+		t.Fatalf("CreatePage: %v", err)
+	}
 	w.article = art
 	w.ids = map[string]int64{
+		"/admin/pages/":    pg.ID,
 		"/admin/articles/": art.ID, "/admin/sections/": sec.ID, "/admin/tags/": tag.ID,
 		"/admin/authors/": byline.ID, "/admin/users/": owner.ID,
 	}

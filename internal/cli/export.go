@@ -80,6 +80,13 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			extra = append(extra, mirror.File{Path: ed.Prefix + p, Body: b})
 		}
 	}
+	moved, err := srv.Site.RedirectPages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range moved {
+		extra = append(extra, mirror.File{Path: m.Path, Body: m.Body})
+	}
 	fingerprint, err := exportFingerprint(ctx, srv)
 	if err != nil {
 		return err
@@ -152,8 +159,18 @@ func exportFingerprint(ctx context.Context, srv *server.Server) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	// Static pages are in every page's footer menu, and redirects are
+	// files of their own: a change to either renders the whole copy.
+	pages, err := srv.Store.Pages(ctx)
+	if err != nil {
+		return "", err
+	}
+	redirects, err := srv.Store.Redirects(ctx)
+	if err != nil {
+		return "", err
+	}
 	enc := json.NewEncoder(h)
-	for _, v := range []any{settings, secs, tags, authors, srv.Site.Settings(), srv.Site.Hosts().MirrorList()} {
+	for _, v := range []any{settings, secs, tags, authors, pages, redirects, srv.Site.Settings(), srv.Site.Hosts().MirrorList()} {
 		if err := enc.Encode(v); err != nil {
 			return "", fmt.Errorf("export: fingerprint: %w", err)
 		}

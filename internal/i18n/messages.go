@@ -64,6 +64,7 @@ func allMessages() []msg {
 	all = append(all, readerMessages...)
 	all = append(all, mailMessages...)
 	all = append(all, adminMessages...)
+	all = append(all, pageMessages...)
 	return all
 }
 

@@ -69,6 +69,11 @@ func (f *FastPath) Serve(ctx *fasthttp.RequestCtx) (route string, status int, ok
 		return "", 0, false
 	}
 	uri := ctx.Request.URI()
+	// "/?p=123" is the home page's path: the full path sends it to its
+	// redirect first.
+	if q := uri.QueryString(); len(q) > 0 && f.site.mayRedirectQuery(q) {
+		return "", 0, false
+	}
 	if pr := f.site.prompts; pr != nil && isPromptPath(uri.Path()) {
 		if route, status, ok, handled := f.servePrompted(ctx, pr, uri); handled {
 			return route, status, ok

@@ -146,7 +146,8 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 func (s *Site) section(r *http.Request) (*page, error) {
 	sec, err := s.db.SectionBySlug(r.Context(), r.PathValue("section"))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, httpx.NotFound()
+		// /{slug}/ is a static page's address when no section has it.
+		return s.staticPage(r, r.PathValue("section"))
 	}
 	if err != nil {
 		return nil, err

@@ -40,6 +40,7 @@ type Reader interface {
 	Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error)
 	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
 	NameForms(ctx context.Context) (content.NameForms, error)
+	PageReader
 }
 
 // MediaFiles opens stored images.
@@ -91,10 +92,14 @@ type Site struct {
 	// every page shows the settings.
 	settingsAt atomic.Int64
 	promptsAt  atomic.Int64 // when the prompts or their goal last changed, likewise for pages with prompts
-	db         Reader
-	media      MediaFiles
-	log        *slog.Logger
-	cache      *pageCache
+	// redirs is the redirects table, reloaded when redirGen moves past it
+	// (see redirects.go).
+	redirs   atomic.Pointer[redirectTable]
+	redirGen atomic.Uint64
+	db       Reader
+	media    MediaFiles
+	log      *slog.Logger
+	cache    *pageCache
 	// searchCache holds search result pages; searchSlots bounds the
 	// searches running at once (each scans the full-text index).
 	searchCache   *pageCache
@@ -403,6 +408,9 @@ func (s *Site) InvalidateKeys(keys ...string) int {
 	if slices.Contains(keys, depPrompts) {
 		s.promptsAt.Store(s.now().UnixNano())
 	}
+	if slices.Contains(keys, store.KeyRedirects) {
+		s.dropRedirects()
+	}
 	if slices.Contains(keys, store.KeyEverything) {
 		n := s.cache.len() + s.searchCache.len()
 		s.PurgeCache()
@@ -422,6 +430,7 @@ func (s *Site) CachedPages() (pages, bytes int) {
 func (s *Site) PurgeCache() {
 	s.settingsAt.Store(s.now().UnixNano())
 	s.dropNav()
+	s.dropRedirects()
 	s.cache.purge()
 	s.searchCache.purge()
 }
@@ -430,7 +439,8 @@ func (s *Site) PurgeCache() {
 type navSections struct {
 	gen   uint64
 	list  []content.Section
-	names content.NameForms // of sections, tags and authors, per language
+	names content.NameForms     // of sections, tags and authors, per language
+	menus map[string][]menuLink // the footer menu, per language
 }
 
 func (s *Site) dropNav() { s.navGen.Add(1) }
@@ -451,7 +461,11 @@ func (s *Site) navList(ctx context.Context) ([]content.Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sections.Store(&navSections{gen: gen, list: secs, names: names})
+	menus, err := s.loadMenus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.sections.Store(&navSections{gen: gen, list: secs, names: names, menus: menus})
 	return secs, nil
 }
 

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"net/http"
@@ -107,6 +108,40 @@ func (s *Site) fixedURLs(ctx context.Context, base string) ([]sitemapURL, error)
 			urls = append(urls, u)
 		}
 	}
+	pages, err := s.pageURLs(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	return append(urls, pages...), nil
+}
+
+// pageURLs are the live static pages, each with its live translations.
+func (s *Site) pageURLs(ctx context.Context, base string) ([]sitemapURL, error) {
+	pages, err := s.db.LivePages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	main := s.conf().Lang
+	groups := map[int64][]*content.Page{}
+	root := func(p *content.Page) int64 { return cmp.Or(p.TranslationOf, p.ID) }
+	for _, p := range pages {
+		groups[root(p)] = append(groups[root(p)], p)
+	}
+	urls := make([]sitemapURL, 0, len(pages))
+	for _, p := range pages {
+		u := sitemapURL{Loc: base + p.Path(main), LastMod: w3c(p.UpdatedAt)}
+		if g := groups[root(p)]; len(g) > 1 {
+			def := ""
+			for _, v := range g {
+				u.Alternates = append(u.Alternates, sitemapAlt{v.Lang, base + v.Path(main)})
+				if v.Lang == main || def == "" {
+					def = base + v.Path(main)
+				}
+			}
+			u.Alternates = append(u.Alternates, sitemapAlt{"x-default", def})
+		}
+		urls = append(urls, u)
+	}
 	return urls, nil
 }
 
@@ -157,14 +192,14 @@ func (s *Site) sitemap(r *http.Request) (*page, error) {
 		if err != nil {
 			return nil, err
 		}
-		return urlsetPage(append(fixed, arts...), []string{depAll}), nil
+		return urlsetPage(append(fixed, arts...), []string{depAll, depPages}), nil
 	}
 	idx := sitemapIndex{}
 	_, parts := s.sitemapParts(len(fixed), n)
 	for i := 1; i <= parts; i++ {
 		idx.Sitemaps = append(idx.Sitemaps, sitemapEntry{Loc: s.hostBase(r) + "/sitemaps/" + strconv.Itoa(i) + "/sitemap.xml"})
 	}
-	return xmlPage("application/xml; charset=utf-8", "", idx, []string{depAll})
+	return xmlPage("application/xml; charset=utf-8", "", idx, []string{depAll, depPages})
 }
 
 func (s *Site) sitemapPart(r *http.Request) (*page, error) {
@@ -189,7 +224,7 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 		if len(fixed)+n <= m {
 			return nil, httpx.NotFound()
 		}
-		return urlsetPage(fixed[(part-1)*m:min(part*m, len(fixed))], []string{depAll}), nil
+		return urlsetPage(fixed[(part-1)*m:min(part*m, len(fixed))], []string{depAll, depPages}), nil
 	}
 	// An article part past the last has no articles: it is not counted
 	// first, as counting 100,000 articles costs as much as listing a part.
@@ -202,7 +237,7 @@ func (s *Site) sitemapPart(r *http.Request) (*page, error) {
 	if len(urls) == 0 || (part == fixedParts+1 && len(fixed)+len(urls) <= m) {
 		return nil, httpx.NotFound()
 	}
-	return urlsetPage(urls, []string{depAll}), nil
+	return urlsetPage(urls, []string{depAll, depPages}), nil
 }
 
 // urlsetPage writes a plain sitemap by hand, as encoding/xml would (the
@@ -278,7 +313,7 @@ func (s *Site) newsSitemap(r *http.Request) (*page, error) {
 		n.Publication.Language = a.Lang
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.hostBase(r) + a.Path(), News: n})
 	}
-	p, err := xmlPage("application/xml; charset=utf-8", "", set, articleDeps([]string{depAll}, list))
+	p, err := xmlPage("application/xml; charset=utf-8", "", set, articleDeps([]string{depAll, depPages}, list))
 	return modifiedAt(p, err, newestUpdate(time.Time{}, list))
 }
 

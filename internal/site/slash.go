@@ -20,6 +20,9 @@ import (
 func (s *Site) StrictSlash(mux *http.ServeMux) http.Handler {
 	notFound := s.adapter.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.queryRedirect(w, r) {
+			return
+		}
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || strings.HasSuffix(r.URL.Path, "/") {
 			mux.ServeHTTP(w, r)
 			return
@@ -53,8 +56,9 @@ func (s *Site) StrictSlash(mux *http.ServeMux) http.Handler {
 // other slash route (an edition's home, the admin) always exists.
 func (s *Site) slashPageExists(r *http.Request) (bool, error) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	lang := s.conf().Lang
 	if len(segs) > 1 && i18n.Supported(segs[0]) {
-		segs = segs[1:] // an edition's prefix
+		lang, segs = segs[0], segs[1:] // an edition's prefix
 	}
 	ctx := r.Context()
 	var err error
@@ -71,7 +75,13 @@ func (s *Site) slashPageExists(r *http.Request) (bool, error) {
 				return true, nil
 			}
 		}
-		return false, nil
+		// Or a static page of the edition.
+		_, err = s.livePage(ctx, lang, segs[0])
+		var he *httpx.Error
+		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			return false, nil
+		}
+		return err == nil, err
 	case len(segs) == 2 && !content.ValidSlug(segs[1]):
 		return false, nil
 	case len(segs) == 2 && segs[0] == "tag":

@@ -75,6 +75,7 @@ type layout struct {
 	Alternates []alternate
 	XDefault   string
 	Switch     []alternate
+	Menu       []menuLink // the footer menu: the edition's pages in it
 }
 
 func (l layout) pageLanguage() string { return l.Lang }
@@ -107,6 +108,7 @@ func (s *Site) newLayout(r *http.Request, title, desc string) (layout, error) {
 		CSS:         s.assets.url("style.css"),
 	}
 	l.Switch = s.otherEditions(lang)
+	l.Menu = s.menuFor(lang)
 	if r.Pattern != articlePattern { // the article page chooses its own, knowing the article
 		pb, err := s.choosePrompts(r, revenue.PageInfo{Path: r.URL.Path, Lang: lang, MainLang: s.conf().Lang}, "")
 		if err != nil {
@@ -235,6 +237,11 @@ func (s *Site) renderPage(name string, data any, deps []string) (*page, error) {
 // errorPage renders 404, 500 and other errors in the site's style. It
 // must work even when the database does not, so it loads no sections.
 func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	// An old address that moved is a 301, not a 404: checked here, where
+	// every 404 of the site ends, so a page that exists always wins.
+	if status == http.StatusNotFound && s.serveRedirect(w, r) {
+		return
+	}
 	// Messages from the catalog are shown in the page's language; the rest
 	// were made for this request and are already in it.
 	if loc := s.loc(r); loc.Known(message) {
@@ -246,7 +253,8 @@ func (s *Site) errorPage(w http.ResponseWriter, r *http.Request, status int, mes
 		Message string
 	}{
 		layout: layout{Site: s.conf(), Title: s.loc(r).T(errorTitle(status)), Lang: s.pageLang(r),
-			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.conf().BaseURL + s.editionPrefix(s.pageLang(r)) + "/"},
+			CSS: s.assets.url("style.css"), NoIndex: true, Canonical: s.conf().BaseURL + s.editionPrefix(s.pageLang(r)) + "/",
+			Menu: s.menuFor(s.pageLang(r))},
 		Status: status, Message: message,
 	}
 	b, err := s.viewsFor(s.pageLang(r)).Render("error", data)
