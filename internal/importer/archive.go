@@ -78,9 +78,9 @@ type Photo struct {
 type Store interface {
 	ImportRef(ctx context.Context, source, kind, sourceID string) (store.ImportRef, error)
 	PutImportRef(ctx context.Context, r store.ImportRef) error
-	SaveImportedArticle(ctx context.Context, a *content.Article, r store.ImportRef) error
+	SaveImportedArticle(ctx context.Context, a *content.Article, r store.ImportRef, froms []string, source string) ([]string, error)
 	ArticleByID(ctx context.Context, id int64) (*content.Article, error)
-	ArticleBySlug(ctx context.Context, slug string) (*content.Article, error)
+	ArticleSlugTaken(ctx context.Context, slug string) (bool, error)
 	Sections(ctx context.Context) ([]content.Section, error)
 	SectionBySlug(ctx context.Context, slug string) (content.Section, error)
 	CreateSection(ctx context.Context, sec *content.Section) error
@@ -108,8 +108,6 @@ type Archive struct {
 	DryRun bool
 	Report *Report
 
-	svc        *content.Service
-	repo       *refRepo
 	sections   map[string]content.Section // by source id
 	authors    map[string]content.Author  // by source id
 	redirected map[string]bool
@@ -122,8 +120,6 @@ func (a *Archive) Prepare(ctx context.Context) error {
 	if a.Report == nil {
 		a.Report = NewReport(a.Source)
 	}
-	a.repo = &refRepo{st: a.Store, dry: a.DryRun}
-	a.svc = content.NewService(a.repo, a.Renderer)
 	a.sections = map[string]content.Section{}
 	a.authors = map[string]content.Author{}
 	a.redirected = map[string]bool{}
@@ -138,54 +134,129 @@ func (a *Archive) Prepare(ctx context.Context) error {
 	return nil
 }
 
-// refRepo stores articles through the content service with their import
-// reference, in one transaction; in a dry run it stores nothing.
-type refRepo struct {
-	st  Store
-	dry bool
-	ref store.ImportRef
-}
-
-func (r *refRepo) CreateArticle(ctx context.Context, a *content.Article) error {
-	if r.dry {
-		return nil
+// Run stores the Docs that produce emits, in order. Each is prepared (its
+// body read and cleaned, its photos stored, its HTML rendered) on
+// produce's goroutine while the ones before it are being stored: reading
+// and writing an export take about as long as each other. An item that
+// cannot be stored is reported and skipped; the error returned is what
+// stopped the whole import (the file, the database, the context).
+func (a *Archive) Run(ctx context.Context, produce func(ctx context.Context, emit func(*Doc) error) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan *prepared, 32)
+	var perr error
+	go func() {
+		defer close(ch)
+		perr = produce(ctx, func(d *Doc) error {
+			select {
+			case ch <- a.prepare(ctx, d):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var serr error
+	for p := range ch {
+		if serr == nil {
+			if serr = a.put(ctx, p); serr != nil {
+				cancel() // and read the rest through, so produce ends
+			}
+		}
 	}
-	return r.st.SaveImportedArticle(ctx, a, r.ref)
+	if serr != nil {
+		return serr
+	}
+	return perr
 }
 
-func (r *refRepo) UpdateArticle(ctx context.Context, a *content.Article) error {
-	return r.CreateArticle(ctx, a)
-}
-
-func (r *refRepo) ArticleByID(ctx context.Context, id int64) (*content.Article, error) {
-	return r.st.ArticleByID(ctx, id)
-}
-
-func (r *refRepo) PublishDue(context.Context, time.Time) ([]int64, error) { return nil, nil }
-
-// Put stores one Doc: created the first time, updated when it changed
-// since the last import, left alone otherwise. An item that cannot be
-// stored is reported and skipped; the error returned is only for what
-// stops the whole import (the database gone, the context cancelled).
+// Put prepares and stores one Doc: created the first time, updated when
+// it changed since the last import, left alone otherwise.
 func (a *Archive) Put(ctx context.Context, d *Doc) error {
+	return a.put(ctx, a.prepare(ctx, d))
+}
+
+// prepared is a Doc made ready to store.
+type prepared struct {
+	d         *Doc
+	sum       string
+	ref       store.ImportRef
+	found     bool // an earlier import stored it
+	unchanged bool // and nothing changed since
+	err       error
+	body      string
+	bodyHTML  string
+	bodyText  string
+	lead      content.Image
+}
+
+// prepare does what storing a Doc needs that does not depend on the items
+// before it.
+func (a *Archive) prepare(ctx context.Context, d *Doc) *prepared {
+	p := &prepared{d: d, sum: a.hash(d)}
+	ref, err := a.Store.ImportRef(ctx, a.Source, d.Kind, d.SourceID)
+	switch {
+	case err == nil:
+		p.ref, p.found, p.unchanged = ref, true, ref.Hash == p.sum
+		if p.unchanged {
+			return p
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		p.err = err
+		return p
+	}
+	body, missing := CleanBody(a.Renderer, d.HTML, a.bodyImage(d), a.Photos.link)
+	for _, m := range missing {
+		a.Report.missing(d, m)
+	}
+	p.body = stripControls(body)
+	if d.Lead != nil {
+		title := strings.TrimSpace(d.Title)
+		if title == "" {
+			title = "(untitled)"
+		}
+		p.lead = a.leadImage(d, title)
+	}
+	if d.Kind == KindPost {
+		if p.bodyHTML, p.bodyText, err = a.Renderer.Render(p.body); err != nil {
+			p.err = itemErr(err)
+		}
+	}
+	return p
+}
+
+func (a *Archive) put(ctx context.Context, p *prepared) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var err error
-	switch d.Kind {
-	case KindPost:
-		err = a.putArticle(ctx, d)
-	case KindPage:
-		err = a.putPage(ctx, d)
-	default:
-		return fmt.Errorf("import: unknown kind %q", d.Kind)
+	err := p.err
+	if err == nil {
+		switch p.d.Kind {
+		case KindPost:
+			err = a.putArticle(ctx, p)
+		case KindPage:
+			err = a.putPage(ctx, p)
+		default:
+			return fmt.Errorf("import: unknown kind %q", p.d.Kind)
+		}
 	}
 	var ie *itemError
 	if errors.As(err, &ie) {
-		a.Report.fail(d, ie.err)
+		a.Report.fail(p.d, ie.err)
 		return nil
 	}
 	return err
+}
+
+// stripControls removes control characters but tab and newline, as the
+// content service does: they have no place in prose.
+func stripControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // itemError is a problem with one item, reported and skipped.
@@ -213,18 +284,17 @@ func (a *Archive) hash(d *Doc) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-func (a *Archive) putArticle(ctx context.Context, d *Doc) error {
+func (a *Archive) putArticle(ctx context.Context, p *prepared) error {
+	d := p.d
 	counts := a.Report.counts(KindPost)
-	sum := a.hash(d)
-	ref, err := a.Store.ImportRef(ctx, a.Source, KindPost, d.SourceID)
+	if p.unchanged {
+		counts.Unchanged++
+		return nil
+	}
 	var old *content.Article
-	switch {
-	case err == nil:
-		if ref.Hash == sum {
-			counts.Unchanged++
-			return nil
-		}
-		old, err = a.Store.ArticleByID(ctx, ref.LocalID)
+	var err error
+	if p.found {
+		old, err = a.Store.ArticleByID(ctx, p.ref.LocalID)
 		if errors.Is(err, store.ErrNotFound) {
 			a.Report.skip(d, "deleted here since an earlier import")
 			return nil
@@ -232,11 +302,9 @@ func (a *Archive) putArticle(ctx context.Context, d *Doc) error {
 		if err != nil {
 			return err
 		}
-	case !errors.Is(err, store.ErrNotFound):
-		return err
 	}
 	art := &content.Article{
-		Headline: strings.TrimSpace(d.Title),
+		Headline: strings.TrimSpace(stripControls(d.Title)),
 		Dek:      plain(a.Renderer, d.Dek, content.MaxDek),
 		Lang:     a.lang(d),
 		Status:   d.Status,
@@ -274,18 +342,7 @@ func (a *Archive) putArticle(ctx context.Context, d *Doc) error {
 		}
 		art.Tags = append(art.Tags, content.Tag{Slug: slug, Name: strings.TrimSpace(t.Name)})
 	}
-	body, missing := CleanBody(a.Renderer, d.HTML, a.bodyImage(d), a.Photos.link)
-	for _, m := range missing {
-		a.Report.missing(d, m)
-	}
-	art.Body = body
-	if d.Lead != nil {
-		img, err := a.leadImage(d, art.Headline)
-		if err != nil {
-			return err
-		}
-		art.Image = img
-	}
+	art.Body, art.BodyHTML, art.BodyText, art.Image = p.body, p.bodyHTML, p.bodyText, p.lead
 	if old != nil {
 		art.ID, art.Version, art.CreatedAt, art.CreatedBy, art.Slug = old.ID, old.Version, old.CreatedAt, old.CreatedBy, old.Slug
 		if art.Status == content.StatusDraft && old.Status != content.StatusDraft {
@@ -297,28 +354,33 @@ func (a *Archive) putArticle(ctx context.Context, d *Doc) error {
 			return err
 		}
 	}
-	a.repo.ref = store.ImportRef{Source: a.Source, Kind: KindPost, SourceID: d.SourceID, Hash: sum}
-	save := a.svc.Create
-	if old != nil {
-		save = a.svc.Update
+	if err := art.Validate(); err != nil {
+		return itemErr(err)
 	}
-	if err := save(ctx, art); err != nil {
-		if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
-			return itemErr(err)
+	var refused []string
+	if !a.DryRun {
+		var froms []string
+		if a.Redirects != nil {
+			froms = d.OldPaths
 		}
-		return err
+		ref := store.ImportRef{Source: a.Source, Kind: KindPost, SourceID: d.SourceID, Hash: p.sum}
+		if refused, err = a.Store.SaveImportedArticle(ctx, art, ref, froms, a.Source); err != nil {
+			if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
+				return itemErr(err)
+			}
+			return err
+		}
 	}
 	if old != nil {
 		counts.Updated++
 	} else {
 		counts.Created++
 	}
+	for _, r := range refused {
+		a.Report.note(d, "old address not redirected: "+r)
+	}
 	if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
-		for _, p := range d.OldPaths {
-			if err := a.redirect(ctx, p, art.Path()); err != nil {
-				return err
-			}
-		}
+		a.Report.addRedirects(len(d.OldPaths) - len(refused))
 		return a.TermRedirects(ctx, d.Tags)
 	}
 	return nil
@@ -361,11 +423,8 @@ func (a *Archive) freeSlug(ctx context.Context, d *Doc, slug string) (string, er
 	for n := 2; ; n++ {
 		taken := a.claimed[slug]
 		if !taken {
-			_, err := a.Store.ArticleBySlug(ctx, slug)
-			switch {
-			case err == nil:
-				taken = true
-			case !errors.Is(err, store.ErrNotFound):
+			var err error
+			if taken, err = a.Store.ArticleSlugTaken(ctx, slug); err != nil {
 				return "", err
 			}
 		}
@@ -376,7 +435,7 @@ func (a *Archive) freeSlug(ctx context.Context, d *Doc, slug string) (string, er
 		slug = strings.TrimRight(truncate(base, content.MaxSlug-len(suffix)), "-") + suffix
 	}
 	if slug != base {
-		a.Report.Renamed = append(a.Report.Renamed, Renamed{Item: describe(d), From: base, To: slug})
+		a.Report.rename(Renamed{Item: describe(d), From: base, To: slug})
 	}
 	if a.DryRun {
 		a.claimed[slug] = true
@@ -448,7 +507,7 @@ func (a *Archive) findSection(ctx context.Context, t *Term) (content.Section, er
 		// A reserved word or a language code (/feed/, /ru/) cannot be a
 		// section's address here.
 		sec.Slug = slug + "-section"
-		a.Report.Renamed = append(a.Report.Renamed, Renamed{Item: "section " + name, From: slug, To: sec.Slug})
+		a.Report.rename(Renamed{Item: "section " + name, From: slug, To: sec.Slug})
 		if s, err := a.Store.SectionBySlug(ctx, sec.Slug); err == nil {
 			return s, a.putRef(ctx, KindSection, t.SourceID, s.ID)
 		}
@@ -528,7 +587,7 @@ func (a *Archive) author(ctx context.Context, p Person) (content.Author, error) 
 func (a *Archive) redirect(ctx context.Context, from, to string) error {
 	nf, err := store.NormalizeRedirectFrom(from)
 	if err != nil {
-		a.Report.Notes = append(a.Report.Notes, "old address "+from+" not redirected: "+err.Error())
+		a.Report.addNote("old address " + from + " not redirected: " + err.Error())
 		return nil
 	}
 	if nt, err := store.NormalizeRedirectFrom(to); (err == nil && nt == nf) || a.redirected[nf] {
@@ -536,19 +595,19 @@ func (a *Archive) redirect(ctx context.Context, from, to string) error {
 	}
 	a.redirected[nf] = true
 	if a.DryRun || a.Redirects == nil {
-		a.Report.Redirects++
+		a.Report.addRedirects(1)
 		return nil
 	}
 	err = a.Redirects.PutRedirect(ctx, from, to, a.Source)
 	if errors.Is(err, store.ErrInvalidRedirect) {
 		// A loop through a redirect made here: the newsroom's stands.
-		a.Report.Notes = append(a.Report.Notes, "old address "+from+" not redirected: "+err.Error())
+		a.Report.addNote("old address " + from + " not redirected: " + err.Error())
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("redirect %s: %w", from, err)
 	}
-	a.Report.Redirects++
+	a.Report.addRedirects(1)
 	return nil
 }
 

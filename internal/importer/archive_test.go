@@ -19,12 +19,12 @@ import (
 // engine opens a fresh, migrated store.
 type engine struct {
 	name string
-	open func(t *testing.T) *store.Store
+	open func(t testing.TB) *store.Store
 }
 
 func engines() []engine {
 	return []engine{
-		{"sqlite", func(t *testing.T) *store.Store {
+		{"sqlite", func(t testing.TB) *store.Store {
 			st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 			if err != nil {
 				t.Fatalf("store.Open: %v", err)
@@ -32,7 +32,7 @@ func engines() []engine {
 			t.Cleanup(func() { st.Close() })
 			return st
 		}},
-		{"postgres", func(t *testing.T) *store.Store {
+		{"postgres", func(t testing.TB) *store.Store {
 			st, err := store.Open(context.Background(), pgtest.Database(t))
 			if err != nil {
 				t.Fatalf("store.Open: %v", err)
@@ -50,7 +50,7 @@ type site struct {
 	media string
 }
 
-func newSite(t *testing.T, e engine) *site {
+func newSite(t testing.TB, e engine) *site {
 	t.Helper()
 	dir := t.TempDir()
 	md, err := media.NewDir(dir)
@@ -79,7 +79,7 @@ func uploads(t *testing.T) string {
 	return dir
 }
 
-func (s *site) importWP(t *testing.T, file, up string, dry bool) (*importer.Report, error) {
+func (s *site) importWP(t testing.TB, file, up string, dry bool) (*importer.Report, error) {
 	t.Helper()
 	a := s.archive("wordpress", dry)
 	wp := &importer.WordPress{Archive: a, UploadsDir: up, Images: s.md}

@@ -171,7 +171,24 @@ func (g *Ghost) ImportFile(ctx context.Context, name string) error {
 			tags = append(tags, Term{Slug: t.Slug, Name: t.Name, OldPaths: []string{"/tag/" + t.Slug + "/", "/tag/" + t.Slug + "/rss/"}})
 		}
 	}
-	err = walkGhost(f, name, func(table, path string, d *json.Decoder) (bool, error) {
+	err = a.Run(ctx, func(ctx context.Context, emit func(*Doc) error) error {
+		return g.posts(f, name, site, emit)
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(tags, func(x, y Term) int { return strings.Compare(x.Slug, y.Slug) })
+	if err := a.TermRedirects(ctx, tags); err != nil {
+		return err
+	}
+	return a.SiteRedirect(ctx, "/rss/", "/feed.xml")
+}
+
+// posts is the second reading: every post and page, each emitted once it
+// is read in full.
+func (g *Ghost) posts(f io.Reader, name string, site *ghostSite, emit func(*Doc) error) error {
+	a := g.Archive
+	return walkGhost(f, name, func(table, path string, d *json.Decoder) (bool, error) {
 		if table != "posts" {
 			return false, nil
 		}
@@ -182,7 +199,7 @@ func (g *Ghost) ImportFile(ctx context.Context, name string) error {
 				if errors.As(err, &te) {
 					// The value was read through: the next post is
 					// still there to import.
-					a.Report.Failed = append(a.Report.Failed, fmt.Sprintf("%s: at %s.%s: %v", name, p, te.Field, err))
+					a.Report.Fail(fmt.Sprintf("%s: at %s.%s: %v", name, p, te.Field, err))
 					return nil
 				}
 				return &PathError{File: name, Path: p, Err: err}
@@ -191,17 +208,9 @@ func (g *Ghost) ImportFile(ctx context.Context, name string) error {
 			if doc == nil {
 				return nil
 			}
-			return a.Put(ctx, doc)
+			return emit(doc)
 		})
 	})
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(tags, func(x, y Term) int { return strings.Compare(x.Slug, y.Slug) })
-	if err := a.TermRedirects(ctx, tags); err != nil {
-		return err
-	}
-	return a.SiteRedirect(ctx, "/rss/", "/feed.xml")
 }
 
 func imagesDir(contentDir string) string {

@@ -92,7 +92,7 @@ func (m *Members) ImportFile(ctx context.Context, name string) error {
 		}
 		email := strings.TrimSpace(rec[emailCol])
 		if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-			m.Report.Failed = append(m.Report.Failed, fmt.Sprintf("%s:%d: %q is not an e-mail address", name, line, email))
+			m.Report.Fail(fmt.Sprintf("%s:%d: %q is not an e-mail address", name, line, email))
 			continue
 		}
 		if get(rec, "deleted_at") != "" {
@@ -105,7 +105,7 @@ func (m *Members) ImportFile(ctx context.Context, name string) error {
 			subscribed = true
 		case "false", "0", "no", "":
 		default:
-			m.Report.Failed = append(m.Report.Failed, fmt.Sprintf("%s:%d: subscribed_to_emails is %q, not true or false", name, line, rec[subCol]))
+			m.Report.Fail(fmt.Sprintf("%s:%d: subscribed_to_emails is %q, not true or false", name, line, rec[subCol]))
 			continue
 		}
 		sub := store.ImportedSubscriber{Email: email, Lang: m.Lang, List: m.List, Subscribed: subscribed,

@@ -22,22 +22,21 @@ type Pages interface {
 // the record of its import are two transactions: a crash between them
 // makes the next run store the page again under a suffixed slug, which
 // the report lists.
-func (a *Archive) putPage(ctx context.Context, d *Doc) error {
+func (a *Archive) putPage(ctx context.Context, pr *prepared) error {
+	d := pr.d
 	if a.Pages == nil {
 		a.Report.Skip("pages (this site stores no pages)")
 		return nil
 	}
 	counts := a.Report.counts(KindPage)
-	sum := a.hash(d)
-	ref, err := a.Store.ImportRef(ctx, a.Source, KindPage, d.SourceID)
+	if pr.unchanged {
+		counts.Unchanged++
+		return nil
+	}
 	var old *content.Page
-	switch {
-	case err == nil:
-		if ref.Hash == sum {
-			counts.Unchanged++
-			return nil
-		}
-		old, err = a.Pages.PageByID(ctx, ref.LocalID)
+	var err error
+	if pr.found {
+		old, err = a.Pages.PageByID(ctx, pr.ref.LocalID)
 		if errors.Is(err, store.ErrNotFound) {
 			a.Report.skip(d, "deleted here since an earlier import")
 			return nil
@@ -45,8 +44,6 @@ func (a *Archive) putPage(ctx context.Context, d *Doc) error {
 		if err != nil {
 			return err
 		}
-	case !errors.Is(err, store.ErrNotFound):
-		return err
 	}
 	p := &content.Page{Title: strings.TrimSpace(d.Title), Lang: a.lang(d), Status: content.StatusDraft}
 	if p.Title == "" {
@@ -66,14 +63,10 @@ func (a *Archive) putPage(ctx context.Context, d *Doc) error {
 		p.CreatedAt = d.CreatedAt.UTC()
 		p.UpdatedAt = p.CreatedAt
 	}
-	body, missing := CleanBody(a.Renderer, d.HTML, a.bodyImage(d), a.Photos.link)
-	for _, m := range missing {
-		a.Report.missing(d, m)
-	}
-	p.Body = body
+	p.Body = pr.body
 	if d.Lead != nil {
 		// A page has no lead photo: its photo leads the body.
-		if img, err := a.leadImage(d, p.Title); err == nil && img.Present() {
+		if img := pr.lead; img.Present() {
 			ref := a.Photos.body(img.Key, mediaSaved(img))
 			fig := `<figure><img src="` + ref.Src + `" alt="` + htmlAttr(img.Alt) + `" width="` + strconv.Itoa(ref.Width) +
 				`" height="` + strconv.Itoa(ref.Height) + `" loading="lazy">`
@@ -106,7 +99,7 @@ func (a *Archive) putPage(ctx context.Context, d *Doc) error {
 			}
 			return err
 		}
-		if err := a.Store.PutImportRef(ctx, store.ImportRef{Source: a.Source, Kind: KindPage, SourceID: d.SourceID, LocalID: p.ID, Hash: sum}); err != nil {
+		if err := a.Store.PutImportRef(ctx, store.ImportRef{Source: a.Source, Kind: KindPage, SourceID: d.SourceID, LocalID: p.ID, Hash: pr.sum}); err != nil {
 			return err
 		}
 	}
@@ -159,7 +152,7 @@ func (a *Archive) freePageSlug(ctx context.Context, d *Doc, lang, slug string) (
 		slug = strings.TrimRight(truncate(base, content.MaxSlug-len(suffix)), "-") + suffix
 	}
 	if slug != base {
-		a.Report.Renamed = append(a.Report.Renamed, Renamed{Item: describe(d), From: base, To: slug})
+		a.Report.rename(Renamed{Item: describe(d), From: base, To: slug})
 	}
 	if a.DryRun {
 		a.claimed["page:"+lang+":"+slug] = true

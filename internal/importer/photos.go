@@ -233,10 +233,10 @@ func (a *Archive) bodyImage(d *Doc) ImageFunc {
 
 // leadImage stores d's lead photo; a photo that cannot be found is
 // reported and the article stored without it.
-func (a *Archive) leadImage(d *Doc, headline string) (content.Image, error) {
+func (a *Archive) leadImage(d *Doc, headline string) content.Image {
 	if a.Photos == nil {
 		a.Report.missing(d, d.Lead.Src)
-		return content.Image{}, nil
+		return content.Image{}
 	}
 	key, s, err := a.Photos.store(d.Lead.Src)
 	if err != nil || len(s.Widths) == 0 {
@@ -245,7 +245,7 @@ func (a *Archive) leadImage(d *Doc, headline string) (content.Image, error) {
 		} else {
 			a.Report.note(d, "lead photo "+d.Lead.Src+" could not be used: "+err.Error())
 		}
-		return content.Image{}, nil
+		return content.Image{}
 	}
 	img := content.Image{
 		Key: key, Widths: s.Widths, Width: s.Width, Height: s.Height, WebP: s.WebP, Crops: s.Crops,
@@ -258,7 +258,7 @@ func (a *Archive) leadImage(d *Doc, headline string) (content.Image, error) {
 	if img.Alt == "" {
 		img.Alt = headline // the store refuses a photo nobody described
 	}
-	return img, nil
+	return img
 }
 
 // termSlug is a source's slug made valid here, or the name's slug.

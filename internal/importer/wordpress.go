@@ -306,6 +306,12 @@ func (w *WordPress) scan(r io.Reader, name string) (*wxrSite, error) {
 // items is the second reading: every post and page, each stored once it
 // is read in full.
 func (w *WordPress) items(ctx context.Context, r io.Reader, name string, site *wxrSite) error {
+	return w.Archive.Run(ctx, func(ctx context.Context, emit func(*Doc) error) error {
+		return w.read(ctx, r, name, site, emit)
+	})
+}
+
+func (w *WordPress) read(ctx context.Context, r io.Reader, name string, site *wxrSite, emit func(*Doc) error) error {
 	d, pos := decoder(r)
 	a := w.Archive
 	depth := 0
@@ -336,7 +342,7 @@ func (w *WordPress) items(ctx context.Context, r io.Reader, name string, site *w
 			if doc == nil {
 				continue
 			}
-			if err := a.Put(ctx, doc); err != nil {
+			if err := emit(doc); err != nil {
 				return err
 			}
 		}

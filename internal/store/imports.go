@@ -56,12 +56,16 @@ func (s *Store) putImportRefTx(ctx context.Context, tx *sql.Tx, r ImportRef) err
 }
 
 // SaveImportedArticle stores an imported article, already validated and
-// rendered (content.Service does both), with its ImportRef in the same
-// transaction: an article with ID 0 is created, another updated (its
-// Version checked as UpdateArticle checks it). A crash leaves the article
-// and the record of its import, or neither, so running the import again
-// never makes it twice.
-func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r ImportRef) error {
+// rendered (content.Service does both), with its ImportRef and the
+// redirects from the old site's addresses of it (froms) to its new one,
+// all in one transaction: an article with ID 0 is created, another
+// updated (its Version checked as UpdateArticle checks it). A crash leaves
+// the article, the record of its import and its redirects, or none of
+// them, so running the import again never makes it twice. Redirects are
+// written only while the article is live; a from that is the new address
+// itself is skipped, and one that would close a loop through redirects
+// made here is left out and returned, with why, in refused.
+func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r ImportRef, froms []string, source string) (refused []string, err error) {
 	now := s.now().UTC().Truncate(time.Second)
 	create := a.ID == 0
 	if create {
@@ -76,8 +80,8 @@ func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r I
 		a.UpdatedAt = now
 	}
 	id, version := a.ID, a.Version
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		a.ID, a.Version = id, version // a retried transaction starts again
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		a.ID, a.Version, refused = id, version, nil // a retried transaction starts again
 		var err error
 		if create {
 			err = s.createArticleTx(ctx, tx, a, now)
@@ -88,9 +92,61 @@ func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r I
 			return err
 		}
 		r.LocalID = a.ID
-		return s.putImportRefTx(ctx, tx, r)
+		if err := s.putImportRefTx(ctx, tx, r); err != nil {
+			return err
+		}
+		if liveAt(a) == nil {
+			return nil
+		}
+		refused, err = s.putRedirectsTx(ctx, tx, froms, a.Path(), source)
+		return err
 	})
-	return err
+	return refused, err
+}
+
+// putRedirectsTx is PutRedirect for many froms to one place, inside a
+// caller's transaction.
+func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, to, source string) ([]string, error) {
+	var refused []string
+	nt, _ := NormalizeRedirectFrom(to)
+	wrote := false
+	for _, from := range froms {
+		nf, err := NormalizeRedirectFrom(from)
+		if err != nil {
+			refused = append(refused, err.Error())
+			continue
+		}
+		if nf == nt {
+			continue
+		}
+		if err := s.checkRedirectLoop(ctx, tx, nf, to); err != nil {
+			if errors.Is(err, ErrInvalidRedirect) {
+				refused = append(refused, err.Error())
+				continue
+			}
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO redirects (from_path, to_path, source, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, source = excluded.source`),
+			nf, to, source, s.now().Unix()); err != nil {
+			return nil, fmt.Errorf("put redirect %s: %w", nf, err)
+		}
+		wrote = true
+	}
+	if !wrote {
+		return refused, nil
+	}
+	return refused, s.recordChange(ctx, tx, KeyRedirects)
+}
+
+// ArticleSlugTaken reports whether an article has slug, whatever its
+// status.
+func (s *Store) ArticleSlugTaken(ctx context.Context, slug string) (bool, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM articles WHERE slug = ?`), slug).Scan(&n); err != nil {
+		return false, fmt.Errorf("article slug %q: %w", slug, err)
+	}
+	return n > 0, nil
 }
 
 // ImportedSubscriber is one address of an imported mailing list, with the
