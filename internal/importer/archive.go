@@ -78,7 +78,7 @@ type Photo struct {
 type Store interface {
 	ImportRef(ctx context.Context, source, kind, sourceID string) (store.ImportRef, error)
 	PutImportRef(ctx context.Context, r store.ImportRef) error
-	SaveImportedArticle(ctx context.Context, a *content.Article, r store.ImportRef, froms []string, source string) ([]string, error)
+	SaveImportedArticles(ctx context.Context, source string, items []store.ImportedArticle) error
 	ArticleByID(ctx context.Context, id int64) (*content.Article, error)
 	ArticleSlugTaken(ctx context.Context, slug string) (bool, error)
 	Sections(ctx context.Context) ([]content.Section, error)
@@ -111,7 +111,8 @@ type Archive struct {
 	sections   map[string]content.Section // by source id
 	authors    map[string]content.Author  // by source id
 	redirected map[string]bool
-	claimed    map[string]bool // slugs taken in a dry run
+	claimed    map[string]bool // slugs taken by articles not yet stored (a dry run: all)
+	batch      []pending       // articles waiting for one transaction
 	order      int
 }
 
@@ -164,14 +165,91 @@ func (a *Archive) Run(ctx context.Context, produce func(ctx context.Context, emi
 			}
 		}
 	}
+	if serr == nil {
+		serr = a.Flush(ctx)
+	}
 	if serr != nil {
 		return serr
 	}
 	return perr
 }
 
+// batchSize is how many articles are stored in one transaction.
+const batchSize = 64
+
+// pending is an article waiting for the next batch.
+type pending struct {
+	d       *Doc
+	created bool
+	item    store.ImportedArticle
+}
+
+// Flush stores the articles waiting for a batch. A batch that fails on an
+// item (a slug taken meanwhile) is stored again one article at a time,
+// so only that item is reported and skipped.
+func (a *Archive) Flush(ctx context.Context) error {
+	batch := a.batch
+	a.batch = nil
+	clear(a.claimed)
+	if len(batch) == 0 {
+		return nil
+	}
+	items := make([]store.ImportedArticle, len(batch))
+	for i := range batch {
+		items[i] = batch[i].item
+	}
+	err := a.Store.SaveImportedArticles(ctx, a.Source, items)
+	if err == nil {
+		for i := range batch {
+			batch[i].item = items[i]
+			if err := a.stored(ctx, &batch[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !errors.Is(err, content.ErrInvalid) && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	for i := range batch {
+		one := []store.ImportedArticle{batch[i].item}
+		if err := a.Store.SaveImportedArticles(ctx, a.Source, one); err != nil {
+			if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
+				a.Report.fail(batch[i].d, err)
+				continue
+			}
+			return err
+		}
+		batch[i].item = one[0]
+		if err := a.stored(ctx, &batch[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stored counts an article stored and writes the redirects of its terms.
+func (a *Archive) stored(ctx context.Context, p *pending) error {
+	counts := a.Report.counts(KindPost)
+	if p.created {
+		counts.Created++
+	} else {
+		counts.Updated++
+	}
+	for _, r := range p.item.Refused {
+		a.Report.note(p.d, "old address not redirected: "+r)
+	}
+	art := p.item.Article
+	if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
+		a.Report.addRedirects(len(p.item.Froms) - len(p.item.Refused))
+		return a.TermRedirects(ctx, p.d.Tags)
+	}
+	return nil
+}
+
 // Put prepares and stores one Doc: created the first time, updated when
-// it changed since the last import, left alone otherwise.
+// it changed since the last import, left alone otherwise. Articles wait
+// for a batch: call Flush after the last Put.
 func (a *Archive) Put(ctx context.Context, d *Doc) error {
 	return a.put(ctx, a.prepare(ctx, d))
 }
@@ -357,31 +435,28 @@ func (a *Archive) putArticle(ctx context.Context, p *prepared) error {
 	if err := art.Validate(); err != nil {
 		return itemErr(err)
 	}
-	var refused []string
-	if !a.DryRun {
-		var froms []string
-		if a.Redirects != nil {
-			froms = d.OldPaths
+	if a.DryRun {
+		a.claimed[art.Slug] = true
+		if old != nil {
+			counts.Updated++
+		} else {
+			counts.Created++
 		}
-		ref := store.ImportRef{Source: a.Source, Kind: KindPost, SourceID: d.SourceID, Hash: p.sum}
-		if refused, err = a.Store.SaveImportedArticle(ctx, art, ref, froms, a.Source); err != nil {
-			if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
-				return itemErr(err)
-			}
-			return err
+		if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
+			a.Report.addRedirects(len(d.OldPaths))
+			return a.TermRedirects(ctx, d.Tags)
 		}
+		return nil
 	}
-	if old != nil {
-		counts.Updated++
-	} else {
-		counts.Created++
+	var froms []string
+	if a.Redirects != nil {
+		froms = d.OldPaths
 	}
-	for _, r := range refused {
-		a.Report.note(d, "old address not redirected: "+r)
-	}
-	if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
-		a.Report.addRedirects(len(d.OldPaths) - len(refused))
-		return a.TermRedirects(ctx, d.Tags)
+	a.claimed[art.Slug] = true
+	a.batch = append(a.batch, pending{d: d, created: old == nil, item: store.ImportedArticle{Article: art, Froms: froms,
+		Ref: store.ImportRef{Source: a.Source, Kind: KindPost, SourceID: d.SourceID, Hash: p.sum}}})
+	if len(a.batch) >= batchSize {
+		return a.Flush(ctx)
 	}
 	return nil
 }
@@ -436,9 +511,6 @@ func (a *Archive) freeSlug(ctx context.Context, d *Doc, slug string) (string, er
 	}
 	if slug != base {
 		a.Report.rename(Renamed{Item: describe(d), From: base, To: slug})
-	}
-	if a.DryRun {
-		a.claimed[slug] = true
 	}
 	return slug, nil
 }

@@ -55,53 +55,94 @@ func (s *Store) putImportRefTx(ctx context.Context, tx *sql.Tx, r ImportRef) err
 	return nil
 }
 
-// SaveImportedArticle stores an imported article, already validated and
-// rendered (content.Service does both), with its ImportRef and the
-// redirects from the old site's addresses of it (froms) to its new one,
-// all in one transaction: an article with ID 0 is created, another
-// updated (its Version checked as UpdateArticle checks it). A crash leaves
-// the article, the record of its import and its redirects, or none of
-// them, so running the import again never makes it twice. Redirects are
-// written only while the article is live; a from that is the new address
-// itself is skipped, and one that would close a loop through redirects
-// made here is left out and returned, with why, in refused.
-func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r ImportRef, froms []string, source string) (refused []string, err error) {
+// ImportedArticle is one article of an import, with what SaveImportedArticles
+// stores beside it.
+type ImportedArticle struct {
+	Article *content.Article // validated and rendered (content.Service does both); ID 0 creates it
+	Ref     ImportRef
+	// Froms are the old site's addresses of the article: each gets a
+	// redirect to its new one while the article is live. A from that is
+	// the new address itself is skipped; one that would close a loop
+	// through redirects made here is left out and listed, with why, in
+	// Refused.
+	Froms   []string
+	Refused []string
+}
+
+// SaveImportedArticle is SaveImportedArticles for one article.
+func (s *Store) SaveImportedArticle(ctx context.Context, a *content.Article, r ImportRef, froms []string, source string) ([]string, error) {
+	items := []ImportedArticle{{Article: a, Ref: r, Froms: froms}}
+	err := s.SaveImportedArticles(ctx, source, items)
+	return items[0].Refused, err
+}
+
+// SaveImportedArticles stores imported articles, each with its ImportRef
+// and its redirects, all in one transaction: a crash leaves an article,
+// the record of its import and its redirects, or none of them, so running
+// the import again never makes one twice; and one commit for many
+// articles is most of what makes a large import fast. An article with ID
+// 0 is created, another updated (its Version checked as UpdateArticle
+// checks it). On an error nothing is stored and every article is as it
+// was given.
+func (s *Store) SaveImportedArticles(ctx context.Context, source string, items []ImportedArticle) error {
 	now := s.now().UTC().Truncate(time.Second)
-	create := a.ID == 0
-	if create {
-		if a.CreatedAt.IsZero() {
-			a.CreatedAt = now
-		}
-		if a.UpdatedAt.IsZero() {
-			a.UpdatedAt = now
-		}
-		a.UpdatedAt = a.Modified()
-	} else {
-		a.UpdatedAt = now
+	type orig struct {
+		id               int64
+		version          int
+		created, updated time.Time
 	}
-	id, version := a.ID, a.Version
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		a.ID, a.Version, refused = id, version, nil // a retried transaction starts again
-		var err error
-		if create {
-			err = s.createArticleTx(ctx, tx, a, now)
-		} else {
-			err = s.updateArticleTx(ctx, tx, a)
+	origs := make([]orig, len(items))
+	for i, it := range items {
+		a := it.Article
+		origs[i] = orig{a.ID, a.Version, a.CreatedAt, a.UpdatedAt}
+	}
+	restore := func() {
+		for i := range items {
+			a, o := items[i].Article, origs[i]
+			a.ID, a.Version, a.CreatedAt, a.UpdatedAt = o.id, o.version, o.created, o.updated
+			items[i].Refused = nil
 		}
-		if err != nil {
-			return err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		restore() // a retried transaction starts again
+		for i := range items {
+			it := &items[i]
+			a := it.Article
+			var err error
+			if a.ID == 0 {
+				if a.CreatedAt.IsZero() {
+					a.CreatedAt = now
+				}
+				if a.UpdatedAt.IsZero() {
+					a.UpdatedAt = now
+				}
+				a.UpdatedAt = a.Modified()
+				err = s.createArticleTx(ctx, tx, a, now)
+			} else {
+				a.UpdatedAt = now
+				err = s.updateArticleTx(ctx, tx, a)
+			}
+			if err != nil {
+				return err
+			}
+			r := it.Ref
+			r.LocalID = a.ID
+			if err := s.putImportRefTx(ctx, tx, r); err != nil {
+				return err
+			}
+			if liveAt(a) == nil {
+				continue
+			}
+			if it.Refused, err = s.putRedirectsTx(ctx, tx, it.Froms, a.Path(), source); err != nil {
+				return err
+			}
 		}
-		r.LocalID = a.ID
-		if err := s.putImportRefTx(ctx, tx, r); err != nil {
-			return err
-		}
-		if liveAt(a) == nil {
-			return nil
-		}
-		refused, err = s.putRedirectsTx(ctx, tx, froms, a.Path(), source)
-		return err
+		return nil
 	})
-	return refused, err
+	if err != nil {
+		restore()
+	}
+	return err
 }
 
 // putRedirectsTx is PutRedirect for many froms to one place, inside a
