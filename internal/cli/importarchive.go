@@ -159,11 +159,13 @@ func importGhost(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return finish(stdout, a.Report, err)
 	}
 	if *members != "" {
-		keys, err := f.cfg.Keys()
-		if err != nil {
-			return err
+		if !a.DryRun { // which must not make a key file either
+			keys, err := f.cfg.Keys()
+			if err != nil {
+				return err
+			}
+			st.SetSealer(secret.NewBox(keys))
 		}
-		st.SetSealer(secret.NewBox(keys))
 		m := &importer.Members{Store: st, List: *list, Lang: a.Lang, DryRun: a.DryRun, Report: a.Report}
 		if err := m.ImportFile(ctx, *members); err != nil {
 			return finish(stdout, a.Report, err)

@@ -93,7 +93,17 @@ func TestImportGhostCommandWithMembers(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "site.db")
 	keyFile := filepath.Join(dir, "site.key")
-	out, _, err := run(t, "", "import", "ghost", ghostFixture, "--members", membersFixture, "--db", db, "--media", filepath.Join(dir, "media"), "--data-key-file", keyFile)
+	out, _, err := run(t, "", "import", "ghost", ghostFixture, "--members", membersFixture, "--db", db, "--media", filepath.Join(dir, "media"), "--data-key-file", keyFile, "--dry-run")
+	if err != nil || !strings.Contains(out, "dry run, nothing written") || !strings.Contains(out, "posts: 4 created") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Errorf("a dry run made the data key file")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "media")); len(entries) != 0 {
+		t.Errorf("a dry run stored %d media", len(entries))
+	}
+	out, _, err = run(t, "", "import", "ghost", ghostFixture, "--members", membersFixture, "--db", db, "--media", filepath.Join(dir, "media"), "--data-key-file", keyFile)
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
