@@ -551,11 +551,16 @@ func (a *Archive) section(ctx context.Context, d *Doc) (content.Section, error) 
 func (a *Archive) findSection(ctx context.Context, t *Term) (content.Section, error) {
 	ref, err := a.Store.ImportRef(ctx, a.Source, KindSection, t.SourceID)
 	if err == nil {
-		for _, s := range mustSections(ctx, a.Store) {
+		secs, err := a.Store.Sections(ctx)
+		if err != nil {
+			return content.Section{}, err
+		}
+		for _, s := range secs {
 			if s.ID == ref.LocalID {
 				return s, nil
 			}
 		}
+		// Deleted here since: found again by slug, or made again.
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return content.Section{}, err
 	}
@@ -597,11 +602,6 @@ func (a *Archive) findSection(ctx context.Context, t *Term) (content.Section, er
 	}
 	a.order++
 	return sec, a.putRef(ctx, KindSection, t.SourceID, sec.ID)
-}
-
-func mustSections(ctx context.Context, st Store) []content.Section {
-	secs, _ := st.Sections(ctx)
-	return secs
 }
 
 func (a *Archive) putRef(ctx context.Context, kind, id string, local int64) error {

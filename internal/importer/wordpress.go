@@ -448,6 +448,12 @@ func (w *WordPress) doc(it *wxrItem, site *wxrSite, line int) *Doc {
 // categories map to their top-level ancestor, the section, and the
 // categories below it become tags of the post.
 func wpSection(nicename, name string, site *wxrSite, tags []Term) (*Term, []Term) {
+	if nicename == "" {
+		nicename = content.Slugify(name)
+	}
+	if nicename == "" {
+		return nil, tags // Uncategorized
+	}
 	chain := []wxrCategory{}
 	seen := map[string]bool{}
 	for n := nicename; n != "" && !seen[n]; {
