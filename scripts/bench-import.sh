@@ -48,7 +48,7 @@ SECTION=$(mktemp)
   echo "|---|---|---|---|---|---|"
   printf "%s" "$ROWS"
   echo
-  echo "The file is read as a stream, twice (authors, terms and attachments first, then the posts), and articles are stored 64 to a transaction while the next ones are read and rendered: peak memory does not grow with the export."
+  echo "The file is read as a stream, twice (authors, terms and attachments first, then the posts), and articles are stored 64 to a transaction while the next ones are read and rendered: peak memory does not grow with the export. The CPU column is posts per second of CPU time the import used (user and system, both of its goroutines), which other load on the machine does not change; wall-clock throughput does, so read it with the load average above (the target is 500 posts/s on SQLite)."
   echo "<!-- /import -->"
 } > "$SECTION"
 if grep -q '^<!-- import:' docs/benchmarks.md; then
