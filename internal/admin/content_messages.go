@@ -31,6 +31,8 @@ func fieldProblem(loc *i18n.Locale, label, msg string) string {
 		return loc.T("%s is not valid text.", label)
 	case "must be lowercase letters, digits and hyphens":
 		return loc.T("%s must be lowercase letters, digits and hyphens.", label)
+	case "is the address of a static page":
+		return loc.T("%s is the address of a static page. Change it, or the page's.", label)
 	case "describe the photo for readers who cannot see it":
 		return loc.T("%s: describe the photo for readers who cannot see it.", label)
 	}

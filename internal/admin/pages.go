@@ -36,6 +36,7 @@ func (a *Admin) pageRoutes() []Route {
 type pagesData struct {
 	page
 	Pages []*content.Page
+	Main  string // the site's main language, for the pages' addresses
 }
 
 func (a *Admin) listPages(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +44,7 @@ func (a *Admin) listPages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "pages", pagesData{page: a.newPage(r, a.loc(r).T("Pages")), Pages: ps})
+	return a.render(w, http.StatusOK, "pages", pagesData{page: a.newPage(r, a.loc(r).T("Pages")), Pages: ps, Main: a.mainLang(r.Context())})
 }
 
 // pageForm is the page editor's form as typed.

@@ -17,7 +17,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/importer"
 )
 
-//go:embed site.yaml articles
+//go:embed site.yaml pages.yaml articles
 var files embed.FS
 
 type siteFile struct {
@@ -40,6 +40,7 @@ type Store interface {
 	importer.Linker
 	SetNameForm(ctx context.Context, k content.NameKey, name string) error
 	Tags(ctx context.Context) ([]content.Tag, error)
+	CreatePage(ctx context.Context, p *content.Page) error
 }
 
 // Load fills the database when it has no sections yet and returns how many
@@ -117,7 +118,48 @@ func Load(ctx context.Context, st Store, articles importer.Creator, images impor
 	if len(res.Errors) > 0 {
 		return len(res.Imported), fmt.Errorf("demo article: %w", res.Errors[0])
 	}
-	return len(res.Imported), loadNames(ctx, st, sf.Names)
+	if err := loadNames(ctx, st, sf.Names); err != nil {
+		return len(res.Imported), err
+	}
+	return len(res.Imported), loadPages(ctx, st)
+}
+
+// demoPage is one page of pages.yaml.
+type demoPage struct {
+	Slug       string `yaml:"slug"`
+	Lang       string `yaml:"lang"`
+	Title      string `yaml:"title"`
+	Menu       int    `yaml:"menu"`
+	Translates string `yaml:"translates"` // the slug of the page it translates
+	Body       string `yaml:"body"`
+}
+
+// loadPages stores the static pages of pages.yaml, live and in the footer
+// menu, each translation linked to its original.
+func loadPages(ctx context.Context, st Store) error {
+	b, err := files.ReadFile("pages.yaml")
+	if err != nil {
+		return err
+	}
+	var pages []demoPage
+	if err := yaml.Unmarshal(b, &pages); err != nil {
+		return fmt.Errorf("pages.yaml: %w", err)
+	}
+	ids := map[string]int64{}
+	for _, dp := range pages {
+		p := &content.Page{Slug: dp.Slug, Lang: dp.Lang, Title: dp.Title, Body: dp.Body, Status: content.StatusPublished,
+			MenuOrder: dp.Menu}
+		if dp.Translates != "" {
+			if p.TranslationOf = ids[dp.Translates]; p.TranslationOf == 0 {
+				return fmt.Errorf("pages.yaml: %s translates %q, which comes later or not at all", dp.Slug, dp.Translates)
+			}
+		}
+		if err := st.CreatePage(ctx, p); err != nil {
+			return fmt.Errorf("demo page %s: %w", dp.Slug, err)
+		}
+		ids[dp.Slug] = p.ID
+	}
+	return nil
 }
 
 // loadNames stores the name forms of site.yaml, once the articles have

@@ -92,14 +92,10 @@ type Site struct {
 	// every page shows the settings.
 	settingsAt atomic.Int64
 	promptsAt  atomic.Int64 // when the prompts or their goal last changed, likewise for pages with prompts
-	// redirs is the redirects table, reloaded when redirGen moves past it
-	// (see redirects.go).
-	redirs   atomic.Pointer[redirectTable]
-	redirGen atomic.Uint64
-	db       Reader
-	media    MediaFiles
-	log      *slog.Logger
-	cache    *pageCache
+	db         Reader
+	media      MediaFiles
+	log        *slog.Logger
+	cache      *pageCache
 	// searchCache holds search result pages; searchSlots bounds the
 	// searches running at once (each scans the full-text index).
 	searchCache   *pageCache
@@ -115,6 +111,11 @@ type Site struct {
 	prompts       *prompts // donation prompts; nil when off (EnablePrompts)
 	// maxSitemap overrides SitemapMax in tests, which cannot make 50,000 articles cheaply.
 	maxSitemap int
+
+	// redirs is the redirects table, reloaded when redirGen moves past it
+	// (see redirects.go).
+	redirs   atomic.Pointer[redirectTable]
+	redirGen atomic.Uint64
 }
 
 // PageSize is the number of articles on a list page.

@@ -160,6 +160,19 @@ func (s *Store) checkPageSlug(ctx context.Context, tx *sql.Tx, p *content.Page) 
 	return nil
 }
 
+// sectionSlugFree refuses a section slug that a static page has in any
+// language: the section's front would hide the page.
+func (s *Store) sectionSlugFree(ctx context.Context, tx *sql.Tx, slug string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM pages WHERE slug = ?`), slug).Scan(&n); err != nil {
+		return fmt.Errorf("section %q: %w", slug, err)
+	}
+	if n > 0 {
+		return pageFieldError(ErrConflict, "slug", "is the address of a static page")
+	}
+	return nil
+}
+
 // pageGroupRoot checks p's translation link and returns what to store:
 // 0, or the first page of the group p joins. A group holds one page per
 // language, and stays flat: a page others translate cannot itself become

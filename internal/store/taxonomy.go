@@ -17,6 +17,9 @@ func (s *Store) CreateSection(ctx context.Context, sec *content.Section) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.sectionSlugFree(ctx, tx, sec.Slug); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO sections (slug, name, position) VALUES (?, ?, ?) RETURNING id`),
 			sec.Slug, sec.Name, sec.Order).Scan(&sec.ID)
 		if isUnique(err) {

@@ -21,6 +21,9 @@ func (s *Store) UpdateSection(ctx context.Context, sec content.Section) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.sectionSlugFree(ctx, tx, sec.Slug); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE sections SET slug = ?, name = ?, position = ? WHERE id = ?`),
 			sec.Slug, sec.Name, sec.Order, sec.ID)
 		if isUnique(err) {

@@ -288,3 +288,20 @@ func testRedirects(t *testing.T, f *fixture) {
 	}
 	wantErr(t, "deleting again", f.st.DeleteRedirect(f.ctx, "/old/slug"), store.ErrNotFound)
 }
+
+// testSectionPageSlug: a section may not take a page's slug, in any
+// language, since its front would hide the page.
+func testSectionPageSlug(t *testing.T, f *fixture) {
+	if err := f.st.CreatePage(f.ctx, &content.Page{Slug: "o-nas", Lang: "ru", Title: "О нас"}); err != nil {
+		t.Fatal(err)
+	}
+	err := f.st.CreateSection(f.ctx, &content.Section{Slug: "o-nas", Name: "О нас"})
+	if !errors.Is(err, store.ErrConflict) || fieldError(err, "slug") == "" {
+		t.Errorf("CreateSection with a page's slug: %v, want a conflict on slug", err)
+	}
+	sec := f.section(t, "culture", "Culture", 0)
+	sec.Slug = "o-nas"
+	if err := f.st.UpdateSection(f.ctx, sec); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("UpdateSection to a page's slug: %v, want a conflict", err)
+	}
+}
