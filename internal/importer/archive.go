@@ -594,8 +594,18 @@ func (a *Archive) findSection(ctx context.Context, t *Term) (content.Section, er
 		sec.ID = -int64(len(a.sections) + 1)
 		return sec, nil
 	}
-	if err := a.Store.CreateSection(ctx, &sec); err != nil {
-		if errors.Is(err, content.ErrInvalid) {
+	err = a.Store.CreateSection(ctx, &sec)
+	if errors.Is(err, store.ErrConflict) && !strings.HasSuffix(sec.Slug, "-section") {
+		// A static page has the address /slug/ already.
+		a.Report.rename(Renamed{Item: "section " + name, From: sec.Slug, To: sec.Slug + "-section"})
+		sec.Slug += "-section"
+		if s, err := a.Store.SectionBySlug(ctx, sec.Slug); err == nil {
+			return s, a.putRef(ctx, KindSection, t.SourceID, s.ID)
+		}
+		err = a.Store.CreateSection(ctx, &sec)
+	}
+	if err != nil {
+		if errors.Is(err, content.ErrInvalid) || errors.Is(err, store.ErrConflict) {
 			return sec, itemErr(fmt.Errorf("section %q: %w", name, err))
 		}
 		return sec, err

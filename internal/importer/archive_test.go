@@ -482,3 +482,34 @@ func (s *site) importGhost(t *testing.T, file, contentDir string, dry bool) (*im
 	err := g.ImportFile(context.Background(), file)
 	return a.Report, err
 }
+
+// TestSectionTakenByPage: a category whose address a static page here has
+// becomes a suffixed section, reported, and its posts still import.
+func TestSectionTakenByPage(t *testing.T) {
+	for _, e := range engines() {
+		t.Run(e.name, func(t *testing.T) {
+			s := newSite(t, e)
+			pg := &content.Page{Slug: "world", Lang: "en", Title: "The world, our way", Body: "About.", Status: content.StatusPublished}
+			if err := s.st.CreatePage(context.Background(), pg); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.importWP(t, wxrFixture, uploads(t), false)
+			if err != nil {
+				t.Fatalf("import: %v", err)
+			}
+			if a := s.article(t, "port-strike"); a.Section.Slug != "world-section" {
+				t.Errorf("section %q, want world-section", a.Section.Slug)
+			}
+			found := false
+			for _, r := range rep.Renamed {
+				found = found || r.To == "world-section"
+			}
+			if !found || len(rep.Failed) != 0 {
+				t.Errorf("renamed %+v, failed %v", rep.Renamed, rep.Failed)
+			}
+			if rd := s.redirects(t); rd["/category/world"] != "/world-section/" {
+				t.Errorf("/category/world/ → %q, want /world-section/", rd["/category/world"])
+			}
+		})
+	}
+}
