@@ -241,7 +241,7 @@ func (a *Archive) stored(ctx context.Context, p *pending) error {
 	}
 	art := p.item.Article
 	if art.Status == content.StatusPublished || art.Status == content.StatusScheduled {
-		a.Report.addRedirects(len(p.item.Froms) - len(p.item.Refused))
+		a.Report.addRedirects(p.item.Written)
 		return a.TermRedirects(ctx, p.d.Tags)
 	}
 	return nil

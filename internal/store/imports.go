@@ -67,6 +67,7 @@ type ImportedArticle struct {
 	// Refused.
 	Froms   []string
 	Refused []string
+	Written int // the redirects stored
 }
 
 // SaveImportedArticle is SaveImportedArticles for one article.
@@ -100,7 +101,7 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 		for i := range items {
 			a, o := items[i].Article, origs[i]
 			a.ID, a.Version, a.CreatedAt, a.UpdatedAt = o.id, o.version, o.created, o.updated
-			items[i].Refused = nil
+			items[i].Refused, items[i].Written = nil, 0
 		}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -133,7 +134,7 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 			if liveAt(a) == nil {
 				continue
 			}
-			if it.Refused, err = s.putRedirectsTx(ctx, tx, it.Froms, a.Path(), source); err != nil {
+			if it.Refused, it.Written, err = s.putRedirectsTx(ctx, tx, it.Froms, a.Path(), source); err != nil {
 				return err
 			}
 		}
@@ -147,10 +148,10 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 
 // putRedirectsTx is PutRedirect for many froms to one place, inside a
 // caller's transaction.
-func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, to, source string) ([]string, error) {
+func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, to, source string) ([]string, int, error) {
 	var refused []string
 	nt, _ := NormalizeRedirectFrom(to)
-	wrote := false
+	wrote := 0
 	for _, from := range froms {
 		nf, err := NormalizeRedirectFrom(from)
 		if err != nil {
@@ -165,19 +166,19 @@ func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, 
 				refused = append(refused, err.Error())
 				continue
 			}
-			return nil, err
+			return nil, 0, err
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`INSERT INTO redirects (from_path, to_path, source, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, source = excluded.source`),
 			nf, to, source, s.now().Unix()); err != nil {
-			return nil, fmt.Errorf("put redirect %s: %w", nf, err)
+			return nil, 0, fmt.Errorf("put redirect %s: %w", nf, err)
 		}
-		wrote = true
+		wrote++
 	}
-	if !wrote {
-		return refused, nil
+	if wrote == 0 {
+		return refused, 0, nil
 	}
-	return refused, s.recordChange(ctx, tx, KeyRedirects)
+	return refused, wrote, s.recordChange(ctx, tx, KeyRedirects)
 }
 
 // ArticleSlugTaken reports whether an article has slug, whatever its
