@@ -106,6 +106,7 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		restore() // a retried transaction starts again
+		redirected := false
 		for i := range items {
 			it := &items[i]
 			a := it.Article
@@ -137,8 +138,14 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 			if it.Refused, it.Written, err = s.putRedirectsTx(ctx, tx, it.Froms, a.Path(), source); err != nil {
 				return err
 			}
+			redirected = redirected || it.Written > 0
 		}
-		return nil
+		if !redirected {
+			return nil
+		}
+		// One change for the batch's redirects: every node reloads the
+		// table once.
+		return s.recordChange(ctx, tx, KeyRedirects)
 	})
 	if err != nil {
 		restore()
@@ -147,7 +154,7 @@ func (s *Store) SaveImportedArticles(ctx context.Context, source string, items [
 }
 
 // putRedirectsTx is PutRedirect for many froms to one place, inside a
-// caller's transaction.
+// caller's transaction, which records the change (KeyRedirects).
 func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, to, source string) ([]string, int, error) {
 	var refused []string
 	nt, _ := NormalizeRedirectFrom(to)
@@ -175,10 +182,7 @@ func (s *Store) putRedirectsTx(ctx context.Context, tx *sql.Tx, froms []string, 
 		}
 		wrote++
 	}
-	if wrote == 0 {
-		return refused, 0, nil
-	}
-	return refused, wrote, s.recordChange(ctx, tx, KeyRedirects)
+	return refused, wrote, nil
 }
 
 // ArticleSlugTaken reports whether an article has slug, whatever its
