@@ -11,6 +11,7 @@
 #   5. The static export against Hugo (scripts/bench-export.sh).
 #   6. The two editions, Russian against English (scripts/bench-editions.sh).
 #   7. The soak and write-to-visible across nodes (scripts/bench-soak.sh).
+#   8. The WordPress import (scripts/bench-import.sh).
 #
 # Results go to stdout and to docs/benchmarks.md.
 set -euo pipefail
@@ -231,6 +232,8 @@ BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
 bash scripts/bench-payments.sh
 # Backup and restore of the site, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-backup.sh
+# The WordPress import (10,000 posts and 40,000), as its own section.
+bash scripts/bench-import.sh
 # Soak (10 minutes at half saturation over 1,000 URLs) and write-to-visible
 # across two nodes from the CLI, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-soak.sh

@@ -28,6 +28,8 @@ Usage:
   samizdat serve [--addr 127.0.0.1:8080] [--db samizdat.db] [--demo]
   samizdat user add --email E --role admin|editor|author|revenue
   samizdat import markdown DIR [--db samizdat.db]
+  samizdat import wordpress FILE.xml [--uploads DIR] [--dry-run]
+  samizdat import ghost EXPORT.json [--content DIR] [--members members.csv] [--dry-run]
   samizdat gen --articles N [--db samizdat.db]
   samizdat migrate-db --from samizdat.db --to postgres://… [--force]
   samizdat export --out DIR [--base-url URL] [--force]
@@ -139,8 +141,18 @@ func openData(ctx context.Context, cfg config.Config) (*store.Store, *media.Dir,
 }
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "wordpress":
+			return importWordPress(ctx, args[1:], stdout, stderr, getenv)
+		case "ghost":
+			return importGhost(ctx, args[1:], stdout, stderr, getenv)
+		}
+	}
 	if len(args) == 0 || args[0] != "markdown" {
-		return usageError{"usage: samizdat import markdown DIR [--db samizdat.db] [--lang en] [--update]"}
+		return usageError{"usage: samizdat import markdown DIR [--db samizdat.db] [--lang en] [--update]\n" +
+			"       samizdat import wordpress FILE.xml [--uploads DIR] [--dry-run]\n" +
+			"       samizdat import ghost EXPORT.json [--content DIR] [--members members.csv] [--dry-run]"}
 	}
 	args = args[1:]
 	var cfg config.Config

@@ -88,8 +88,13 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 	// A correction is a change readers see: sitemaps and feeds read
 	// updated_at, so it is never older than the newest correction.
 	a.UpdatedAt = a.Modified()
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.createArticleTx(ctx, tx, a, now) })
+}
+
+// createArticleTx is CreateArticle inside a caller's transaction.
+func (s *Store) createArticleTx(ctx context.Context, tx *sql.Tx, a *content.Article, now time.Time) error {
 	sh, sd, sb := stemsOf(a)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	{
 		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO articles
 			(slug, headline, dek, body, body_html, body_text, lang, status, section_id,
 			 image_key, image_width, image_height, image_widths, image_variants, image_alt, image_credit, image_caption,
@@ -129,7 +134,7 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 			return err
 		}
 		return s.recordChange(ctx, tx, keys...)
-	})
+	}
 }
 
 // UpdateArticle saves changes to an article. The article's Version must be the
@@ -137,8 +142,13 @@ func (s *Store) CreateArticle(ctx context.Context, a *content.Article) error {
 // save fails with ErrConflict instead of overwriting their work.
 func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 	a.UpdatedAt = s.now().UTC().Truncate(time.Second)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.updateArticleTx(ctx, tx, a) })
+}
+
+// updateArticleTx is UpdateArticle inside a caller's transaction.
+func (s *Store) updateArticleTx(ctx context.Context, tx *sql.Tx, a *content.Article) error {
 	sh, sd, sb := stemsOf(a)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	{
 		// What the article's old place showed it in; the version check
 		// below fails if anyone saved it since.
 		before, err := s.articleKeysTx(ctx, tx, a.ID)
@@ -188,7 +198,7 @@ func (s *Store) UpdateArticle(ctx context.Context, a *content.Article) error {
 			return err
 		}
 		return s.recordChange(ctx, tx, append(before, after...)...)
-	})
+	}
 }
 
 func nullID(id int64) any {

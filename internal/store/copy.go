@@ -63,6 +63,7 @@ var copyTables = []struct {
 	{"pages", []string{"id"}},
 	{"page_revisions", []string{"id"}},
 	{"redirects", []string{"from_path"}},
+	{"import_refs", []string{"source", "kind", "source_id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone. The

@@ -91,6 +91,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	fillMailTables(t, st, flood.ID, editor.ID)
 	fillLedgerTables(t, st)
 	fillPageTables(t, st, editor.ID)
+	fillImportTables(t, st)
 	return site
 }
 
