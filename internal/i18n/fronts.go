@@ -68,7 +68,7 @@ var frontsAdminMessages = []msg{
 	m("No goal is set for this month.", s("Цель на этот месяц не задана.")),
 	m("Mail waiting", s("Письма в очереди")),
 	m("%d waiting to be sent", s("%d ждут отправки")),
-	m("%d failed", s("%d не отправлены")),
+	m("%d could not be sent", s("%d не отправлены")),
 	m("oldest waiting since %s", s("самое старое ждёт с %s")),
 	m("Nothing here.", s("Здесь пусто.")),
 	{key: "%d gifts",
