@@ -199,6 +199,10 @@ func (s *Site) Routes(mux *http.ServeMux) {
 	s.handleEditions(mux, "GET /{section}/{$}", h(s.cached(s.section)))
 	s.handleEditions(mux, "GET /{section}/feed.xml", hostScoped(h(s.cached(s.sectionFeed))))
 	mux.Handle(articlePattern, h(s.cached(s.article)))
+	// With a trailing slash, as WordPress writes its permalinks: a 301 to
+	// the article's own path (article compares the two), so an imported
+	// archive's old links keep working.
+	mux.Handle(articlePattern+"/{$}", h(s.cached(s.article)))
 	s.handleEditions(mux, "GET /tag/{slug}/{$}", h(s.cached(s.tag)))
 	s.handleEditions(mux, "GET /author/{slug}/{$}", h(s.cached(s.author)))
 	s.handleEditions(mux, "GET /search", h(s.search))
