@@ -1,0 +1,75 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/samizdat-press/samizdat/internal/ghostapi"
+	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/wire"
+)
+
+// buildGhostAPI mounts the Ghost Content API under /ghost/api/content/.
+// Its routes are literal where the site's are wildcards, so the mux gives
+// them precedence over the article and section patterns; the path without
+// a trailing slash reaches the API too, which redirects as Ghost does.
+func (srv *Server) buildGhostAPI(ctx context.Context, mux *http.ServeMux) error {
+	api, err := ghostapi.New(ctx, ghostapi.Config{Store: srv.Store, Log: srv.log, Site: func() ghostapi.Site {
+		s := srv.Site.Settings()
+		tz := "Etc/UTC"
+		if s.Zone != nil {
+			tz = s.Zone.String()
+		}
+		return ghostapi.Site{Name: s.Name, Description: s.Description, Lang: s.Lang, BaseURL: s.BaseURL,
+			Logo: s.Logo.URL, Timezone: tz}
+	}})
+	if err != nil {
+		return err
+	}
+	srv.GhostAPI = api
+	for _, p := range []string{"{resource}", "{resource}/{$}", "{resource}/{id}", "{resource}/{id}/{$}",
+		"{resource}/slug/{slug}", "{resource}/slug/{slug}/{$}"} {
+		mux.Handle("GET "+ghostapi.Prefix+p, api)
+	}
+	return nil
+}
+
+// fastPaths tries the Content API's cached answers, then the site's.
+type fastPaths struct {
+	api     *ghostapi.API
+	site    wire.FastPath
+	headers [][2][]byte
+}
+
+func newFastPaths(api *ghostapi.API, site wire.FastPath) *fastPaths {
+	f := &fastPaths{api: api, site: site}
+	for _, kv := range append(httpx.SecurityHeaderPairs(), ghostapi.Headers...) {
+		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
+	}
+	return f
+}
+
+var ghostPrefix = []byte(ghostapi.Prefix)
+
+func (f *fastPaths) Serve(c *fasthttp.RequestCtx) (route string, status int, ok bool) {
+	if f.api != nil && c.IsGet() && bytes.HasPrefix(c.Request.Header.RequestURI(), ghostPrefix) {
+		// The path and query are decoded as net/http decodes them, so
+		// both paths compute one cache key. The key is checked here too.
+		body, hit := f.api.Cached(string(c.URI().Path()), string(c.URI().QueryString()))
+		if !hit {
+			return "", 0, false
+		}
+		for _, kv := range f.headers {
+			c.Response.Header.SetCanonical(kv[0], kv[1])
+		}
+		c.Response.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		c.SetStatusCode(http.StatusOK)
+		c.Response.SetBodyRaw(body)
+		return "GET " + ghostapi.Prefix, http.StatusOK, true
+	}
+	return f.site.Serve(c)
+}
