@@ -102,3 +102,10 @@ func (s *Store) ImportedIDs(ctx context.Context, source, kind string) (map[int64
 	}
 	return out, rows.Err()
 }
+
+// NewestChange is the sequence of the change feed's newest row: a test or
+// a tool waits for a node's feed to reach it.
+func (s *Store) NewestChange(ctx context.Context) (int64, error) {
+	_, newest, err := s.changeBounds(ctx)
+	return newest, err
+}
