@@ -462,3 +462,56 @@ func TestGhostAPICacheAndRevoke(t *testing.T) {
 		}
 	})
 }
+
+// TestGhostAPIImportedIDs: what came from Ghost keeps Ghost's ids, so a
+// front-end's stored links and caches still name the same posts.
+func TestGhostAPIImportedIDs(t *testing.T) {
+	forEngines(t, func(t *testing.T, gs *ghostSite) {
+		ctx := context.Background()
+		anna, err := gs.srv.Store.AuthorBySlug(ctx, "anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		news, err := gs.srv.Store.SectionBySlug(ctx, "news")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []store.ImportRef{
+			{Source: "ghost", Kind: "post", SourceID: "5f1a2b3c4d5e6f7a8b9c0d1e", LocalID: gs.posts["tender"].ID},
+			{Source: "ghost", Kind: "author", SourceID: "5f00000000000000000000aa", LocalID: anna.ID},
+			{Source: "ghost", Kind: "section", SourceID: "5f00000000000000000000bb", LocalID: news.ID},
+			{Source: "wordpress", Kind: "post", SourceID: "123", LocalID: gs.posts["election"].ID},
+		} {
+			if err := gs.srv.Store.PutImportRef(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, m, body := gs.api(t, "posts/5f1a2b3c4d5e6f7a8b9c0d1e/", url.Values{"include": {"authors,tags"}})
+		if code != 200 {
+			t.Fatalf("read by the Ghost id: %d %s", code, body)
+		}
+		p := list(m, "posts")[0]
+		if p["slug"] != "tender" || p["id"] != "5f1a2b3c4d5e6f7a8b9c0d1e" {
+			t.Errorf("post %v %v", p["slug"], p["id"])
+		}
+		if pa := p["primary_author"].(map[string]any); pa["id"] != "5f00000000000000000000aa" {
+			t.Errorf("author id %v, want Ghost's", pa["id"])
+		}
+		if pt := p["primary_tag"].(map[string]any); pt["id"] != "5f00000000000000000000bb" {
+			t.Errorf("tag id %v, want the Ghost tag's that became the section", pt["id"])
+		}
+		_, m, _ = gs.api(t, "posts/slug/election/", nil)
+		if id := list(m, "posts")[0]["id"]; id != fmt.Sprintf("01%022x", gs.posts["election"].ID) {
+			t.Errorf("a WordPress post's id %v, want the local one", id)
+		}
+		if code, _, _ := gs.api(t, fmt.Sprintf("posts/01%022x/", gs.posts["tender"].ID), nil); code != 404 {
+			t.Errorf("the local id of an imported post: %d, want 404 (it has Ghost's)", code)
+		}
+		if code, m, _ = gs.api(t, "authors/5f00000000000000000000aa/", nil); code != 200 || list(m, "authors")[0]["slug"] != "anna" {
+			t.Errorf("author by Ghost id: %d %v", code, m)
+		}
+		if code, m, _ = gs.api(t, "posts/", url.Values{"filter": {"id:5f1a2b3c4d5e6f7a8b9c0d1e"}}); code != 200 || slugs(list(m, "posts")) != "tender" {
+			t.Errorf("filter id: %d %v", code, m)
+		}
+	})
+}
