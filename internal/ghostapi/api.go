@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 
 	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -79,12 +80,29 @@ type API struct {
 	mu    sync.Mutex
 	gen   uint64 // bumped by every Invalidate
 	snap  *snapshot
-	cache map[string][]byte
+	cache map[string]*Answer
+}
+
+// Answer is a cached response body, with its compressed forms made on
+// first demand: what the fast path sends to a client that accepts them.
+type Answer struct {
+	mu   sync.Mutex
+	reps [httpx.NumEncodings][]byte
+}
+
+// Body is the answer in coding enc.
+func (an *Answer) Body(enc httpx.Encoding) []byte {
+	an.mu.Lock()
+	defer an.mu.Unlock()
+	if an.reps[enc] == nil {
+		an.reps[enc] = httpx.Compress(enc, httpx.Fast, an.reps[httpx.Identity])
+	}
+	return an.reps[enc]
 }
 
 // New builds the API and reads the keys.
 func New(ctx context.Context, cfg Config) (*API, error) {
-	a := &API{cfg: cfg, cache: map[string][]byte{}}
+	a := &API{cfg: cfg, cache: map[string]*Answer{}}
 	if err := a.ReloadKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -193,9 +211,9 @@ func cacheKey(path string, q url.Values) string {
 	return path + "?" + q.Encode()
 }
 
-// Cached returns the cached body for a request, when there is one and the
-// key works: what the fast path serves.
-func (a *API) Cached(path, rawQuery string) ([]byte, bool) {
+// Cached returns the cached answer for a request, when there is one and
+// the key works: what the fast path serves.
+func (a *API) Cached(path, rawQuery string) (*Answer, bool) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil || a.checkKey(q.Get("key")) != nil {
 		return nil, false
@@ -224,10 +242,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	k := cacheKey(r.URL.Path, q)
 	a.mu.Lock()
-	b, ok := a.cache[k]
+	an, ok := a.cache[k]
 	gen := a.gen
 	a.mu.Unlock()
-	if !ok {
+	var b []byte
+	if ok {
+		b = an.Body(httpx.Identity)
+	} else {
 		var err error
 		b, err = a.answer(r.Context(), r.URL.Path, q)
 		var ae *apiError
@@ -245,7 +266,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if len(a.cache) >= maxCached {
 				clear(a.cache)
 			}
-			a.cache[k] = b
+			an := &Answer{}
+			an.reps[httpx.Identity] = b
+			a.cache[k] = an
 		}
 		a.mu.Unlock()
 	}

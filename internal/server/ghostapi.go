@@ -59,12 +59,17 @@ func (f *fastPaths) Serve(c *fasthttp.RequestCtx) (route string, status int, ok 
 	if f.api != nil && c.IsGet() && bytes.HasPrefix(c.Request.Header.RequestURI(), ghostPrefix) {
 		// The path and query are decoded as net/http decodes them, so
 		// both paths compute one cache key. The key is checked here too.
-		body, hit := f.api.Cached(string(c.URI().Path()), string(c.URI().QueryString()))
+		an, hit := f.api.Cached(string(c.URI().Path()), string(c.URI().QueryString()))
 		if !hit {
 			return "", 0, false
 		}
 		for _, kv := range f.headers {
 			c.Response.Header.SetCanonical(kv[0], kv[1])
+		}
+		enc := httpx.NegotiateHeader(c.Request.Header.Peek("Accept-Encoding"))
+		body := an.Body(enc)
+		if enc != httpx.Identity {
+			c.Response.Header.Set("Content-Encoding", enc.Token())
 		}
 		c.Response.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		c.SetStatusCode(http.StatusOK)

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -441,6 +444,18 @@ func TestGhostAPICacheAndRevoke(t *testing.T) {
 		}
 		if _, hit := gs.srv.GhostAPI.Cached("/ghost/api/content/posts/", q.Encode()+"&key="+gs.key); !hit {
 			t.Error("the answer was not cached")
+		}
+		// A client that takes gzip gets the cached answer compressed.
+		resp, gz := get(t, gs.base+"/ghost/api/content/posts/?"+q.Encode()+"&key="+gs.key, map[string]string{"Accept-Encoding": "gzip"})
+		if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("cached, gzip: %v", resp.Header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain, err := io.ReadAll(zr); err != nil || string(plain) != first {
+			t.Errorf("the gzip answer is not the answer: %v", err)
 		}
 		a := gs.posts["tender"]
 		a.Headline = "Bridge tender annulled again"
