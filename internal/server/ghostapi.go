@@ -10,6 +10,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/ghostapi"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/site"
 	"github.com/samizdat-press/samizdat/internal/wire"
 )
 
@@ -41,12 +42,13 @@ func (srv *Server) buildGhostAPI(ctx context.Context, mux *http.ServeMux) error 
 // fastPaths tries the Content API's cached answers, then the site's.
 type fastPaths struct {
 	api     *ghostapi.API
+	hosts   *site.Hosts // an unknown Host takes the full path, which refuses it
 	site    wire.FastPath
 	headers [][2][]byte
 }
 
-func newFastPaths(api *ghostapi.API, site wire.FastPath) *fastPaths {
-	f := &fastPaths{api: api, site: site}
+func newFastPaths(api *ghostapi.API, hosts *site.Hosts, fast wire.FastPath) *fastPaths {
+	f := &fastPaths{api: api, hosts: hosts, site: fast}
 	for _, kv := range append(httpx.SecurityHeaderPairs(), ghostapi.Headers...) {
 		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
 	}
@@ -57,6 +59,9 @@ var ghostPrefix = []byte(ghostapi.Prefix)
 
 func (f *fastPaths) Serve(c *fasthttp.RequestCtx) (route string, status int, ok bool) {
 	if f.api != nil && c.IsGet() && bytes.HasPrefix(c.Request.Header.RequestURI(), ghostPrefix) {
+		if _, known := f.hosts.Resolve(string(c.Host())); !known {
+			return "", 0, false
+		}
 		// The path and query are decoded as net/http decodes them, so
 		// both paths compute one cache key. The key is checked here too.
 		an, hit := f.api.Cached(string(c.URI().Path()), string(c.URI().QueryString()))

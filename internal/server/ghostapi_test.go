@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -456,6 +457,14 @@ func TestGhostAPICacheAndRevoke(t *testing.T) {
 		}
 		if plain, err := io.ReadAll(zr); err != nil || string(plain) != first {
 			t.Errorf("the gzip answer is not the answer: %v", err)
+		}
+		// Another site's name gets no answer, cached or not.
+		req, _ := http.NewRequest("GET", gs.base+"/ghost/api/content/posts/?"+q.Encode()+"&key="+gs.key, nil)
+		req.Host = "evil.example"
+		if resp, err := http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		} else if resp.Body.Close(); resp.StatusCode == http.StatusOK {
+			t.Error("an unknown Host got the cached answer")
 		}
 		a := gs.posts["tender"]
 		a.Headline = "Bridge tender annulled again"
