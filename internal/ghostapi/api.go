@@ -289,6 +289,19 @@ var Headers = [][2]string{
 	{"Vary", "Accept-Encoding"},
 }
 
+// Preflight answers a browser's CORS preflight: any origin may send a GET
+// with the headers Ghost's clients add (Accept-Version, the members'
+// Authorization, which is ignored here).
+func Preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Accept-Version, Authorization, Content-Type")
+	h.Set("Access-Control-Max-Age", "86400")
+	h.Set("Vary", "Origin, Access-Control-Request-Headers")
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // SetHeaders sets Headers on h.
 func SetHeaders(h http.Header) {
 	for _, kv := range Headers {

@@ -32,9 +32,12 @@ func (srv *Server) buildGhostAPI(ctx context.Context, mux *http.ServeMux) error 
 		return err
 	}
 	srv.GhostAPI = api
-	for _, p := range []string{"{resource}", "{resource}/{$}", "{resource}/{id}", "{resource}/{id}/{$}",
+	for _, p := range []string{"{$}", "{resource}", "{resource}/{$}", "{resource}/{id}", "{resource}/{id}/{$}",
 		"{resource}/slug/{slug}", "{resource}/slug/{slug}/{$}"} {
 		mux.Handle("GET "+ghostapi.Prefix+p, api)
+		// A browser asks first before it sends the client's
+		// Accept-Version header to another origin.
+		mux.HandleFunc("OPTIONS "+ghostapi.Prefix+p, ghostapi.Preflight)
 	}
 	return nil
 }
@@ -47,9 +50,13 @@ type fastPaths struct {
 	headers [][2][]byte
 }
 
-func newFastPaths(api *ghostapi.API, hosts *site.Hosts, fast wire.FastPath) *fastPaths {
+func newFastPaths(api *ghostapi.API, hosts *site.Hosts, fast wire.FastPath, https bool) *fastPaths {
 	f := &fastPaths{api: api, hosts: hosts, site: fast}
-	for _, kv := range append(httpx.SecurityHeaderPairs(), ghostapi.Headers...) {
+	pairs := append(httpx.SecurityHeaderPairs(), ghostapi.Headers...)
+	if https {
+		pairs = append(pairs, [2]string{"Strict-Transport-Security", httpx.HSTS})
+	}
+	for _, kv := range pairs {
 		f.headers = append(f.headers, [2][]byte{[]byte(http.CanonicalHeaderKey(kv[0])), []byte(kv[1])})
 	}
 	return f

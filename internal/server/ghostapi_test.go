@@ -366,6 +366,21 @@ func TestGhostAPIParameters(t *testing.T) {
 		if p := list(m, "posts")[0]; p["tags"] != nil || p["primary_author"] != nil {
 			t.Errorf("tags without include: %v", p)
 		}
+		// A browser's preflight for the client's Accept-Version header.
+		req, _ := http.NewRequest("OPTIONS", gs.base+"/ghost/api/content/posts/", nil)
+		req.Header.Set("Origin", "https://front.example")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		req.Header.Set("Access-Control-Request-Headers", "accept-version")
+		if resp, err := http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		} else if resp.Body.Close(); resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Accept-Version") {
+			t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+		}
+		// The API's root is the API's 404, in JSON.
+		if code, _, body := gs.api(t, "", nil); code != 404 || errorOf(t, body)["type"] != "NotFoundError" {
+			t.Errorf("the root: %d %s", code, body)
+		}
 		// No trailing slash: redirected, as Ghost does, with the query.
 		resp, _ := get(t, gs.base+"/ghost/api/content/posts?key="+gs.key, nil)
 		if resp.StatusCode != 301 || resp.Header.Get("Location") != "/ghost/api/content/posts/?key="+gs.key {
@@ -445,6 +460,16 @@ func TestGhostAPICacheAndRevoke(t *testing.T) {
 		}
 		if _, hit := gs.srv.GhostAPI.Cached("/ghost/api/content/posts/", q.Encode()+"&key="+gs.key); !hit {
 			t.Error("the answer was not cached")
+		}
+		// The fast path's answer carries the full path's headers.
+		u := gs.base + "/ghost/api/content/posts/?" + q.Encode() + "&key=" + gs.key + "&order=title+asc"
+		full, _ := get(t, u, nil)
+		fast, _ := get(t, u, nil)
+		for _, h := range []string{"Content-Type", "Access-Control-Allow-Origin", "Cache-Control", "Vary", "Content-Security-Policy",
+			"X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Permissions-Policy"} {
+			if full.Header.Get(h) == "" || full.Header.Get(h) != fast.Header.Get(h) {
+				t.Errorf("%s: full path %q, cached %q", h, full.Header.Get(h), fast.Header.Get(h))
+			}
 		}
 		// A client that takes gzip gets the cached answer compressed.
 		resp, gz := get(t, gs.base+"/ghost/api/content/posts/?"+q.Encode()+"&key="+gs.key, map[string]string{"Accept-Encoding": "gzip"})

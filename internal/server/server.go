@@ -300,7 +300,7 @@ func (srv *Server) Run(ctx context.Context) error {
 func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	fs := wire.NewServer(wire.Config{
 		Handler: srv.handler,
-		Fast:    newFastPaths(srv.GhostAPI, srv.Site.Hosts(), srv.Site.FastPath()),
+		Fast:    newFastPaths(srv.GhostAPI, srv.Site.Hosts(), srv.Site.FastPath(), strings.HasPrefix(srv.cfg.BaseURL, "https://")),
 		Observe: srv.metrics.Observe,
 		Log:     srv.log,
 		Base:    context.WithoutCancel(ctx),
