@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,25 @@ type ghostSite struct {
 	base, key string
 	srv       *Server
 	posts     map[string]*content.Article
+	log       *lockedBuffer // everything the server logged, at debug level
+}
+
+// lockedBuffer is a log destination the server's goroutines share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startGhostSite(t *testing.T, engine string) *ghostSite {
@@ -49,12 +69,13 @@ func startGhostSite(t *testing.T, engine string) *ghostSite {
 	}
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
 	srv, err := New(ctx, config.Config{DB: db, Media: filepath.Join(dir, "media"), BaseURL: base,
-		CacheMB: 8, JobsEvery: time.Hour}, slog.New(slog.DiscardHandler))
+		CacheMB: 8, JobsEvery: time.Hour}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := &ghostSite{base: base, srv: srv, posts: map[string]*content.Article{}}
+	gs := &ghostSite{base: base, srv: srv, posts: map[string]*content.Article{}, log: logs}
 	news, culture := content.Section{Slug: "news", Name: "News"}, content.Section{Slug: "culture", Name: "Culture"}
 	for _, s := range []*content.Section{&news, &culture} {
 		if err := srv.Store.CreateSection(ctx, s); err != nil {
@@ -508,6 +529,10 @@ func TestGhostAPICacheAndRevoke(t *testing.T) {
 		code, _, body := gs.api(t, "posts/", q)
 		if code != 401 || errorOf(t, body)["message"] != "Unknown Content API Key" {
 			t.Errorf("revoked key: %d %s", code, body)
+		}
+		// Nothing the server logged names a key.
+		if logs := gs.log.String(); strings.Contains(logs, gs.key) || strings.Contains(logs, "key=") {
+			t.Errorf("a key reached the logs:\n%s", logs)
 		}
 	})
 }
