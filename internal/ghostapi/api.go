@@ -77,10 +77,11 @@ type API struct {
 	cfg  Config
 	keys atomic.Pointer[[][]byte] // SHA-256 of every working key
 
-	mu    sync.Mutex
-	gen   uint64 // bumped by every Invalidate
-	snap  *snapshot
-	cache map[string]*Answer
+	mu      sync.Mutex
+	gen     uint64 // bumped by every Invalidate
+	snap    *snapshot
+	loading chan struct{} // closed when the snapshot being read is ready
+	cache   map[string]*Answer
 }
 
 // Answer is a cached response body, with its compressed forms made on
@@ -316,24 +317,41 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	_, _ = w.Write(b)
 }
 
-// snapshot returns the current snapshot, reading it when dropped.
+// snapshot returns the current snapshot, reading it when dropped. One
+// request reads it while the others that need it wait: after a change,
+// every client's next request would otherwise read the archive at once.
 func (a *API) snapshot(ctx context.Context) (*snapshot, error) {
-	a.mu.Lock()
-	sn, gen := a.snap, a.gen
-	a.mu.Unlock()
-	if sn != nil {
-		return sn, nil
+	for {
+		a.mu.Lock()
+		if sn := a.snap; sn != nil {
+			a.mu.Unlock()
+			return sn, nil
+		}
+		if ch := a.loading; ch != nil {
+			a.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		a.loading = ch
+		gen := a.gen
+		a.mu.Unlock()
+		sn, err := a.load(ctx)
+		a.mu.Lock()
+		a.loading = nil
+		if err == nil && a.gen == gen {
+			a.snap = sn
+		}
+		a.mu.Unlock()
+		close(ch)
+		// A snapshot read across a change is still newer than the
+		// request: it answers it, and is not kept.
+		return sn, err
 	}
-	sn, err := a.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	if a.gen == gen {
-		a.snap = sn
-	}
-	a.mu.Unlock()
-	return sn, nil
 }
 
 // answer builds the body for path.
