@@ -12,6 +12,7 @@
 #   6. The two editions, Russian against English (scripts/bench-editions.sh).
 #   7. The soak and write-to-visible across nodes (scripts/bench-soak.sh).
 #   8. The WordPress import (scripts/bench-import.sh).
+#   9. The Ghost Content API's cached posts list (scripts/bench-ghostapi.sh).
 #
 # Results go to stdout and to docs/benchmarks.md.
 set -euo pipefail
@@ -234,6 +235,8 @@ bash scripts/bench-payments.sh
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-backup.sh
 # The WordPress import (10,000 posts and 40,000), as its own section.
 bash scripts/bench-import.sh
+# The Ghost Content API's cached posts list, as its own section.
+bash scripts/bench-ghostapi.sh
 # Soak (10 minutes at half saturation over 1,000 URLs) and write-to-visible
 # across two nodes from the CLI, as their own section.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-soak.sh

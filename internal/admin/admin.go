@@ -130,7 +130,7 @@ type Route struct {
 func (a *Admin) Routes() []Route {
 	var all []Route
 	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
-		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes(), a.frontsRoutes()} {
+		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes(), a.frontsRoutes(), a.apiKeyRoutes()} {
 		all = append(all, area...)
 	}
 	return all

@@ -84,6 +84,9 @@ var (
 		"GET /admin/redirects":            {allowed: matrixEditors},
 		"POST /admin/redirects":           {allowed: matrixEditors},
 		"POST /admin/redirects/delete":    {allowed: matrixEditors},
+		"GET /admin/apikeys":              {allowed: matrixAdmins},
+		"POST /admin/apikeys":             {allowed: matrixAdmins},
+		"POST /admin/apikeys/{id}/revoke": {allowed: matrixAdmins},
 		"GET /admin/fronts":               {allowed: matrixEditors},
 		"POST /admin/fronts":              {allowed: matrixEditors},
 
@@ -137,9 +140,13 @@ func matrixNewWorld(t *testing.T) *matrixWorld {
 	if err := e.st.CreatePage(e.ctx, pg); err != nil {
 		t.Fatalf("CreatePage: %v", err)
 	}
+	_, key, err := e.st.CreateAPIKey(e.ctx, "Matrix app")
+	if err != nil {
+		t.Fatalf("CreateAPIKey: %v", err)
+	}
 	w.article = art
 	w.ids = map[string]int64{
-		"/admin/pages/":    pg.ID,
+		"/admin/pages/": pg.ID, "/admin/apikeys/": key.ID,
 		"/admin/articles/": art.ID, "/admin/sections/": sec.ID, "/admin/tags/": tag.ID,
 		"/admin/authors/": byline.ID, "/admin/users/": owner.ID,
 	}

@@ -37,6 +37,7 @@ Usage:
   samizdat payments reconcile --provider stripe|btcpay [--since DATE]
   samizdat backup [--db samizdat.db] --out FILE
   samizdat restore --db TARGET [--force] FILE
+  samizdat apikey add --name NAME | list | revoke KEY_OR_NAME  [--db samizdat.db]
 
 Every flag can also be set as SAMIZDAT_<NAME> in the environment
 (SAMIZDAT_DB, SAMIZDAT_ADDR, SAMIZDAT_BASE_URL, ...) or in a file
@@ -85,6 +86,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backupCmd(ctx, rest, stdout, stderr, getenv)
 	case "restore":
 		return restoreCmd(ctx, rest, stdout, stderr, getenv)
+	case "apikey":
+		return apikeyCmd(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,9 +40,14 @@ func (srv *Server) buildFeed(ctx context.Context) error {
 // at a time and must not write to the store (a write catches the feed up).
 func (srv *Server) applyChanges(ctx context.Context, changes []store.Change) {
 	var keys []string
-	settings, prompts := false, false
+	settings, prompts, apiKeys, content := false, false, false, false
 	for _, c := range changes {
 		for _, k := range c.Keys {
+			if k == store.KeyAPIKeys {
+				apiKeys = true
+				continue
+			}
+			content = true
 			switch k {
 			case store.KeySettings:
 				settings = true
@@ -50,6 +55,18 @@ func (srv *Server) applyChanges(ctx context.Context, changes []store.Change) {
 				prompts = true
 			default:
 				keys = append(keys, k)
+			}
+		}
+	}
+	if srv.GhostAPI != nil {
+		// The Content API's answers are few and cheap to make again: any
+		// change of what the site shows drops them all.
+		if content {
+			srv.GhostAPI.Invalidate()
+		}
+		if apiKeys {
+			if err := srv.GhostAPI.ReloadKeys(ctx); err != nil && ctx.Err() == nil {
+				srv.log.Error("reload content api keys", "err", err)
 			}
 		}
 	}

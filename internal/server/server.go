@@ -26,6 +26,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/config"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/demo"
+	"github.com/samizdat-press/samizdat/internal/ghostapi"
 	"github.com/samizdat-press/samizdat/internal/httpx"
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/media"
@@ -72,6 +73,7 @@ type Server struct {
 	// Mail sends the outbox; nil when no SMTP server is configured.
 	Mail        *mail.Worker
 	Newsletters *mail.Newsletters // subscriptions, article sends, the daily digest
+	GhostAPI    *ghostapi.API     // the Ghost Content API under /ghost/api/content/
 }
 
 // New opens the database, loads demo content when asked, and builds the
@@ -172,6 +174,9 @@ func (srv *Server) build(ctx context.Context) error {
 	srv.Support.Routes(mux)
 	st.NewsletterRoutes(mux, srv.Newsletters)
 	adm.Register(mux)
+	if err := srv.buildGhostAPI(ctx, mux); err != nil {
+		return err
+	}
 	mux.Handle("GET /healthz", st.Adapter().Handle(srv.healthz))
 	if err := srv.reachRoutes(mux); err != nil {
 		return err
@@ -295,7 +300,7 @@ func (srv *Server) Run(ctx context.Context) error {
 func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
 	fs := wire.NewServer(wire.Config{
 		Handler: srv.handler,
-		Fast:    srv.Site.FastPath(),
+		Fast:    newFastPaths(srv.GhostAPI, srv.Site.Hosts(), srv.Site.FastPath(), strings.HasPrefix(srv.cfg.BaseURL, "https://")),
 		Observe: srv.metrics.Observe,
 		Log:     srv.log,
 		Base:    context.WithoutCancel(ctx),

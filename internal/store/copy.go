@@ -64,6 +64,7 @@ var copyTables = []struct {
 	{"page_revisions", []string{"id"}},
 	{"redirects", []string{"from_path"}},
 	{"import_refs", []string{"source", "kind", "source_id"}},
+	{"api_keys", []string{"id"}},
 }
 
 // copyBookkeeping are tables of the schema that Copy leaves alone. The

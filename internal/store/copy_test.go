@@ -92,6 +92,7 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	fillLedgerTables(t, st)
 	fillPageTables(t, st, editor.ID)
 	fillImportTables(t, st)
+	fillAPIKeyTables(t, st)
 	return site
 }
 

@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"TimeZone", testTimeZone},
 		{"Dashboard", testDashboard},
 		{"SectionDescription", testSectionDescription},
+		{"APIKeys", testAPIKeys},
+		{"ArticleIndex", testArticleIndex},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
