@@ -46,6 +46,11 @@ func (s *Site) article(r *http.Request) (*page, error) {
 	// "/02/", "/02026/") is the same article under a second URL: it moves
 	// permanently to the one URL search engines should index.
 	if p := a.Path(); p != r.URL.Path {
+		// A stored redirect for this very path (an imported permalink
+		// whose slug now belongs to another article) comes first.
+		if to, ok := s.redirectFor(ctx, r.URL.RequestURI()); ok {
+			return nil, &redirect{to: to}
+		}
 		return nil, &redirect{to: p}
 	}
 	related, err := s.db.Related(ctx, a, RelatedCount)
