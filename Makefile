@@ -18,7 +18,7 @@ lint:
 # package, the failures, then the counts and why each skipped test skipped.
 test: lint
 	@$(GO) build -o .testsummary ./scripts/testsummary
-	@set -o pipefail; $(GO) test -race -count=1 -timeout 20m -json ./... | ./.testsummary
+	@set -o pipefail; $(GO) test -race -count=1 -timeout 45m -json ./... | ./.testsummary
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzRender -fuzztime=30s ./internal/content/
