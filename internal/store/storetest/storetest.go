@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"TimeZone", testTimeZone},
 		{"Dashboard", testDashboard},
 		{"SectionDescription", testSectionDescription},
+		{"Autosaves", testAutosaves},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
