@@ -133,6 +133,11 @@ type editData struct {
 	// TranslationRef the other article as typed in the link form.
 	Translations   []content.Translation
 	TranslationRef string
+	// Autosave offers the writer's unsaved changes, newer than the saved
+	// version, back; nil if there are none.
+	Autosave *autosaveOffer
+	// AutosaveURL is where the editor's script autosaves; empty: no autosave.
+	AutosaveURL string
 
 	sections []content.Section
 	authors  []content.Author
@@ -164,6 +169,9 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 		d.CanCorrect = u.Role.Can(account.PublishArticles) && slugLocked(stored)
 		d.Translations = otherTranslations(stored)
 		d.setImage(stored.Image)
+		if !d.ReadOnly {
+			d.AutosaveURL = fmt.Sprintf("/admin/articles/%d/autosave", stored.ID)
+		}
 	}
 	d.Sections = sectionOptions(sections, f.Section, loc.T("Choose a section"))
 	d.Authors = authorOptions(authors, f.Authors)
@@ -200,6 +208,9 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.ImageNotice = imageNotice(a.loc(r), art.Image, r.URL.Query().Get("webp"))
+	if err := a.withAutosave(r, d, r.URL.Query().Get("restore") == "autosave"); err != nil {
+		return err
+	}
 	if d.ReadOnly {
 		loc := a.loc(r)
 		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
