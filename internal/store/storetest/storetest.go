@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Dashboard", testDashboard},
 		{"SectionDescription", testSectionDescription},
 		{"Autosaves", testAutosaves},
+		{"MediaLibrary", testMediaLibrary},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
