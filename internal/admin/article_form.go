@@ -31,7 +31,7 @@ const (
 	maxTagName        = 100
 )
 
-// previewRenderer renders previews exactly as a save would.
+// previewRenderer renders page previews exactly as a save would.
 var previewRenderer = content.NewRenderer()
 
 // articleForm is the editor form as typed, kept whole so that nothing is
@@ -49,6 +49,7 @@ type articleForm struct {
 	Upload                    string // sealed photo uploaded with an earlier, unsaved submission
 	RemoveImage               bool
 	Action                    string
+	BodyImage                 bodyImageForm // an image uploaded for the body
 }
 
 func formFromArticle(art *content.Article, z *time.Location) articleForm {
@@ -78,6 +79,7 @@ func readArticleForm(r *http.Request) articleForm {
 		PublishDate: strings.TrimSpace(v("publish_date")), PublishClock: strings.TrimSpace(v("publish_time")),
 		Section: int64Param(v("section")), Alt: v("image_alt"), Credit: v("image_credit"), Caption: v("image_caption"),
 		Upload: v("image_upload"), RemoveImage: v("image_remove") != "", Action: v("action"),
+		BodyImage: bodyImageForm{Alt: v("body_image_alt"), Credit: v("body_image_credit"), Caption: v("body_image_caption")},
 	}
 	if f.Status == "" {
 		f.Status = content.StatusDraft
@@ -211,6 +213,9 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 	if err := a.withAutosave(r, d, r.URL.Query().Get("restore") == "autosave"); err != nil {
 		return err
 	}
+	if err := a.withInsert(r, d, r.URL.Query().Get("insert")); err != nil {
+		return err
+	}
 	if d.ReadOnly {
 		loc := a.loc(r)
 		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
@@ -270,7 +275,7 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Form.Action == "preview" {
-		html, _, err := previewRenderer.Render(strings.TrimSpace(d.Form.Body))
+		html, _, err := a.content.RenderBody(r.Context(), strings.TrimSpace(d.Form.Body))
 		if err != nil {
 			return err
 		}
@@ -333,6 +338,9 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 // articleFromForm builds the article to save from the form, recording
 // problems the content validation cannot see in d.Errors.
 func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article, error) {
+	if err := a.bodyUpload(r, d); err != nil {
+		return nil, err
+	}
 	f, errs := &d.Form, d.Errors
 	loc := a.loc(r)
 	art := &content.Article{}
