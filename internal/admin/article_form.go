@@ -127,6 +127,11 @@ type editData struct {
 	Langs       []option
 	Preview     template.HTML // sanitized by the content renderer
 	ShowPreview bool
+	// Words and Minutes count the body as typed.
+	Words, Minutes int
+	// PreviewDoc is the whole public page as readers will see it, for the
+	// preview frames' srcdoc; empty without a site to render it.
+	PreviewDoc string
 	Theirs      *content.Article // the version saved by someone else, on a conflict
 	TheirEditor string
 	CanCorrect  bool
@@ -188,6 +193,15 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 	return d, nil
 }
 
+// counted is d with the body's words counted, just before it is shown.
+// WordsPerMinute is the reading speed the counts assume.
+func (d *editData) WordsPerMinute() int { return content.WordsPerMinute }
+
+func (d *editData) counted() *editData {
+	d.Words, d.Minutes = content.DraftCounts(d.Form.Body)
+	return d
+}
+
 func (d *editData) setImage(img content.Image) {
 	d.Image, d.ImageURL = img, imageURL(img)
 }
@@ -197,7 +211,7 @@ func (a *Admin) newArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "article_edit", d)
+	return a.render(w, http.StatusOK, "article_edit", d.counted())
 }
 
 func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
@@ -220,7 +234,7 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 		loc := a.loc(r)
 		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
 	}
-	return a.render(w, http.StatusOK, "article_edit", d)
+	return a.render(w, http.StatusOK, "article_edit", d.counted())
 }
 
 // parseArticleRequest parses the editor's multipart form within its limit.
@@ -275,16 +289,19 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Form.Action == "preview" {
-		html, _, err := a.content.RenderBody(r.Context(), strings.TrimSpace(d.Form.Body))
+		html, text, err := a.content.RenderBody(r.Context(), strings.TrimSpace(d.Form.Body))
 		if err != nil {
 			return err
 		}
 		d.Preview, d.ShowPreview = template.HTML(html), true
-		return a.render(w, http.StatusOK, "article_edit", d)
+		if err := a.readerPreview(r, d, art, html, text); err != nil {
+			return err
+		}
+		return a.render(w, http.StatusOK, "article_edit", d.counted())
 	}
 	if len(d.Errors) > 0 {
 		addFieldErrors(a.loc(r), d.Errors, art.Validate())
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if stored == nil {
 		art.CreatedBy = s.user.ID
@@ -308,11 +325,11 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 	loc := a.loc(r)
 	if _, ok := errors.AsType[content.FieldErrors](err); ok {
 		addFieldErrors(loc, d.Errors, err)
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "slug") {
 		d.Errors["slug"] = loc.T("Another article already has this address. Change the slug.")
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if errors.Is(err, store.ErrConflict) && d.Article != nil {
 		theirs, err := a.db.ArticleByID(r.Context(), d.Article.ID)
@@ -325,12 +342,12 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 		d.Theirs = theirs
 		d.Form.Version = theirs.Version
 		d.Errors["form"] = loc.T("Someone else saved this article while you were editing it, so your changes were not saved. Your version is in the form; theirs is shown beside it. Copy what you need from theirs, then save again to replace it.")
-		return a.render(w, http.StatusConflict, "article_edit", d)
+		return a.render(w, http.StatusConflict, "article_edit", d.counted())
 	}
 	if errors.Is(err, content.ErrInvalid) {
 		// The store refuses a tag with no letters; the form checks first.
 		d.Errors["tags"] = loc.T("Tags: each tag needs letters or digits.")
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	return err
 }

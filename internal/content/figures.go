@@ -139,3 +139,19 @@ func nearestWidth(im Image, w int) int {
 	}
 	return best
 }
+
+// WordsPerMinute is the reading speed the editor's reading time assumes.
+const WordsPerMinute = 200
+
+var linkTargetRe = regexp.MustCompile(`\]\([^)\n]*\)`)
+
+// DraftCounts are the words of a Markdown body as typed, link and image
+// addresses left out, and the minutes it takes to read; the editor's
+// script counts the same way as the writer types.
+func DraftCounts(markdown string) (words, minutes int) {
+	words = countWords(linkTargetRe.ReplaceAllString(markdown, "]"))
+	if words == 0 {
+		return 0, 0
+	}
+	return words, (words + WordsPerMinute - 1) / WordsPerMinute
+}

@@ -53,3 +53,36 @@ var mediaLibraryMessages = []msg{
 	m("%s has an image without alt text, so it cannot be published: between the brackets of ![…](…), describe what the image shows. To keep your work meanwhile, save it as a draft.",
 		s("%s: в тексте есть изображение без описания, поэтому статью нельзя опубликовать. Между скобками ![…](…) опишите, что изображено. Чтобы не потерять работу, пока сохраните её как черновик.")),
 }
+
+// previewMessages are the words of the reader's preview.
+var previewMessages = []msg{
+	m("not saved; as readers will see it, without donation prompts", s("не сохранено; так увидят читатели, без призывов поддержать")),
+	m("Phone", s("Телефон")),
+	m("Desktop", s("Компьютер")),
+	m("Preview on a phone", s("Предпросмотр на телефоне")),
+	m("Preview on a desktop", s("Предпросмотр на компьютере")),
+}
+
+// toolbarMessages are the words of the toolbar, the cheat sheet and the counts.
+var toolbarMessages = []msg{
+	{key: "%d words, %d min read", en: s("%d words, %d min read"), ru: s("слов: %d, чтение: %d мин")},
+	m("Markdown, briefly", s("Markdown вкратце")),
+	m("Heading", s("Подзаголовок")),
+	m("Bold", s("Жирный")),
+	m("bold", s("жирный")),
+	m("Italic", s("Курсив")),
+	m("italic", s("курсив")),
+	m("text", s("текст")),
+	m("Quote", s("Цитата")),
+	m("quotation", s("цитата")),
+	m("item", s("пункт")),
+	m("Numbered list", s("Нумерованный список")),
+	m("Table", s("Таблица")),
+	m("Footnote", s("Сноска")),
+	m("the note", s("текст сноски")),
+	m("what it shows", s("что изображено")),
+	m("caption", s("подпись")),
+	m("credit", s("автор")),
+	m("an image of the media library, alone on its line", s("изображение из медиатеки, одно на строке")),
+	m("Formatting", s("Форматирование")),
+}

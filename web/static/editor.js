@@ -21,6 +21,107 @@
     return p;
   }
 
+  // Toolbar: one button per line of the Markdown cheat sheet, which it
+  // replaces; Ctrl/Cmd+B, I and K as in every editor.
+  var body = document.getElementById('body');
+  var sheet = document.getElementById('md-cheatsheet');
+  function edit(kind) {
+    var v = body.value, a = body.selectionStart, b = body.selectionEnd;
+    var sel = v.slice(a, b);
+    var before = v.slice(0, a), after = v.slice(b);
+    var lineStart = before.lastIndexOf('\n') + 1;
+    var prefix = function (p) {
+      var block = v.slice(lineStart, b).split('\n').map(function (l, i) {
+        return (kind === 'numbered' ? (i + 1) + '. ' : p) + l;
+      }).join('\n');
+      body.value = v.slice(0, lineStart) + block + after;
+      body.setSelectionRange(lineStart, lineStart + block.length);
+    };
+    var wrap = function (l, r, empty) {
+      var inner = sel || empty;
+      body.value = before + l + inner + r + after;
+      body.setSelectionRange(a + l.length, a + l.length + inner.length);
+    };
+    switch (kind) {
+      case 'heading': prefix('## '); break;
+      case 'quote': prefix('> '); break;
+      case 'list': prefix('- '); break;
+      case 'numbered': prefix(''); break;
+      case 'bold': wrap('**', '**', 'text'); break;
+      case 'italic': wrap('*', '*', 'text'); break;
+      case 'link': {
+        var inner = sel || 'text';
+        body.value = before + '[' + inner + '](https://)' + after;
+        var at = a + inner.length + 3;
+        body.setSelectionRange(at, at + 8);
+        break;
+      }
+      case 'table': {
+        var t = (before && !/\n\n$/.test(before) ? '\n\n' : '') + '| A | B |\n| --- | --- |\n| 1 | 2 |\n';
+        body.value = before + t + after;
+        body.setSelectionRange(a + t.length, a + t.length);
+        break;
+      }
+      case 'footnote': {
+        var n = 1;
+        while (v.indexOf('[^' + n + ']') >= 0) { n++; }
+        var mark = '[^' + n + ']';
+        var rest = after.replace(/\s+$/, '');
+        body.value = before + mark + rest + '\n\n' + mark + ': ';
+        body.setSelectionRange(body.value.length, body.value.length);
+        break;
+      }
+      default: return;
+    }
+    body.focus();
+    body.dispatchEvent(new Event('input'));
+  }
+  if (body && sheet && !body.readOnly && !body.disabled) {
+    var bar = document.createElement('div');
+    bar.className = 'toolbar';
+    bar.setAttribute('role', 'toolbar');
+    bar.setAttribute('aria-controls', 'body');
+    bar.setAttribute('aria-label', sheet.querySelector('summary').textContent);
+    var keys = {};
+    Array.prototype.forEach.call(sheet.querySelectorAll('li[data-md]'), function (li) {
+      var kind = li.getAttribute('data-md');
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'secondary md-' + kind;
+      btn.setAttribute('data-md', kind);
+      btn.textContent = li.getAttribute('data-label');
+      var key = li.getAttribute('data-key');
+      if (key) {
+        keys[key] = kind;
+        btn.setAttribute('aria-keyshortcuts', 'Control+' + key.toUpperCase());
+        btn.title = btn.textContent + ' (Ctrl+' + key.toUpperCase() + ')';
+      }
+      btn.addEventListener('click', function () { edit(kind); });
+      bar.appendChild(btn);
+    });
+    body.parentNode.insertBefore(bar, body);
+    sheet.hidden = true;
+    body.addEventListener('keydown', function (e) {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) { return; }
+      var kind = keys[e.key.toLowerCase()];
+      if (kind) { e.preventDefault(); edit(kind); }
+    });
+  }
+
+  // Word count and reading time, counted as the server counts them.
+  var counts = document.getElementById('counts');
+  if (body && counts) {
+    var wpm = parseInt(counts.getAttribute('data-wpm') || '200', 10);
+    var parts = (counts.getAttribute('data-format') || '').split('0');
+    var recount = function () {
+      var text = body.value.replace(/\]\([^)\n]*\)/g, ']');
+      var words = (text.match(/[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu) || []).length;
+      var minutes = words ? Math.ceil(words / wpm) : 0;
+      counts.textContent = parts.length === 3 ? parts[0] + words + parts[1] + minutes + parts[2] : words + ' / ' + minutes;
+    };
+    body.addEventListener('input', recount);
+  }
+
   // Autosave: every few seconds, if anything changed, the typed fields go
   // to the autosave endpoint with the version the page was opened at. A
   // 409 means someone saved since: autosave stops and says who and when.
@@ -33,12 +134,12 @@
     var last = fields().toString();
     var busy = false, stopped = false;
     var tick = function () {
-      if (stopped || busy) { return; }
+      if (stopped || busy) { return Promise.resolve(); }
       var p = fields();
       var sent = p.toString();
-      if (sent === last) { return; }
+      if (sent === last) { return Promise.resolve(); }
       busy = true;
-      fetch(url, {
+      return fetch(url, {
         method: 'POST', body: p, credentials: 'same-origin',
         headers: { 'X-CSRF-Token': p.get('csrf') || '', 'Accept': 'application/json' }
       }).then(function (res) {
@@ -64,5 +165,15 @@
     };
     window.setInterval(tick, every);
     form.addEventListener('submit', function () { stopped = true; });
+    // Off to the media library: keep the typing first, so the image comes
+    // back into the body with it.
+    var lib = document.getElementById('media-library');
+    if (lib) {
+      lib.addEventListener('click', function (e) {
+        if (stopped || fields().toString() === last) { return; }
+        e.preventDefault();
+        tick().then(function () { window.location.href = lib.href; });
+      });
+    }
   }
 })();
