@@ -131,7 +131,7 @@ type editData struct {
 	Words, Minutes int
 	// PreviewDoc is the whole public page as readers will see it, for the
 	// preview frames' srcdoc; empty without a site to render it.
-	PreviewDoc string
+	PreviewDoc  string
 	Theirs      *content.Article // the version saved by someone else, on a conflict
 	TheirEditor string
 	CanCorrect  bool

@@ -137,5 +137,4 @@ func TestBodyImageBadInput(t *testing.T) {
 	}
 }
 
-
 func htmlUnescape(s string) string { return html.UnescapeString(s) }
