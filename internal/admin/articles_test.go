@@ -279,7 +279,7 @@ func TestCreateAndEdit(t *testing.T) {
 	w := author.get("/admin/articles/new")
 	wantStatus(t, w, http.StatusOK)
 	wantBody(t, w, `enctype="multipart/form-data"`, `name="headline"`, `name="dek"`, `name="slug"`, `<textarea id="body" name="body"`,
-		`name="section"`, `name="tags"`, `<select multiple name="authors"`, `name="lang"`, `name="status"`,
+		`name="section"`, `name="tags"`, `<input type="checkbox" name="authors"`, `name="lang"`, `name="status"`,
 		`name="publish_date"`, `name="publish_time"`, `hh:mm, 24-hour, UTC`, `type="file"`, `name="image_alt"`, `name="image_credit"`,
 		`name="image_caption"`, `name="version"`, `name="csrf"`,
 		`<button name="action" value="preview"`, `<button name="action" value="save"`)

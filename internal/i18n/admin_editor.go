@@ -86,3 +86,9 @@ var toolbarMessages = []msg{
 	m("an image of the media library, alone on its line", s("изображение из медиатеки, одно на строке")),
 	m("Formatting", s("Форматирование")),
 }
+
+// bylineMessages are the words of the byline picker.
+var bylineMessages = []msg{
+	m("tick every author of the piece", s("отметьте всех авторов материала")),
+	m("Find an author", s("Найти автора")),
+}

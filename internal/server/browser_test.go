@@ -207,7 +207,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("section"), strconv.FormatInt(news.ID, 10)),
 		chromedp.SendKeys(chromedp.ID("tags"), "Transport, Islands"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-			`document.querySelector('#authors option[value="%d"]').selected = true`, anna.ID)),
+			`document.querySelector('#authors input[value="%d"]').checked = true`, anna.ID)),
 		chromedp.SetValue(chromedp.ID("status"), "scheduled"),
 		chromedp.SetValue(chromedp.ID("publish_at"), publishAt.Format("2006-01-02T15:04")),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=image]`), []string{photo}),

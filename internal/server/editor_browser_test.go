@@ -61,6 +61,11 @@ func startEditorServer(t *testing.T, ctx context.Context, pw string) (string, *s
 	if err := srv.Store.CreateSection(ctx, &news); err != nil {
 		t.Fatal(err)
 	}
+	for _, au := range []content.Author{{Slug: "anna-petrova", Name: "Anna Petrova"}, {Slug: "boris-ivanov", Name: "Boris Ivanov"}} {
+		if err := srv.Store.CreateAuthor(ctx, &au); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ed := account.User{Email: "editor@example.org", Name: "Eda Editor", Role: account.RoleEditor}
 	if ed.PasswordHash, err = account.HashPassword(pw); err != nil {
 		t.Fatal(err)
@@ -121,6 +126,18 @@ func TestBrowserEditorJourney(t *testing.T) {
 		t.Errorf("counts %q, want 4 words, 1 min read", got)
 	}
 
+	// The byline picker: type to narrow, Enter ticks the one left.
+	err = chromedp.Do(edCtx,
+		chromedp.SendKeys(chromedp.ID("byline-filter"), "bor"),
+		chromedp.KeyEvent("\r"),
+	)
+	if err != nil {
+		t.Fatalf("pick a byline: %v", err)
+	}
+	if got := browserValue(t, edCtx, `[...document.querySelectorAll('#authors li')].filter(li => !li.hidden).map(li => li.textContent.trim() + (li.querySelector('input').checked ? '+' : '')).join(',')`); got != "Boris Ivanov+" {
+		t.Errorf("after typing bor and Enter the picker shows %q, want Boris ticked alone", got)
+	}
+
 	// An image uploaded into the body at save.
 	err = chromedp.Do(edCtx,
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=body_image]`), []string{browserJPEG(t)}),
@@ -143,6 +160,9 @@ func TestBrowserEditorJourney(t *testing.T) {
 	art, err := srv.Store.ArticleByID(ctx, id)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(art.Authors) != 1 || art.Authors[0].Name != "Boris Ivanov" {
+		t.Errorf("bylines %v, want Boris Ivanov", art.Authors)
 	}
 	if !strings.Contains(art.BodyHTML, `<figure class="body-figure"><picture>`) || !strings.Contains(art.BodyHTML, `alt="The white ferry at the pier"`) {
 		t.Fatalf("saved body has no figure:\n%s", art.BodyHTML)

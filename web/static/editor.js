@@ -108,6 +108,30 @@
     });
   }
 
+  // Bylines: type to narrow the list of authors; ticked ones stay shown.
+  var filter = document.getElementById('byline-filter');
+  if (filter) {
+    filter.parentNode.hidden = false;
+    var items = document.querySelectorAll('#authors .picker li');
+    filter.addEventListener('input', function () {
+      var q = filter.value.trim().toLowerCase();
+      Array.prototype.forEach.call(items, function (li) {
+        var box = li.querySelector('input');
+        li.hidden = q !== '' && !box.checked && li.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+    filter.addEventListener('keydown', function (e) {
+      if (e.key !== 'Enter') { return; }
+      // Enter ticks the only author left rather than submitting the form.
+      e.preventDefault();
+      var shown = Array.prototype.filter.call(items, function (li) { return !li.hidden && !li.querySelector('input').checked; });
+      if (shown.length === 1) { shown[0].querySelector('input').checked = true; }
+    });
+    // The form would be sent on Enter's keypress, which not every input
+    // method cancels with its keydown.
+    filter.addEventListener('keypress', function (e) { if (e.key === 'Enter') { e.preventDefault(); } });
+  }
+
   // Word count and reading time, counted as the server counts them.
   var counts = document.getElementById('counts');
   if (body && counts) {
@@ -151,6 +175,7 @@
           } else if (res.status === 409) {
             stopped = true;
             conflict.textContent = j.error || failed;
+            conflict.className = 'error';
             conflict.hidden = false;
             status.textContent = '';
           } else {
