@@ -177,6 +177,7 @@ func BenchmarkSearchKinds(b *testing.B) {
 		{"words", "/search?q=court+election"},
 		{"word", "/search?q=energy"},
 		{"phrase", "/search?q=%22border+village%22"},
+		{"rare", "/search?q=niselpel"},
 		{"prefix", "/search?q=gov%2A"},
 		{"prefix-long", "/search?q=electi%2A"},
 	} {

@@ -186,8 +186,9 @@ func TestBrowserJourney(t *testing.T) {
 	// The editor signs in and writes.
 	browserSignIn(t, edCtx, base, editor.Email, editorPW)
 
-	// Scheduling works to the minute (the form's datetime-local field has no
-	// seconds, as a person would type it): choose the next minute boundary
+	// Scheduling works to the minute (the form's date and 24-hour time
+	// fields have no seconds, as a person would type it; the newsroom's
+	// zone is UTC here): choose the next minute boundary
 	// at least 15 s away, so that it is still in the future when the form
 	// arrives, and wait for it. The server's clock is not touched: the job
 	// that publishes is the real one.
@@ -209,7 +210,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
 			`document.querySelector('#authors input[value="%d"]').checked = true`, anna.ID)),
 		chromedp.SetValue(chromedp.ID("status"), "scheduled"),
-		chromedp.SetValue(chromedp.ID("publish_at"), publishAt.Format("2006-01-02T15:04")),
+		chromedp.SendKeys(chromedp.ID("publish_date"), publishAt.Format("2006-01-02")),
+		chromedp.SendKeys(chromedp.ID("publish_time"), publishAt.Format("15:04")),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name=image]`), []string{photo}),
 		chromedp.SendKeys(chromedp.ID("image_alt"), "The white ferry at the pier"),
 		chromedp.SendKeys(chromedp.ID("image_credit"), "Test Photographer"),

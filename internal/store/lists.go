@@ -307,6 +307,7 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	}
 	return out, nil
 }
+
 // articlesByIDs returns summaries with their bylines, in the order of ids,
 // in one query: a row per byline (or one for an article without any).
 func (s *Store) articlesByIDs(ctx context.Context, ids []int64) ([]*content.Article, error) {
