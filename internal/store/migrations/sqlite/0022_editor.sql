@@ -44,3 +44,9 @@ INSERT INTO media_images (image_key, width, height, widths, variants, alt, credi
     FROM articles WHERE image_key <> '' GROUP BY image_key;
 INSERT INTO article_media (article_id, image_key, is_lead)
     SELECT id, image_key, 1 FROM articles WHERE image_key <> '';
+
+-- The newsroom's article list, newest first, whole or by status or by the
+-- account that created the articles: without these it sorted every article.
+CREATE INDEX articles_admin_created ON articles (created_at, id);
+CREATE INDEX articles_admin_status_created ON articles (status, created_at, id);
+CREATE INDEX articles_admin_creator_created ON articles (created_by, created_at, id);
