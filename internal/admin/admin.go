@@ -48,10 +48,19 @@ type Config struct {
 	// HashWait is how long a request waits for a hashing slot before it is
 	// answered 429 Too Many Requests. Zero means 2 seconds.
 	HashWait time.Duration
+	// Preview renders an article, saved or not, through the public site's
+	// article template; nil: previews show the body in the admin's style.
+	Preview ArticlePreviewer
 	// Catalog holds the admin's words in every language; nil: the admin
 	// builds its own (the catalogs are complete, so its fallback language
 	// does not matter).
 	Catalog *i18n.Catalog
+}
+
+// ArticlePreviewer renders an article as the public site would, for the
+// editor's preview.
+type ArticlePreviewer interface {
+	PreviewArticle(r *http.Request, a *content.Article) ([]byte, error)
 }
 
 // Admin serves /admin/.
@@ -59,6 +68,7 @@ type Admin struct {
 	db         *store.Store
 	content    *content.Service
 	images     Images
+	preview    ArticlePreviewer
 	log        *slog.Logger
 	views      langViews
 	catalog    *i18n.Catalog
@@ -89,7 +99,7 @@ func New(cfg Config) (*Admin, error) {
 		cfg.Now = time.Now
 	}
 	a := &Admin{
-		db: cfg.Store, content: cfg.Content, images: cfg.Images, log: cfg.Log,
+		db: cfg.Store, content: cfg.Content, images: cfg.Images, preview: cfg.Preview, log: cfg.Log,
 		secure: len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://", baseURL: cfg.BaseURL, siteName: cfg.SiteName,
 		now: cfg.Now, onSettings: cfg.OnSettings, assetURL: cfg.AssetURL, uploads: make(chan struct{}, 2),
 		clientIP: cfg.ClientIP, hashes: newHashGate(cfg.HashConcurrency, cfg.HashWait), catalog: cfg.Catalog,
@@ -129,7 +139,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
+	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.autosaveRoutes(), a.mediaRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
 		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes(), a.frontsRoutes(), a.apiKeyRoutes()} {
 		all = append(all, area...)
 	}

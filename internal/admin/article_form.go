@@ -31,7 +31,7 @@ const (
 	maxTagName        = 100
 )
 
-// previewRenderer renders previews exactly as a save would.
+// previewRenderer renders page previews exactly as a save would.
 var previewRenderer = content.NewRenderer()
 
 // articleForm is the editor form as typed, kept whole so that nothing is
@@ -49,6 +49,7 @@ type articleForm struct {
 	Upload                    string // sealed photo uploaded with an earlier, unsaved submission
 	RemoveImage               bool
 	Action                    string
+	BodyImage                 bodyImageForm // an image uploaded for the body
 }
 
 func formFromArticle(art *content.Article, z *time.Location) articleForm {
@@ -78,6 +79,7 @@ func readArticleForm(r *http.Request) articleForm {
 		PublishDate: strings.TrimSpace(v("publish_date")), PublishClock: strings.TrimSpace(v("publish_time")),
 		Section: int64Param(v("section")), Alt: v("image_alt"), Credit: v("image_credit"), Caption: v("image_caption"),
 		Upload: v("image_upload"), RemoveImage: v("image_remove") != "", Action: v("action"),
+		BodyImage: bodyImageForm{Alt: v("body_image_alt"), Credit: v("body_image_credit"), Caption: v("body_image_caption")},
 	}
 	if f.Status == "" {
 		f.Status = content.StatusDraft
@@ -125,6 +127,11 @@ type editData struct {
 	Langs       []option
 	Preview     template.HTML // sanitized by the content renderer
 	ShowPreview bool
+	// Words and Minutes count the body as typed.
+	Words, Minutes int
+	// PreviewDoc is the whole public page as readers will see it, for the
+	// preview frames' srcdoc; empty without a site to render it.
+	PreviewDoc  string
 	Theirs      *content.Article // the version saved by someone else, on a conflict
 	TheirEditor string
 	CanCorrect  bool
@@ -133,6 +140,11 @@ type editData struct {
 	// TranslationRef the other article as typed in the link form.
 	Translations   []content.Translation
 	TranslationRef string
+	// Autosave offers the writer's unsaved changes, newer than the saved
+	// version, back; nil if there are none.
+	Autosave *autosaveOffer
+	// AutosaveURL is where the editor's script autosaves; empty: no autosave.
+	AutosaveURL string
 
 	sections []content.Section
 	authors  []content.Author
@@ -164,6 +176,9 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 		d.CanCorrect = u.Role.Can(account.PublishArticles) && slugLocked(stored)
 		d.Translations = otherTranslations(stored)
 		d.setImage(stored.Image)
+		if !d.ReadOnly {
+			d.AutosaveURL = fmt.Sprintf("/admin/articles/%d/autosave", stored.ID)
+		}
 	}
 	d.Sections = sectionOptions(sections, f.Section, loc.T("Choose a section"))
 	d.Authors = authorOptions(authors, f.Authors)
@@ -178,6 +193,15 @@ func (a *Admin) editPage(r *http.Request, stored *content.Article, f articleForm
 	return d, nil
 }
 
+// counted is d with the body's words counted, just before it is shown.
+// WordsPerMinute is the reading speed the counts assume.
+func (d *editData) WordsPerMinute() int { return content.WordsPerMinute }
+
+func (d *editData) counted() *editData {
+	d.Words, d.Minutes = content.DraftCounts(d.Form.Body)
+	return d
+}
+
 func (d *editData) setImage(img content.Image) {
 	d.Image, d.ImageURL = img, imageURL(img)
 }
@@ -187,7 +211,7 @@ func (a *Admin) newArticle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.render(w, http.StatusOK, "article_edit", d)
+	return a.render(w, http.StatusOK, "article_edit", d.counted())
 }
 
 func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
@@ -200,11 +224,17 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.ImageNotice = imageNotice(a.loc(r), art.Image, r.URL.Query().Get("webp"))
+	if err := a.withAutosave(r, d, r.URL.Query().Get("restore") == "autosave"); err != nil {
+		return err
+	}
+	if err := a.withInsert(r, d, r.URL.Query().Get("insert")); err != nil {
+		return err
+	}
 	if d.ReadOnly {
 		loc := a.loc(r)
 		d.Errors["form"] = loc.T("This article is %s: you can read it here, and an editor can change it.", loc.T("status."+string(art.Status)))
 	}
-	return a.render(w, http.StatusOK, "article_edit", d)
+	return a.render(w, http.StatusOK, "article_edit", d.counted())
 }
 
 // parseArticleRequest parses the editor's multipart form within its limit.
@@ -259,16 +289,19 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Form.Action == "preview" {
-		html, _, err := previewRenderer.Render(strings.TrimSpace(d.Form.Body))
+		html, text, err := a.content.RenderBody(r.Context(), strings.TrimSpace(d.Form.Body))
 		if err != nil {
 			return err
 		}
 		d.Preview, d.ShowPreview = template.HTML(html), true
-		return a.render(w, http.StatusOK, "article_edit", d)
+		if err := a.readerPreview(r, d, art, html, text); err != nil {
+			return err
+		}
+		return a.render(w, http.StatusOK, "article_edit", d.counted())
 	}
 	if len(d.Errors) > 0 {
 		addFieldErrors(a.loc(r), d.Errors, art.Validate())
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if stored == nil {
 		art.CreatedBy = s.user.ID
@@ -292,11 +325,11 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 	loc := a.loc(r)
 	if _, ok := errors.AsType[content.FieldErrors](err); ok {
 		addFieldErrors(loc, d.Errors, err)
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if errors.Is(err, store.ErrConflict) && strings.Contains(err.Error(), "slug") {
 		d.Errors["slug"] = loc.T("Another article already has this address. Change the slug.")
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if errors.Is(err, store.ErrConflict) && d.Article != nil {
 		theirs, err := a.db.ArticleByID(r.Context(), d.Article.ID)
@@ -309,12 +342,12 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 		d.Theirs = theirs
 		d.Form.Version = theirs.Version
 		d.Errors["form"] = loc.T("Someone else saved this article while you were editing it, so your changes were not saved. Your version is in the form; theirs is shown beside it. Copy what you need from theirs, then save again to replace it.")
-		return a.render(w, http.StatusConflict, "article_edit", d)
+		return a.render(w, http.StatusConflict, "article_edit", d.counted())
 	}
 	if errors.Is(err, content.ErrInvalid) {
 		// The store refuses a tag with no letters; the form checks first.
 		d.Errors["tags"] = loc.T("Tags: each tag needs letters or digits.")
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	return err
 }
@@ -322,6 +355,9 @@ func (a *Admin) saveFailed(w http.ResponseWriter, r *http.Request, d *editData, 
 // articleFromForm builds the article to save from the form, recording
 // problems the content validation cannot see in d.Errors.
 func (a *Admin) articleFromForm(r *http.Request, d *editData) (*content.Article, error) {
+	if err := a.bodyUpload(r, d); err != nil {
+		return nil, err
+	}
 	f, errs := &d.Form, d.Errors
 	loc := a.loc(r)
 	art := &content.Article{}

@@ -218,7 +218,7 @@ func (a *Admin) addCorrection(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Errors["correction"], d.Correction = problem, text
-		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+		return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 	}
 	if err := a.db.AddCorrection(ctx, art.ID, &content.Correction{Text: text}); err != nil {
 		return err

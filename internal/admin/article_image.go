@@ -161,6 +161,12 @@ func (a *Admin) articleImage(r *http.Request, d *editData) (content.Image, error
 		return content.Image{}, nil
 	}
 	img.Alt, img.Credit, img.Caption = strings.TrimSpace(f.Alt), strings.TrimSpace(f.Credit), strings.TrimSpace(f.Caption)
+	if header != nil && f.Upload != "" {
+		// A new upload joins the media library, with its words.
+		if err := a.db.SaveMediaImage(r.Context(), img, header.Filename, sessionFrom(r.Context()).user.ID); err != nil {
+			return img, err
+		}
+	}
 	return img, nil
 }
 

@@ -89,7 +89,7 @@ func (a *Admin) linkTranslation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Errors["translation"], d.TranslationRef = problem, ref
-	return a.render(w, http.StatusUnprocessableEntity, "article_edit", d)
+	return a.render(w, http.StatusUnprocessableEntity, "article_edit", d.counted())
 }
 
 // takenProblem says which language is already taken when two articles'

@@ -33,6 +33,8 @@ func fieldProblem(loc *i18n.Locale, label, msg string) string {
 		return loc.T("%s must be lowercase letters, digits and hyphens.", label)
 	case "is the address of a static page":
 		return loc.T("%s is the address of a static page. Change it, or the page's.", label)
+	case "has an image without alt text":
+		return loc.T("%s has an image without alt text, so it cannot be published: between the brackets of ![…](…), describe what the image shows. To keep your work meanwhile, save it as a draft.", label)
 	case "describe the photo for readers who cannot see it":
 		return loc.T("%s: describe the photo for readers who cannot see it.", label)
 	}

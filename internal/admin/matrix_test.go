@@ -61,6 +61,10 @@ var (
 		"GET /admin/articles/{id}/diff":         {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/restore":     {allowed: matrixEditors, parallel: true},
 		"POST /admin/articles/{id}/corrections": {allowed: matrixEditors, parallel: true},
+		// Autosave: whoever may edit the article.
+		"POST /admin/articles/{id}/autosave":         {allowed: matrixEditors, parallel: true},
+		"POST /admin/articles/{id}/autosave/discard": {allowed: matrixEditors, parallel: true},
+		"GET /admin/media":                           {allowed: matrixWriters, parallel: true},
 		// Whoever may edit the article links its translations.
 		"POST /admin/articles/{id}/translation":        {allowed: matrixEditors},
 		"POST /admin/articles/{id}/translation/unlink": {allowed: matrixEditors},

@@ -54,8 +54,19 @@ func articlePolicy() *bluemonday.Policy {
 	// would tell another host who is reading.
 	p.AllowAttrs("src").Matching(regexp.MustCompile(`^/[^/\\]`)).OnElements("img")
 	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("img")
+	// Body figures (figures.go): responsive variants from this site only.
+	p.AllowElements("picture")
+	p.AllowAttrs("type").Matching(regexp.MustCompile(`^image/webp$`)).OnElements("source")
+	p.AllowAttrs("srcset").Matching(mediaSrcsetRe).OnElements("source", "img")
+	p.AllowAttrs("sizes").Matching(regexp.MustCompile(`^\(min-width: 52rem\) 48rem, 100vw$`)).OnElements("source", "img")
+	p.AllowAttrs("decoding").Matching(regexp.MustCompile(`^async$`)).OnElements("img")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^body-figure$`)).OnElements("figure")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^credit$`)).OnElements("span")
 	return p
 }
+
+// mediaSrcsetRe is a srcset of this site's media variants only.
+var mediaSrcsetRe = regexp.MustCompile(`^/media/` + MediaKeyPattern + `/\d{1,5}\.(jpg|webp) \d{1,5}w(, /media/` + MediaKeyPattern + `/\d{1,5}\.(jpg|webp) \d{1,5}w)*$`)
 
 // ugcWithoutImageSources is bluemonday.UGCPolicy without its AllowImages,
 // which lets any http(s) or relative URL through as an img src. Bluemonday
@@ -96,13 +107,19 @@ func ugcWithoutImageSources() *bluemonday.Policy {
 
 // Render converts Markdown to sanitized HTML and the plain text of the body.
 func (r *Renderer) Render(markdown string) (htmlOut, text string, err error) {
+	return r.RenderFigures(markdown, nil)
+}
+
+// RenderFigures is Render with the body's figures (figures.go) made from
+// images, the media library's images by key.
+func (r *Renderer) RenderFigures(markdown string, images map[string]Image) (htmlOut, text string, err error) {
 	var buf bytes.Buffer
 	ctx := parser.NewContext(parser.WithIDs(newHeadingIDs()))
 	if err := r.md.Convert([]byte(markdown), &buf, parser.WithContext(ctx)); err != nil {
 		return "", "", fmt.Errorf("render markdown: %w", err)
 	}
-	safe := r.policy.SanitizeBytes(buf.Bytes())
-	return string(safe), PlainText(string(safe)), nil
+	safe := r.policy.Sanitize(figures(buf.String(), images))
+	return safe, PlainText(safe), nil
 }
 
 // Sanitize cleans HTML that did not come from Render, such as imported bodies.
@@ -110,7 +127,7 @@ func (r *Renderer) Sanitize(s string) string { return r.policy.Sanitize(s) }
 
 var (
 	tagRe   = regexp.MustCompile(`<[^>]*>`)
-	blockRe = regexp.MustCompile(`(?i)</?(p|h[1-6]|li|blockquote|tr|td|th|br|div|pre)[^>]*>`)
+	blockRe = regexp.MustCompile(`(?i)</?(p|h[1-6]|li|blockquote|tr|td|th|br|div|pre|figure|figcaption)[^>]*>`)
 	// Footnote markers as goldmark writes them: the reference number in the
 	// text and the "↩︎" link back from the note. Other <sup>, such as the 2
 	// in m<sup>2</sup>, is text.

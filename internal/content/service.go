@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -39,7 +40,7 @@ func stripControls(s string) string {
 	}, s)
 }
 
-func (s *Service) prepare(a *Article) error {
+func (s *Service) prepare(ctx context.Context, a *Article) error {
 	for _, f := range []*string{&a.Headline, &a.Dek, &a.Body, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption} {
 		*f = stripControls(*f)
 	}
@@ -57,7 +58,11 @@ func (s *Service) prepare(a *Article) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	html, text, err := s.renderer.Render(a.Body)
+	images, err := s.bodyImages(ctx, a.Body)
+	if err != nil {
+		return err
+	}
+	html, text, err := s.renderer.RenderFigures(a.Body, images)
 	if err != nil {
 		return err
 	}
@@ -65,9 +70,34 @@ func (s *Service) prepare(a *Article) error {
 	return nil
 }
 
+// bodyImages looks up the body's figures in the media library, when the
+// repository keeps one.
+func (s *Service) bodyImages(ctx context.Context, body string) (map[string]Image, error) {
+	bi, ok := s.repo.(BodyImages)
+	keys := BodyImageKeys(body)
+	if !ok || len(keys) == 0 {
+		return nil, nil
+	}
+	images, err := bi.ImagesByKey(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("body images: %w", err)
+	}
+	return images, nil
+}
+
+// RenderBody renders a body as a save would, figures included, without
+// saving: for previews.
+func (s *Service) RenderBody(ctx context.Context, body string) (htmlOut, text string, err error) {
+	images, err := s.bodyImages(ctx, body)
+	if err != nil {
+		return "", "", err
+	}
+	return s.renderer.RenderFigures(body, images)
+}
+
 // Create validates, renders and stores a new article.
 func (s *Service) Create(ctx context.Context, a *Article) error {
-	if err := s.prepare(a); err != nil {
+	if err := s.prepare(ctx, a); err != nil {
 		return err
 	}
 	return s.repo.CreateArticle(ctx, a)
@@ -75,7 +105,7 @@ func (s *Service) Create(ctx context.Context, a *Article) error {
 
 // Update validates, renders and saves changes to an existing article.
 func (s *Service) Update(ctx context.Context, a *Article) error {
-	if err := s.prepare(a); err != nil {
+	if err := s.prepare(ctx, a); err != nil {
 		return err
 	}
 	return s.repo.UpdateArticle(ctx, a)

@@ -127,6 +127,10 @@ func (a *Article) Validate() error {
 	if a.Image.Present() && strings.TrimSpace(a.Image.Alt) == "" {
 		fe["alt"] = "describe the photo for readers who cannot see it"
 	}
+	// A draft may wait for its alt text; readers may not.
+	if _, bad := fe["body"]; !bad && (a.Status == StatusPublished || a.Status == StatusScheduled) && ImagesWithoutAlt(a.Body) > 0 {
+		fe["body"] = "has an image without alt text"
+	}
 	return fe.orNil()
 }
 

@@ -29,7 +29,7 @@ var (
 // newsroom's, in the reader site's words: «статья» for an article,
 // «раздел» for a section, «автор» for a byline. Words the reader site already has (Articles,
 // Sections, Status…) are not repeated here: a key is defined once.
-var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages, newsletterMessages, frontsAdminMessages, apiKeysAdminMessages)
+var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages, newsletterMessages, frontsAdminMessages, editorToolMessages, mediaLibraryMessages, previewMessages, toolbarMessages, bylineMessages, apiKeysAdminMessages)
 
 // monthMessages name the months in reports, in the nominative.
 var monthMessages = []msg{

@@ -210,3 +210,52 @@ func BenchmarkAdminDashboard(b *testing.B) {
 	})
 	runPaths(b, signedIn, []string{"/admin/"})
 }
+
+// benchAdmin is the server's handler signed in as a new account of role.
+func benchAdmin(b *testing.B, srv *Server, role account.Role) (http.Handler, account.User) {
+	b.Helper()
+	ctx := context.Background()
+	u := account.User{Email: fmt.Sprintf("bench%d@example.org", time.Now().UnixNano()), Role: role}
+	if err := srv.Store.CreateUser(ctx, &u); err != nil {
+		b.Fatal(err)
+	}
+	raw, hash, err := account.NewToken()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := srv.Store.CreateSession(ctx, account.Session{TokenHash: hash, UserID: u.ID, CSRFToken: "x",
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(account.SessionAbsolute)}); err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: "samizdat_session", Value: raw})
+		h.ServeHTTP(w, r)
+	}), u
+}
+
+// BenchmarkAdminArticleList is the newsroom's article list, first pages
+// and a filtered one, signed in as an editor, on the benchmark database.
+func BenchmarkAdminArticleList(b *testing.B) {
+	srv, _ := benchServer(b)
+	h, _ := benchAdmin(b, srv, account.RoleEditor)
+	runPaths(b, h, []string{"/admin/articles", "/admin/articles?page=2", "/admin/articles?status=draft", "/admin/articles?page=50"})
+}
+
+// BenchmarkEditorOpen opens the article editor on articles across the
+// benchmark database, signed in as an editor (the autosave offer looked
+// up on each).
+func BenchmarkEditorOpen(b *testing.B) {
+	srv, _ := benchServer(b)
+	h, _ := benchAdmin(b, srv, account.RoleEditor)
+	list, err := srv.Store.ListArticles(context.Background(), store.ListQuery{Limit: 200, Offset: 5000, NoBylines: true})
+	if err != nil || len(list) == 0 {
+		b.Fatalf("list articles: %v", err)
+	}
+	paths := make([]string, len(list))
+	for i, a := range list {
+		paths[i] = fmt.Sprintf("/admin/articles/%d", a.ID)
+	}
+	runPaths(b, h, paths)
+}

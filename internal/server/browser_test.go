@@ -208,7 +208,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("section"), strconv.FormatInt(news.ID, 10)),
 		chromedp.SendKeys(chromedp.ID("tags"), "Transport, Islands"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-			`document.querySelector('#authors option[value="%d"]').selected = true`, anna.ID)),
+			`document.querySelector('#authors input[value="%d"]').checked = true`, anna.ID)),
 		chromedp.SetValue(chromedp.ID("status"), "scheduled"),
 		chromedp.SendKeys(chromedp.ID("publish_date"), publishAt.Format("2006-01-02")),
 		chromedp.SendKeys(chromedp.ID("publish_time"), publishAt.Format("15:04")),

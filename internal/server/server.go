@@ -151,7 +151,7 @@ func (srv *Server) build(ctx context.Context) error {
 		return err
 	}
 	adm, err := admin.New(admin.Config{
-		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log,
+		Store: srv.Store, Content: srv.Content, Images: md, Web: web.FS, Log: srv.log, Preview: st,
 		BaseURL: srv.cfg.BaseURL, SiteName: settings.Name, AssetURL: st.AssetURL,
 		ClientIP: httpx.ClientIP{Trusted: trusted},
 		Revenue:  srv.adminRevenue(),

@@ -227,7 +227,7 @@ func (s *Store) writeLinks(ctx context.Context, tx *sql.Tx, a *content.Article) 
 			return fmt.Errorf("article %q: tag %q: %w", a.Slug, t.Slug, err)
 		}
 	}
-	return nil
+	return s.writeMediaUses(ctx, tx, a)
 }
 
 // AddCorrection appends a dated correction to an article.

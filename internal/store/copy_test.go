@@ -62,6 +62,12 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	flood.Body += "\n\nUpdate: the water is falling."
 	flood.EditedBy = writer.ID
 	must("update", svc.Update(ctx, flood))
+	must("media", st.SaveMediaImage(ctx, flood.Image, "flood.jpg", editor.ID))
+	typed := *flood
+	typed.Body += "\n\nTyped, not saved yet."
+	if _, err := st.SaveAutosave(ctx, editor.ID, &typed); err != nil {
+		t.Fatalf("autosave: %v", err)
+	}
 	must("correction", st.AddCorrection(ctx, flood.ID, &content.Correction{CreatedAt: copyNow, Text: "An earlier version misspelled the town."}))
 	must("front pin", st.SetFrontPins(ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: flood.ID, ExpiresAt: copyNow.Add(time.Hour)}}))
 

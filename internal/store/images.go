@@ -47,6 +47,9 @@ func (s *Store) ImagesLacking(ctx context.Context) ([]content.Image, error) {
 // from every node's cache.
 func (s *Store) SetImageVariants(ctx context.Context, key, variants string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE media_images SET variants = ? WHERE image_key = ?`), variants, key); err != nil {
+			return fmt.Errorf("image %s: %w", key, err)
+		}
 		rows, err := tx.QueryContext(ctx, s.dialect.rebind(`SELECT id FROM articles WHERE image_key = ? AND image_variants <> ?`), key, variants)
 		if err != nil {
 			return fmt.Errorf("image %s: %w", key, err)

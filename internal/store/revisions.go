@@ -28,14 +28,7 @@ type snapshot struct {
 
 // writeRevision records the article as saved, in the save's transaction.
 func (s *Store) writeRevision(ctx context.Context, tx *sql.Tx, a *content.Article) error {
-	snap := snapshot{
-		Slug: a.Slug, Headline: a.Headline, Dek: a.Dek, Body: a.Body, Lang: a.Lang, Status: string(a.Status),
-		Section: a.Section, Authors: a.Authors, Tags: a.Tags, Image: a.Image,
-	}
-	if !a.PublishedAt.IsZero() {
-		snap.Publish = a.PublishedAt.Unix()
-	}
-	b, err := json.Marshal(snap)
+	b, err := json.Marshal(snapshotOf(a))
 	if err != nil {
 		return fmt.Errorf("revision: %w", err)
 	}
@@ -101,15 +94,32 @@ func scanRevision(row scanner) (content.Revision, error) {
 	if err := json.Unmarshal([]byte(raw), &snap); err != nil {
 		return r, fmt.Errorf("revision %d: %w", r.Version, err)
 	}
-	r.Article = content.Article{
+	r.Article = articleOf(snap)
+	r.Article.Version = r.Version
+	return r, nil
+}
+
+func snapshotOf(a *content.Article) snapshot {
+	snap := snapshot{
+		Slug: a.Slug, Headline: a.Headline, Dek: a.Dek, Body: a.Body, Lang: a.Lang, Status: string(a.Status),
+		Section: a.Section, Authors: a.Authors, Tags: a.Tags, Image: a.Image,
+	}
+	if !a.PublishedAt.IsZero() {
+		snap.Publish = a.PublishedAt.Unix()
+	}
+	return snap
+}
+
+func articleOf(snap snapshot) content.Article {
+	a := content.Article{
 		Slug: snap.Slug, Headline: snap.Headline, Dek: snap.Dek, Body: snap.Body, Lang: snap.Lang,
 		Status: content.Status(snap.Status), Section: snap.Section, Authors: snap.Authors, Tags: snap.Tags,
-		Image: snap.Image, Version: r.Version,
+		Image: snap.Image,
 	}
 	if snap.Publish != 0 {
-		r.Article.PublishedAt = time.Unix(snap.Publish, 0).UTC()
+		a.PublishedAt = time.Unix(snap.Publish, 0).UTC()
 	}
-	return r, nil
+	return a
 }
 
 // PublishDue publishes every scheduled article whose time has come and

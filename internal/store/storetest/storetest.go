@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"SectionDescription", testSectionDescription},
 		{"APIKeys", testAPIKeys},
 		{"ArticleIndex", testArticleIndex},
+		{"Autosaves", testAutosaves},
+		{"MediaLibrary", testMediaLibrary},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
