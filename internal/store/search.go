@@ -61,6 +61,10 @@ type searcher interface {
 type compiled struct {
 	whole string
 	where []weighted
+	// pairs, on PostgreSQL, is the tsquery of the query's phrases over
+	// the pairs column (migration 0025), "" when it has none; whole then
+	// holds the rest of the query. SQLite's match has its phrases in it.
+	pairs string
 }
 
 // weighted is one scoring test: a candidate matching it gains weight.
@@ -118,7 +122,7 @@ func (f fts5) compile(ctx context.Context, db *sql.DB, q content.Query) (compile
 		return c, nil
 	}
 	for i, t := range q.Terms {
-		ft := ftsTerm(t, expanded[i])
+		ft := ftsTerm(t, expanded[i], false)
 		c.where = append(c.where, weighted{"{search_headline} : (" + ft + ")", headlineWeight},
 			weighted{"{search_dek} : (" + ft + ")", dekWeight})
 	}
@@ -157,23 +161,27 @@ func ftsQuote(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) +
 
 // ftsTerm is one term of q as FTS5 query syntax. A prefix term is the OR
 // of the words it stands for (expanded; prefixWords), or nothing when
-// the archive has no such word.
-func ftsTerm(t content.Term, expanded []string) string {
-	ws := make([]string, len(t.Words))
-	for i, w := range t.Words {
-		ws[i] = ftsQuote(indexWord(w))
-	}
-	if !t.Prefix {
+// the archive has no such word. With pairs, a phrase is looked for in the
+// index's pair column (ftsPairPhrase), which only the whole index has; the
+// index of headlines and deks is asked for its words.
+func ftsTerm(t content.Term, expanded []string, pairs bool) string {
+	phrase := func(words []string) string {
+		if pairs && len(words) > 1 {
+			return ftsPairPhrase(words)
+		}
+		ws := make([]string, len(words))
+		for i, w := range words {
+			ws[i] = ftsQuote(indexWord(w))
+		}
 		return strings.Join(ws, " + ")
 	}
-	head := strings.Join(ws[:len(ws)-1], " + ")
+	if !t.Prefix {
+		return phrase(t.Words)
+	}
+	head := t.Words[:len(t.Words)-1]
 	var alts []string
 	for _, w := range expanded {
-		alt := ftsQuote(indexWord(w))
-		if head != "" {
-			alt = head + " + " + alt
-		}
-		alts = append(alts, alt)
+		alts = append(alts, phrase(append(slices.Clone(head), w)))
 	}
 	if len(alts) == 0 {
 		return ""
@@ -190,7 +198,7 @@ func (fts5) matchExpanded(q content.Query, expanded [][]string) string {
 		if i < len(expanded) {
 			exp = expanded[i]
 		}
-		ft := ftsTerm(t, exp)
+		ft := ftsTerm(t, exp, true)
 		if ft == "" {
 			return ""
 		}

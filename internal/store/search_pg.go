@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,15 +38,20 @@ const pgSep = "\n"
 // quote and the backslash are special. Control characters (the separator
 // among them) and NUL, which PostgreSQL text cannot hold, become spaces.
 func tsOperand(w string) string {
-	w = strings.Map(func(r rune) rune {
+	w = strings.ReplaceAll(tsText(w), `\`, `\\`)
+	w = strings.ReplaceAll(w, `'`, `''`)
+	return `'` + w + `'`
+}
+
+// tsText is text PostgreSQL can hold: control characters (NUL among
+// them) become spaces.
+func tsText(w string) string {
+	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, w)
-	w = strings.ReplaceAll(w, `\`, `\\`)
-	w = strings.ReplaceAll(w, `'`, `''`)
-	return `'` + w + `'`
 }
 
 // tsTerm is one term as a tsquery source: a word, or a phrase of words
@@ -90,8 +96,12 @@ func tsTerm(t content.Term, expanded []string, weight string) string {
 // configurations' own prefix match (:*) would stem "electi" to a prefix
 // that "election"'s lexeme, "elect", does not start with.
 func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compiled, error) {
+	pairs, err := pgPairs(ctx, db, q)
+	if err != nil {
+		return compiled{}, err
+	}
 	expanded := make([][]string, len(q.Terms))
-	var pos []string
+	var pos, phrases []string
 	for i, t := range q.Terms {
 		if t.Prefix {
 			ws, err := prefixWords(ctx, db, rebindDollar, t.Words[len(t.Words)-1])
@@ -99,6 +109,10 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 				return compiled{}, err
 			}
 			expanded[i] = ws
+		}
+		if p, ok := pairs[i]; ok {
+			phrases = append(phrases, p)
+			continue
 		}
 		tt := tsTerm(t, expanded[i], "")
 		if tt == "" {
@@ -114,11 +128,86 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 			neg = append(neg, tsOperand(w))
 		}
 	}
-	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | ")}
+	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | "), pairs: strings.Join(phrases, " & ")}
 	for i, t := range q.Terms {
 		c.where = append(c.where, weighted{tsTerm(t, expanded[i], "A"), headlineWeight}, weighted{tsTerm(t, expanded[i], "B"), dekWeight})
 	}
 	return c, nil
+}
+
+// pgConfigs are the text search configurations a query is read in, as
+// pgAnyConfig ORs them.
+var pgConfigs = []string{"english", "russian", "simple"}
+
+// pgPairs is each phrase term of q (by its index in q.Terms) as a tsquery
+// of the pairs column: in each configuration the phrase's pairs, as the
+// article's are made (search_pairs_vector, migration 0025), one after the
+// other at the distances of their first words, the configurations ORed.
+// A phrase that is one lexeme or none in some configuration ("the state"
+// in English) is left out, and searched by its words.
+func pgPairs(ctx context.Context, db *sql.DB, q content.Query) (map[int]string, error) {
+	var texts []string
+	var terms []int
+	for i, t := range q.Terms {
+		if !t.Prefix && len(t.Words) > 1 {
+			texts = append(texts, tsText(strings.Join(t.Words, " ")))
+			terms = append(terms, i)
+		}
+	}
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT ph.i, c.n, p.pos, u.lexeme
+		FROM unnest($1::text[]) WITH ORDINALITY ph(t, i)
+		CROSS JOIN unnest($2::regconfig[]) WITH ORDINALITY c(cfg, n)
+		CROSS JOIN LATERAL unnest(search_pairs_vector(c.cfg, ph.t)) u
+		CROSS JOIN LATERAL unnest(u.positions) p(pos)
+		ORDER BY ph.i, c.n, p.pos`, texts, pgConfigs)
+	if err != nil {
+		return nil, fmt.Errorf("phrase pairs: %w", err)
+	}
+	defer rows.Close()
+	type pair struct {
+		pos    int
+		lexeme string
+	}
+	got := make([][][]pair, len(texts)) // phrase, configuration, pairs in order
+	for i := range got {
+		got[i] = make([][]pair, len(pgConfigs))
+	}
+	for rows.Next() {
+		var i, n int
+		var p pair
+		if err := rows.Scan(&i, &n, &p.pos, &p.lexeme); err != nil {
+			return nil, fmt.Errorf("phrase pairs: %w", err)
+		}
+		got[i-1][n-1] = append(got[i-1][n-1], p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("phrase pairs: %w", err)
+	}
+	out := map[int]string{}
+phrases:
+	for i, byConfig := range got {
+		var alts []string
+		for _, ps := range byConfig {
+			if len(ps) == 0 {
+				continue phrases
+			}
+			var b strings.Builder
+			for k, p := range ps {
+				if k > 0 {
+					fmt.Fprintf(&b, " <%d> ", p.pos-ps[k-1].pos)
+				}
+				b.WriteString(tsOperand(p.lexeme))
+			}
+			if alt := b.String(); !slices.Contains(alts, alt) {
+				alts = append(alts, alt)
+			}
+		}
+		out[terms[i]] = "(" + strings.Join(alts, " | ") + ")"
+	}
+	return out, nil
 }
 
 // pgAnyConfig normalizes a tsquery source under each configuration an
@@ -131,7 +220,7 @@ func pgAnyConfig(src string) string {
 // tsquery. It takes one argument, the match. An empty positive query (only
 // stop words or over-long words) stays empty and matches nothing, even with
 // exclusions.
-var pgQuery = `(SELECT CASE WHEN numnode(t.p) = 0 OR numnode(t.n) = 0 THEN t.p ELSE t.p && !!t.n END AS q
+var pgQuery = `(SELECT CASE WHEN numnode(t.p) = 0 OR numnode(t.n) = 0 THEN t.p ELSE t.p && !!t.n END AS q, t.p, t.n
 	FROM (SELECT ` + pgAnyConfig(`s.p`) + ` AS p,
 		CASE WHEN s.n = '' THEN ''::tsquery ELSE ` + pgAnyConfig(`s.n`) + ` END AS n
 		FROM (SELECT split_part(i.m, chr(10), 1) AS p, split_part(i.m, chr(10), 2) AS n
@@ -155,6 +244,15 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	}
 	args = append(args, m.whole)
 	cond, rest := langFilter("a.lang", lang, now, SearchCap)
+	match := ` AND a.search @@ q.q`
+	if m.pairs != "" {
+		// The phrases are the pairs' (a GIN lookup of one lexeme each);
+		// the words, if any, and the excluded words are tested on the rows
+		// they find. Only stop words besides the phrases is no condition.
+		match = ` AND a.search_pairs @@ CAST(? AS tsquery)
+			AND CASE WHEN numnode(q.p) = 0 THEN numnode(q.n) = 0 OR NOT a.search @@ q.n ELSE a.search @@ q.q END`
+		rest = append(rest[:len(rest)-1:len(rest)-1], m.pairs, rest[len(rest)-1])
+	}
 	// Planned for its own words every time (an unnamed statement): a
 	// prepared statement gets a generic plan after five runs, made without
 	// knowing the tsquery, and for a prefix's OR of common words that plan
@@ -163,7 +261,7 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	args = append([]any{pgx.QueryExecModeExec}, args...)
 	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+strings.Join(score, " + ")+` FROM `+pgQuery+` CROSS JOIN LATERAL (
 			SELECT a.id, a.live_at, a.search_hd FROM articles a
-			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+` AND a.search @@ q.q
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+match+`
 			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c`), append(args, rest...)...)
 	if err != nil {
 		return nil, err

@@ -16,33 +16,35 @@ func stemsOf(a *content.Article) (headline, dek, body string) {
 	return content.IndexText(a.Headline), content.IndexText(a.Dek), content.IndexText(a.BodyText)
 }
 
-// searchIndexDDL is SQLite's full-text index: an external-content FTS5
-// table over the index text (Cyrillic words stemmed), kept in step by
-// triggers. porter stems English; unicode61 folds case. Its rowid is the
-// article's search key (migration 0012): within a language, rowid order is
-// publication order, and only live and scheduled articles are in it.
+// searchIndexDDL is SQLite's full-text index over the index text
+// (Cyrillic words stemmed) and its word pairs (search_pairs, pairs.go),
+// kept in step by triggers. porter stems English; unicode61 folds case.
+// Its rowid is the article's search key (migration 0012): within a
+// language, rowid order is publication order, and only live and scheduled
+// articles are in it. It keeps no copy of the text (content = ''): search
+// reads only its rowids, and the pairs are in no table. contentless_delete
+// lets the triggers take a row out by its key.
 const searchIndexDDL = `
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
-    search_headline, search_dek, search_body,
-    content = 'articles', content_rowid = 'search_key',
+    search_headline, search_dek, search_body, search_pairs,
+    content = '', contentless_delete = 1,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles WHEN new.search_key IS NOT NULL BEGIN
-    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
-    VALUES (new.search_key, new.search_headline, new.search_dek, new.search_body);
+    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body, search_pairs)
+    VALUES (new.search_key, new.search_headline, new.search_dek, new.search_body, search_pairs(new.headline, new.dek, new.body_text));
 END;
 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.search_key IS NOT NULL BEGIN
-    INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
-    VALUES ('delete', old.search_key, old.search_headline, old.search_dek, old.search_body);
+    DELETE FROM articles_fts WHERE rowid = old.search_key;
 END;
 CREATE TRIGGER articles_fts_update AFTER UPDATE OF search_headline, search_dek, search_body, lang, live_at ON articles BEGIN
-    INSERT INTO articles_fts (articles_fts, rowid, search_headline, search_dek, search_body)
-    SELECT 'delete', old.search_key, old.search_headline, old.search_dek, old.search_body WHERE old.search_key IS NOT NULL;
-    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
-    SELECT new.search_key, new.search_headline, new.search_dek, new.search_body WHERE new.search_key IS NOT NULL;
+    DELETE FROM articles_fts WHERE rowid = old.search_key;
+    INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body, search_pairs)
+    SELECT new.search_key, new.search_headline, new.search_dek, new.search_body, search_pairs(new.headline, new.dek, new.body_text)
+    WHERE new.search_key IS NOT NULL;
 END;
-INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body)
-    SELECT search_key, search_headline, search_dek, search_body FROM articles WHERE search_key IS NOT NULL;`
+INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body, search_pairs)
+    SELECT search_key, search_headline, search_dek, search_body, search_pairs(headline, dek, body_text) FROM articles WHERE search_key IS NOT NULL;`
 
 // searchHeadDDL is a second full-text index over the headline and dek
 // alone (migration 0020's start-up step): search scores where the reader's

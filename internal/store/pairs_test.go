@@ -1,0 +1,119 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/samizdat-press/samizdat/internal/content"
+	"github.com/samizdat-press/samizdat/internal/store"
+)
+
+// TestPhrasePairs: a phrase is found through the pairs index (migration
+// 0025) exactly where its words stand together, in one field, in order,
+// on both engines; and an edit or an unpublished article changes what it
+// finds at once.
+func TestPhrasePairs(t *testing.T) {
+	for _, e := range []struct {
+		name string
+		open func(t *testing.T) *store.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := e.open(t)
+			now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+			st.SetClock(func() time.Time { return now })
+			sec := content.Section{Slug: "news", Name: "News"}
+			if err := st.CreateSection(ctx, &sec); err != nil {
+				t.Fatal(err)
+			}
+			svc := content.NewService(st, content.NewRenderer())
+			svc.SetClock(func() time.Time { return now })
+			stories := map[string]*content.Article{}
+			for i, c := range []struct{ slug, lang, headline, dek, body string }{
+				{"shelled", "en", "Shelling at dawn", "Residents leave", "Shells hit the border village at dawn, and the border villages emptied."},
+				{"apart", "en", "A quiet week", "Nothing new", "The village near the border was quiet; the border guards left the village."},
+				{"old", "en", "Elders remember", "Memories", "In an old border village the school still stands."},
+				{"trap", "en", "Two posts", "Checkpoints", "The old border post and the new border village fence were built apart."},
+				{"span", "en", "Fighting near the border", "Village evacuated", "The evacuation took two days."},
+				{"emergency", "en", "A state of emergency", "Declared overnight", "The government declared a state of emergency in the north."},
+				{"derevnya", "ru", "Обстрел", "Жители уезжают", "Снаряды попали в пограничную деревню на рассвете."},
+			} {
+				a := &content.Article{Slug: c.slug, Headline: c.headline, Dek: c.dek, Body: c.body, Lang: c.lang,
+					Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Duration(i+1) * time.Hour)}
+				if err := svc.Create(ctx, a); err != nil {
+					t.Fatalf("Create(%q): %v", c.slug, err)
+				}
+				stories[c.slug] = a
+			}
+			search := func(query string) []string {
+				t.Helper()
+				hits, total, err := st.Search(ctx, content.ParseQuery(query), 20, 0)
+				if err != nil {
+					t.Fatalf("Search(%s): %v", query, err)
+				}
+				if total != len(hits) {
+					t.Errorf("Search(%s): total %d, %d hits", query, total, len(hits))
+				}
+				var slugs []string
+				for _, h := range hits {
+					slugs = append(slugs, h.Article.Slug)
+				}
+				slices.Sort(slugs)
+				return slugs
+			}
+			for _, tc := range []struct {
+				query string
+				want  []string
+			}{
+				{`"border village"`, []string{"old", "shelled", "trap"}}, // "border villages" too: the same stems
+				{`"village border"`, nil},                               // the words in the other order, nowhere together
+				{`"old border village"`, []string{"old"}},               // "old border" and "border village" apart in "trap"
+				{`"border village" dawn`, []string{"shelled"}},
+				{`"border village" -school`, []string{"shelled", "trap"}},
+				{`"border village"  "old border"`, []string{"old", "trap"}},
+				{`"state of emergency"`, []string{"emergency"}},
+				{`"border" "village"`, []string{"apart", "old", "shelled", "span", "trap"}}, // two words, not a phrase
+				{`"пограничная деревня"`, []string{"derevnya"}},                    // by the stems, as the words
+				{`"border evacuated"`, nil},                                         // the headline's last word, the dek's first
+			} {
+				want := slices.Clone(tc.want)
+				slices.Sort(want)
+				if got := search(tc.query); !slices.Equal(got, want) {
+					t.Errorf("Search(%s) = %v, want %v", tc.query, got, want)
+				}
+			}
+
+			// A phrase that is one word once the stop words are out is that
+			// word on PostgreSQL, as its english configuration reads it;
+			// SQLite has no stop words.
+			theBorder := map[string][]string{"sqlite": {"apart", "shelled", "span"}, "postgres": {"apart", "old", "shelled", "span", "trap"}}
+			if got := search(`"the border"`); !slices.Equal(got, theBorder[e.name]) {
+				t.Errorf(`Search("the border") = %v, want %v`, got, theBorder[e.name])
+			}
+
+			// The phrase leaves with the words that made it, and comes with
+			// new ones; an unpublished story is not found.
+			a := stories["shelled"]
+			a.Body = "Shells hit the village at dawn."
+			if err := svc.Update(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := search(`"border village"`), []string{"old", "trap"}; !slices.Equal(got, want) {
+				t.Errorf("after the edit: %v, want %v", got, want)
+			}
+			if got, want := search(`"village at dawn"`), []string{"shelled"}; !slices.Equal(got, want) {
+				t.Errorf("the edit's new phrase: %v, want %v", got, want)
+			}
+			b := stories["old"]
+			b.Status = content.StatusDraft
+			if err := svc.Update(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := search(`"border village"`), []string{"trap"}; !slices.Equal(got, want) {
+				t.Errorf("after unpublishing: %v, want %v", got, want)
+			}
+		})
+	}
+}
