@@ -68,15 +68,15 @@ func TestPhrasePairs(t *testing.T) {
 				want  []string
 			}{
 				{`"border village"`, []string{"old", "shelled", "trap"}}, // "border villages" too: the same stems
-				{`"village border"`, nil},                               // the words in the other order, nowhere together
-				{`"old border village"`, []string{"old"}},               // "old border" and "border village" apart in "trap"
+				{`"village border"`, nil},                                // the words in the other order, nowhere together
+				{`"old border village"`, []string{"old"}},                // "old border" and "border village" apart in "trap"
 				{`"border village" dawn`, []string{"shelled"}},
 				{`"border village" -school`, []string{"shelled", "trap"}},
 				{`"border village"  "old border"`, []string{"old", "trap"}},
 				{`"state of emergency"`, []string{"emergency"}},
 				{`"border" "village"`, []string{"apart", "old", "shelled", "span", "trap"}}, // two words, not a phrase
-				{`"пограничная деревня"`, []string{"derevnya"}},                    // by the stems, as the words
-				{`"border evacuated"`, nil},                                         // the headline's last word, the dek's first
+				{`"пограничная деревня"`, []string{"derevnya"}},                             // by the stems, as the words
+				{`"border evacuated"`, nil},                                                 // the headline's last word, the dek's first
 			} {
 				want := slices.Clone(tc.want)
 				slices.Sort(want)
