@@ -21,7 +21,7 @@ func stemsOf(a *content.Article) (headline, dek, body string) {
 // kept in step by triggers. porter stems English; unicode61 folds case.
 // Its rowid is the article's search key (migration 0012): within a
 // language, rowid order is publication order, and only live and scheduled
-// articles are in it. It keeps no copy of the text (content = ”): search
+// articles are in it. It keeps no copy of the text (contentless): search
 // reads only its rowids, and the pairs are in no table. contentless_delete
 // lets the triggers take a row out by its key.
 const searchIndexDDL = `
