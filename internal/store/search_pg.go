@@ -236,13 +236,20 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	if m.whole == "" {
 		return nil, nil
 	}
-	var score []string
-	var args []any
-	for _, w := range m.where {
-		score = append(score, `(CASE WHEN c.search_hd @@ `+pgAnyConfig(`CAST(? AS text)`)+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
+	// The scoring tests' tsqueries are made once, in the FROM item w: in
+	// the select list, to_tsquery (stable, not immutable) would be called
+	// again for every candidate, six times a term.
+	var score, tests []string
+	args := []any{m.whole}
+	for i, w := range m.where {
+		col := "w" + strconv.Itoa(i)
+		tests = append(tests, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
+		score = append(score, `(CASE WHEN c.search_hd @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
 		args = append(args, w.match, w.match, w.match)
 	}
-	args = append(args, m.whole)
+	if len(tests) == 0 { // every candidate scores 0
+		tests, score = []string{"1 AS w0"}, []string{"0"}
+	}
 	cond, rest := langFilter("a.lang", lang, now, SearchCap)
 	match := ` AND a.search @@ q.q`
 	if m.pairs != "" {
@@ -259,7 +266,8 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	// reads every match out of the index and sorts them, 200 ms instead of
 	// 15 ms.
 	args = append([]any{pgx.QueryExecModeExec}, args...)
-	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+strings.Join(score, " + ")+` FROM `+pgQuery+` CROSS JOIN LATERAL (
+	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+strings.Join(score, " + ")+` FROM `+pgQuery+`
+		CROSS JOIN (SELECT `+strings.Join(tests, ", ")+`) w CROSS JOIN LATERAL (
 			SELECT a.id, a.live_at, a.search_hd FROM articles a
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+match+`
 			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c`), append(args, rest...)...)
