@@ -78,9 +78,9 @@ type TagCount struct {
 
 // TagsWithCounts lists every tag by name with its number of articles.
 func (s *Store) TagsWithCounts(ctx context.Context) ([]TagCount, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.slug, t.name, COUNT(x.article_id)
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.slug, t.name, t.description, COUNT(x.article_id)
 		FROM tags t LEFT JOIN article_tags x ON x.tag_id = t.id
-		GROUP BY t.id, t.slug, t.name ORDER BY t.name, t.id`)
+		GROUP BY t.id, t.slug, t.name, t.description ORDER BY t.name, t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags with counts: %w", err)
 	}
@@ -88,7 +88,7 @@ func (s *Store) TagsWithCounts(ctx context.Context) ([]TagCount, error) {
 	var out []TagCount
 	for rows.Next() {
 		var t TagCount
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Articles); err != nil {
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Description, &t.Articles); err != nil {
 			return nil, fmt.Errorf("list tags with counts: %w", err)
 		}
 		out = append(out, t)
