@@ -133,8 +133,9 @@ func (a *Admin) profileForm(w http.ResponseWriter, r *http.Request) error {
 // readProfileForm reads the form, recording in errs what is wrong with it.
 func (a *Admin) readProfileForm(r *http.Request, loc *i18n.Locale, errs map[string]string) profileForm {
 	f := profileForm{Name: oneLine(r.PostFormValue("name")),
-		Bio:      strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("bio"), "\r\n", "\n")),
-		Links:    strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("links"), "\r\n", "\n")),
+		Bio: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("bio"), "\r\n", "\n")),
+		// As typed: a refused link is named by its line.
+		Links:    strings.ReplaceAll(r.PostFormValue("links"), "\r\n", "\n"),
 		PhotoKey: strings.TrimSpace(r.PostFormValue("photo_key"))}
 	if r.PostFormValue("remove_photo") != "" {
 		f.PhotoKey = ""
