@@ -637,26 +637,23 @@ func (a *Admin) saveAuthor(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := map[string]string{}
 	f, au := a.readAuthorForm(r, a.loc(r), id, errs)
+	stored, err := a.db.AuthorByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return httpx.NotFound()
+	}
+	if err != nil {
+		return err
+	}
 	if !r.PostForm.Has("user") {
 		// A form without the account select leaves the link alone.
-		stored, err := a.db.AuthorByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return httpx.NotFound()
-		}
-		if err != nil {
-			return err
-		}
 		f.User = stored.UserID
 	}
-	if len(errs) == 0 {
+	if len(errs) == 0 && f.User != stored.UserID {
 		err := a.db.LinkAuthor(ctx, id, f.User)
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			errs["user"] = a.loc(r).T("That account already has another author profile: unlink it there first.")
-		case errors.Is(err, store.ErrNotFound):
-			if _, err := a.db.AuthorByID(ctx, id); errors.Is(err, store.ErrNotFound) {
-				return httpx.NotFound()
-			}
+		case errors.Is(err, store.ErrNotFound): // the account, or the byline, was deleted meanwhile
 			errs["user"] = a.loc(r).T("Choose an account from the list.")
 		case err != nil:
 			return err

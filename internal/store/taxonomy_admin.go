@@ -213,9 +213,8 @@ func fieldInvalid(field, msg string) error {
 // line, checked by content.ParseLinks). The slug and the account stay. An
 // unknown ID is ErrNotFound.
 func (s *Store) UpdateAuthorProfile(ctx context.Context, a content.Author) error {
-	a.Slug = "placeholder" // not changed here; ValidateAuthor checks the rest
-	if err := content.ValidateAuthor(&a); err != nil {
-		return err
+	if strings.TrimSpace(a.Name) == "" {
+		return fieldInvalid("name", "is required")
 	}
 	if _, err := content.ParseLinks(a.Links); err != nil {
 		return err

@@ -114,6 +114,9 @@ func testAuthorProfiles(t *testing.T, f *fixture) {
 		if le, ok := errors.AsType[*content.LinkError](err); !ok || le.Line != 2 {
 			t.Errorf("UpdateAuthorProfile with a javascript: link: %v, want a LinkError on line 2", err)
 		}
+		nameless := mara
+		nameless.Name = " "
+		wantErr(t, "UpdateAuthorProfile without a name", f.st.UpdateAuthorProfile(f.ctx, nameless), content.ErrInvalid)
 		wantErr(t, "UpdateAuthorProfile of no author", f.st.UpdateAuthorProfile(f.ctx, content.Author{ID: 999999, Name: "X"}), store.ErrNotFound)
 	})
 	t.Run("TagDescription", func(t *testing.T) {
