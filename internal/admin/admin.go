@@ -139,7 +139,7 @@ type Route struct {
 // Routes lists every admin route: each area of the admin lists its own.
 func (a *Admin) Routes() []Route {
 	var all []Route
-	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.autosaveRoutes(), a.mediaRoutes(), a.taxonomyRoutes(), a.settingsRoutes(),
+	for _, area := range [][]Route{a.authRoutes(), a.accountRoutes(), a.articleRoutes(), a.autosaveRoutes(), a.mediaRoutes(), a.taxonomyRoutes(), a.profileRoutes(), a.settingsRoutes(),
 		a.revenueRoutes(), a.paymentsRoutes(), a.newsletterRoutes(), a.pageRoutes(), a.frontsRoutes(), a.apiKeyRoutes()} {
 		all = append(all, area...)
 	}

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -181,6 +182,8 @@ func TestRussianPagesHaveNoEnglish(t *testing.T) {
 		{"sections", "/admin/sections"},
 		{"tags", "/admin/tags"},
 		{"authors", "/admin/authors"},
+		{"author profile", fmt.Sprintf("/admin/authors/%d/profile", e.anna.ID)},
+		{"media library for a profile", fmt.Sprintf("/admin/media?author=%d", e.anna.ID)},
 		{"password", "/admin/password"},
 	}
 	for _, p := range pages {

@@ -77,6 +77,11 @@ var (
 		"GET /admin/authors":        {allowed: matrixEditors, parallel: true},
 		"POST /admin/authors":       {allowed: matrixEditors, parallel: true},
 		"POST /admin/authors/{id}":  {allowed: matrixEditors, parallel: true},
+		// Every account reaches its own profile (404 when none is linked);
+		// only editors may edit a byline that is not theirs.
+		"GET /admin/profile":               {allowed: matrixAll},
+		"GET /admin/authors/{id}/profile":  {allowed: matrixEditors},
+		"POST /admin/authors/{id}/profile": {allowed: matrixEditors},
 
 		"GET /admin/pages":                {allowed: matrixEditors},
 		"GET /admin/pages/new":            {allowed: matrixEditors},

@@ -26,6 +26,7 @@ type mediaItem struct {
 	Thumb    string
 	Markdown string // the figure line to paste into a body
 	Insert   string // the editor with this image inserted; empty without an article
+	Use      string // the author profile with this photo chosen; empty without an author
 }
 
 type mediaData struct {
@@ -34,6 +35,7 @@ type mediaData struct {
 	Q       string
 	Total   int
 	Article *content.Article // the article an image is chosen for, if any
+	Author  *content.Author  // the author profile a photo is chosen for, if any
 	PrevURL string
 	NextURL string
 }
@@ -54,6 +56,15 @@ func (a *Admin) mediaLibrary(w http.ResponseWriter, r *http.Request) error {
 			d.Article = art
 		}
 	}
+	if id := int64Param(qs.Get("author")); id > 0 && d.Article == nil {
+		au, err := a.db.AuthorByID(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err == nil && canEditProfile(sessionFrom(ctx).user, au) {
+			d.Author = &au
+		}
+	}
 	pg := max(int(int64Param(qs.Get("page"))), 1)
 	list, total, err := a.db.MediaImages(ctx, store.MediaQuery{Search: d.Q, Limit: mediaPerPage, Offset: (pg - 1) * mediaPerPage})
 	if err != nil {
@@ -65,6 +76,9 @@ func (a *Admin) mediaLibrary(w http.ResponseWriter, r *http.Request) error {
 		if d.Article != nil {
 			it.Insert = fmt.Sprintf("/admin/articles/%d?insert=%s#body", d.Article.ID, url.QueryEscape(m.Image.Key))
 		}
+		if d.Author != nil {
+			it.Use = fmt.Sprintf("/admin/authors/%d/profile?photo=%s", d.Author.ID, url.QueryEscape(m.Image.Key))
+		}
 		d.Items = append(d.Items, it)
 	}
 	page := func(n int) string {
@@ -74,6 +88,9 @@ func (a *Admin) mediaLibrary(w http.ResponseWriter, r *http.Request) error {
 		}
 		if d.Article != nil {
 			v.Set("article", fmt.Sprint(d.Article.ID))
+		}
+		if d.Author != nil {
+			v.Set("author", fmt.Sprint(d.Author.ID))
 		}
 		v.Set("page", fmt.Sprint(n))
 		return "/admin/media?" + v.Encode()

@@ -383,10 +383,11 @@ func (a *Admin) deleteSection(w http.ResponseWriter, r *http.Request, id int64) 
 // Tags.
 
 type tagRow struct {
-	Tag    store.TagCount
-	Name   string      // what the rename form shows
-	Names  []nameField // the name in each language
-	Failed bool
+	Tag         store.TagCount
+	Name        string      // what the rename form shows
+	Description string      // what its description field shows
+	Names       []nameField // the name in each language
+	Failed      bool
 }
 
 type tagsData struct {
@@ -394,7 +395,7 @@ type tagsData struct {
 	Tags []tagRow
 }
 
-func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, typedForms []nameField, errs map[string]string) (*tagsData, error) {
+func (a *Admin) tagsPage(r *http.Request, failedID int64, typed, typedDesc string, typedForms []nameField, errs map[string]string) (*tagsData, error) {
 	tags, err := a.db.TagsWithCounts(r.Context())
 	if err != nil {
 		return nil, err
@@ -408,9 +409,9 @@ func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, typedFor
 		d.Errors = errs
 	}
 	for _, t := range tags {
-		row := tagRow{Tag: t, Name: t.Name, Names: nameFields(forms, content.NameTag, t.ID)}
+		row := tagRow{Tag: t, Name: t.Name, Description: t.Description, Names: nameFields(forms, content.NameTag, t.ID)}
 		if t.ID == failedID {
-			row.Name, row.Failed = typed, true
+			row.Name, row.Description, row.Failed = typed, typedDesc, true
 			row.Names = typedNames(row.Names, typedForms)
 		}
 		d.Tags = append(d.Tags, row)
@@ -422,7 +423,7 @@ func (a *Admin) tagsPage(r *http.Request, failedID int64, typed string, typedFor
 }
 
 func (a *Admin) listTags(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.tagsPage(r, 0, "", nil, nil)
+	d, err := a.tagsPage(r, 0, "", "", nil, nil)
 	if err != nil {
 		return err
 	}
@@ -454,6 +455,14 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 	errs := map[string]string{}
 	checkName(loc, errs, "name", loc.T("Name"), name, maxTagName)
 	names := a.readNameFields(r, errs)
+	describe := r.PostForm.Has("description")
+	desc := oneLine(r.PostFormValue("description"))
+	switch n := utf8.RuneCountInString(desc); {
+	case !utf8.ValidString(desc):
+		errs["description"] = loc.T("%s is not valid text.", loc.T("Description"))
+	case n > maxSiteDescription:
+		errs["description"] = tooLong(loc, loc.T("Description"), n, maxSiteDescription)
+	}
 	if len(errs) == 0 {
 		err := a.db.UpdateTag(ctx, id, name)
 		if errors.Is(err, store.ErrNotFound) {
@@ -461,6 +470,9 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 		}
 		if err == nil {
 			err = a.saveNames(ctx, content.NameTag, id, names)
+		}
+		if err == nil && describe {
+			err = a.db.SetTagDescription(ctx, id, desc)
 		}
 		if errors.Is(err, store.ErrConflict) {
 			errs["name"] = loc.T("Another tag already has the address /tag/%s/. Choose another name.", content.Slugify(name))
@@ -472,7 +484,14 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	d, err := a.tagsPage(r, id, name, names, errs)
+	if !describe {
+		t, err := a.tagByID(r, id)
+		if err != nil {
+			return err
+		}
+		desc = t.Description
+	}
+	d, err := a.tagsPage(r, id, name, desc, names, errs)
 	if err != nil {
 		return err
 	}
@@ -485,12 +504,14 @@ type authorForm struct {
 	ID              int64 // 0 for the new-byline form
 	Name, Slug, Bio string
 	Names           []nameField // in each language; only for existing bylines
+	User            int64       // the account the profile is linked to; 0 for none
 }
 
 type authorRow struct {
 	content.Author
-	Form   authorForm
-	Failed bool
+	Form     authorForm
+	Failed   bool
+	Accounts []option // the account select, Form.User chosen
 }
 
 type authorsData struct {
@@ -498,6 +519,20 @@ type authorsData struct {
 	Authors   []authorRow
 	New       authorForm
 	NewFailed bool
+}
+
+// accountOptions are the accounts a profile can be linked to, by address,
+// after "no account"; the one chosen is selected.
+func accountOptions(loc *i18n.Locale, users []account.User, chosen int64) []option {
+	out := []option{{Value: "", Label: loc.T("No account"), Selected: chosen == 0}}
+	for _, u := range users {
+		label := u.Email
+		if u.Name != "" {
+			label = u.Name + " <" + u.Email + ">"
+		}
+		out = append(out, option{Value: strconv.FormatInt(u.ID, 10), Label: label, Selected: u.ID == chosen})
+	}
+	return out
 }
 
 func (a *Admin) authorsPage(r *http.Request, failed *authorForm, errs map[string]string) (*authorsData, error) {
@@ -509,17 +544,22 @@ func (a *Admin) authorsPage(r *http.Request, failed *authorForm, errs map[string
 	if err != nil {
 		return nil, err
 	}
+	users, err := a.db.Users(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	d := &authorsData{page: a.newPage(r, a.loc(r).T("Authors"))}
 	if errs != nil {
 		d.Errors = errs
 	}
 	for _, au := range authors {
 		names := nameFields(forms, content.NameAuthor, au.ID)
-		row := authorRow{Author: au, Form: authorForm{ID: au.ID, Name: au.Name, Slug: au.Slug, Bio: au.Bio, Names: names}}
+		row := authorRow{Author: au, Form: authorForm{ID: au.ID, Name: au.Name, Slug: au.Slug, Bio: au.Bio, Names: names, User: au.UserID}}
 		if failed != nil && failed.ID == au.ID {
 			row.Form, row.Failed = *failed, true
 			row.Form.Names = typedNames(names, failed.Names)
 		}
+		row.Accounts = accountOptions(a.loc(r), users, row.Form.User)
 		d.Authors = append(d.Authors, row)
 	}
 	if failed != nil && failed.ID == 0 {
@@ -546,6 +586,13 @@ func (a *Admin) readAuthorForm(r *http.Request, loc *i18n.Locale, id int64, errs
 	}
 	f.Slug = slugOrName(r.PostFormValue("slug"), f.Name)
 	checkName(loc, errs, "name", loc.T("Name"), f.Name, maxTaxonomyName)
+	if v := strings.TrimSpace(r.PostFormValue("user")); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+			errs["user"] = loc.T("Choose an account from the list.")
+		} else {
+			f.User = n
+		}
+	}
 	switch {
 	case !utf8.ValidString(f.Bio):
 		errs["bio"] = loc.T("%s is not valid text.", loc.T("Biography"))
@@ -590,6 +637,28 @@ func (a *Admin) saveAuthor(w http.ResponseWriter, r *http.Request) error {
 	}
 	errs := map[string]string{}
 	f, au := a.readAuthorForm(r, a.loc(r), id, errs)
+	stored, err := a.db.AuthorByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return httpx.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	if !r.PostForm.Has("user") {
+		// A form without the account select leaves the link alone.
+		f.User = stored.UserID
+	}
+	if len(errs) == 0 && f.User != stored.UserID {
+		err := a.db.LinkAuthor(ctx, id, f.User)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			errs["user"] = a.loc(r).T("That account already has another author profile: unlink it there first.")
+		case errors.Is(err, store.ErrNotFound): // the account, or the byline, was deleted meanwhile
+			errs["user"] = a.loc(r).T("Choose an account from the list.")
+		case err != nil:
+			return err
+		}
+	}
 	if len(errs) == 0 {
 		err := a.db.UpdateAuthor(ctx, au)
 		if errors.Is(err, store.ErrNotFound) {
@@ -608,4 +677,18 @@ func (a *Admin) saveAuthor(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return a.authorsRefused(w, r, f, errs)
+}
+
+// tagByID is the stored tag with the ID; none is 404.
+func (a *Admin) tagByID(r *http.Request, id int64) (store.TagCount, error) {
+	tags, err := a.db.TagsWithCounts(r.Context())
+	if err != nil {
+		return store.TagCount{}, err
+	}
+	for _, t := range tags {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return store.TagCount{}, httpx.NotFound()
 }

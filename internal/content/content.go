@@ -47,12 +47,33 @@ func ValidLanguage(lang string) bool {
 	return false
 }
 
-// Author is a byline.
+// Author is a byline. The profile fields (UserID, PhotoKey, Links) are
+// read with the author itself (Authors, AuthorBySlug); the bylines loaded
+// with an article carry only ID, Slug, Name and Bio.
 type Author struct {
 	ID   int64
 	Slug string
 	Name string
 	Bio  string
+	// UserID is the newsroom account the profile belongs to; 0 for none.
+	UserID int64 `json:",omitempty"`
+	// PhotoKey is the media library key of the author's photo; "" for none.
+	PhotoKey string `json:",omitempty"`
+	// Links are the author's pages elsewhere, one a line, in the order
+	// shown: absolute http(s) or mailto: URLs (see ParseLinks). A string,
+	// so that an Author stays comparable.
+	Links string `json:",omitempty"`
+}
+
+// LinkList is the author's links, one per item.
+func (a Author) LinkList() []string {
+	var out []string
+	for l := range strings.SplitSeq(a.Links, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Section is a front of the site, such as News or Culture.
@@ -71,6 +92,9 @@ type Tag struct {
 	ID   int64
 	Slug string
 	Name string
+	// Description is shown under the name on the tag's front; optional.
+	// Only Tags and TagBySlug read it.
+	Description string `json:",omitempty"`
 }
 
 // Image is a lead photo. Files are stored under Key in the media store,

@@ -55,6 +55,7 @@ type Store interface {
 	LivePins(ctx context.Context, section int64, lang string) ([]store.FrontPin, error)
 	ImportedIDs(ctx context.Context, source, kind string) (map[int64]string, error)
 	APIKeys(ctx context.Context) ([]store.APIKey, error)
+	ImagesByKey(ctx context.Context, keys []string) (map[string]content.Image, error)
 }
 
 // Site is what settings show.
@@ -727,8 +728,8 @@ func (a *API) termJSON(t *term, singular string, o options) map[string]any {
 		}
 	} else {
 		m = map[string]any{
-			"id": t.gid, "name": t.name, "slug": t.slug, "profile_image": nil, "cover_image": nil,
-			"bio": nullable(t.bio), "website": nil, "location": nil, "facebook": nil, "twitter": nil,
+			"id": t.gid, "name": t.name, "slug": t.slug, "profile_image": a.imageURL(t.image), "cover_image": nil,
+			"bio": nullable(t.bio), "website": nullable(t.website), "location": nil, "facebook": nil, "twitter": nil,
 			"meta_title": nil, "meta_description": nil, "url": base + "/author/" + t.slug + "/",
 		}
 	}

@@ -44,6 +44,9 @@ func (s *countingStore) ImportedIDs(context.Context, string, string) (map[int64]
 	return nil, nil
 }
 func (s *countingStore) APIKeys(context.Context) ([]store.APIKey, error) { return s.keys, nil }
+func (s *countingStore) ImagesByKey(context.Context, []string) (map[string]content.Image, error) {
+	return nil, nil
+}
 
 // TestSnapshotReadOnceForConcurrentMisses: after a change, the requests
 // that arrive together wait for one read of the archive.

@@ -128,6 +128,8 @@ type term struct {
 	id                     int64
 	gid                    string
 	slug, name, descr, bio string
+	image                  content.Image // an author's photo
+	website                string        // an author's first web link
 	posts                  int
 	kind                   byte
 }
@@ -230,11 +232,15 @@ func (a *API) load(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	for _, t := range tags {
-		tr := &term{id: t.ID, slug: t.Slug, name: t.Name, posts: tagCount[t.Slug], kind: kindTag}
+		tr := &term{id: t.ID, slug: t.Slug, name: t.Name, descr: t.Description, posts: tagCount[t.Slug], kind: kindTag}
 		// A Ghost tag became a section and a tag of the same slug: the
-		// section keeps the Ghost id.
+		// section keeps the Ghost id, and describes the tag unless the
+		// tag has its own description.
 		if s, ok := secBySlug[t.Slug]; ok {
-			tr.gid, tr.descr = refs["section"][s.ID], s.Description
+			tr.gid = refs["section"][s.ID]
+			if tr.descr == "" {
+				tr.descr = s.Description
+			}
 		}
 		if tr.gid == "" {
 			tr.gid = localID(kindTag, t.ID)
@@ -247,9 +253,19 @@ func (a *API) load(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	var photoKeys []string
+	for _, au := range authors {
+		if au.PhotoKey != "" {
+			photoKeys = append(photoKeys, au.PhotoKey)
+		}
+	}
+	photos, err := a.cfg.Store.ImagesByKey(ctx, photoKeys)
+	if err != nil {
+		return nil, err
+	}
 	for _, au := range authors {
 		tr := &term{id: au.ID, slug: au.Slug, name: au.Name, bio: au.Bio, posts: authCount[au.Slug], kind: kindAuthor,
-			gid: refs["author"][au.ID]}
+			gid: refs["author"][au.ID], image: photos[au.PhotoKey], website: firstWebLink(au)}
 		if tr.gid == "" {
 			tr.gid = localID(kindAuthor, au.ID)
 		}
@@ -323,4 +339,15 @@ func (a *API) imageURL(im content.Image) any {
 		best = max(best, w)
 	}
 	return a.cfg.Site().BaseURL + "/media/" + im.Key + "/" + media.VariantName(best)
+}
+
+// firstWebLink is an author's first http(s) link, Ghost's website; "" for
+// none.
+func firstWebLink(au content.Author) string {
+	for _, l := range au.LinkList() {
+		if lower := strings.ToLower(l); strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
+			return l
+		}
+	}
+	return ""
 }

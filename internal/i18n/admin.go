@@ -29,7 +29,7 @@ var (
 // newsroom's, in the reader site's words: «статья» for an article,
 // «раздел» for a section, «автор» for a byline. Words the reader site already has (Articles,
 // Sections, Status…) are not repeated here: a key is defined once.
-var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages, newsletterMessages, frontsAdminMessages, editorToolMessages, mediaLibraryMessages, previewMessages, toolbarMessages, bylineMessages, apiKeysAdminMessages)
+var adminMessages = slices.Concat(adminCommon, monthMessages, translationMessages, taxonomyMessages, editorMessages, accountMessages, revenueAdminMessages, pageAdminMessages, newsletterMessages, frontsAdminMessages, editorToolMessages, mediaLibraryMessages, previewMessages, toolbarMessages, bylineMessages, apiKeysAdminMessages, profileMessages)
 
 // monthMessages name the months in reports, in the nominative.
 var monthMessages = []msg{
@@ -144,8 +144,8 @@ var taxonomyMessages = []msg{
 		ru: pl("one", "уберёт его из %d статьи", "other", "уберёт его из %d статей")},
 	m("No tags yet: writers add them in the article editor.", s("Тегов пока нет: авторы добавляют их в редакторе статьи.")),
 	{key: "authors.intro",
-		en: s("Authors are the bylines articles carry, each with a page at /author/slug/. They are separate from the accounts that sign in to the newsroom."),
-		ru: s("Авторы — это подписи под статьями, у каждого своя страница по адресу /author/слаг/. Они не связаны с учётными записями, с которыми входят в редакцию.")},
+		en: s("Authors are the bylines articles carry, each with a page at /author/slug/. A byline may be linked to the account of the person who writes under it, who can then edit its profile; an account invited to write gets its own byline when the invitation is accepted."),
+		ru: s("Авторы — это подписи под статьями, у каждого своя страница по адресу /author/слаг/. Подпись можно связать с учётной записью человека, который под ней пишет, — тогда он сможет править её профиль; учётная запись, приглашённая писать, получает свою подпись, когда приглашение принято.")},
 	m("Authors, by name", s("Авторы по алфавиту")),
 	m("Biography", s("Биография")),
 	m("Name of the author %s", s("Имя автора «%s»")),

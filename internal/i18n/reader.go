@@ -32,6 +32,7 @@ var readerMessages = []msg{
 	m("Section", s("Раздел")),
 	m("Topic", s("Тема")),
 	m("Author", s("Автор")),
+	m("Elsewhere", s("В других местах")),
 	m("This section (RSS)", s("Этот раздел (RSS)")),
 	m("Nothing has been published yet.", s("Пока ничего не опубликовано.")),
 	m("Nothing here yet.", s("Здесь пока ничего нет.")),

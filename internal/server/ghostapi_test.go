@@ -589,3 +589,52 @@ func TestGhostAPIImportedIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestGhostAPIAuthorProfileAndTagDescription: an author's photo, biography
+// and first web link are Ghost's profile_image, bio and website; a tag's
+// description is its description, the change reaching the API through the
+// feed.
+func TestGhostAPIAuthorProfileAndTagDescription(t *testing.T) {
+	forEngines(t, func(t *testing.T, gs *ghostSite) {
+		ctx := context.Background()
+		st := gs.srv.Store
+		photo := content.Image{Key: "anna-1a2b3c4d", Width: 1200, Height: 1200, Widths: []int{480, 1200}}
+		if err := st.SaveMediaImage(ctx, photo, "anna.jpg", 0); err != nil {
+			t.Fatal(err)
+		}
+		anna, err := st.AuthorBySlug(ctx, "anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		anna.Bio, anna.PhotoKey, anna.Links = "Courts and prisons.", photo.Key, "mailto:anna@example.org\nhttps://anna.example/\nhttps://social.example/@anna"
+		if err := st.UpdateAuthorProfile(ctx, anna); err != nil {
+			t.Fatal(err)
+		}
+		courts, err := st.TagBySlug(ctx, "courts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetTagDescription(ctx, courts.ID, "Trials and appeals."); err != nil {
+			t.Fatal(err)
+		}
+		gs.waitFeed(t)
+
+		code, m, body := gs.api(t, "authors/slug/anna/", nil)
+		if code != 200 {
+			t.Fatalf("author: %d %s", code, body)
+		}
+		an := list(m, "authors")[0]
+		if an["profile_image"] != gs.base+"/media/"+photo.Key+"/1200.jpg" || an["bio"] != "Courts and prisons." || an["website"] != "https://anna.example/" {
+			t.Errorf("author profile: %v", an)
+		}
+		if code, m, _ = gs.api(t, "authors/slug/boris/", nil); code != 200 || list(m, "authors")[0]["profile_image"] != nil || list(m, "authors")[0]["website"] != nil {
+			t.Errorf("an author without a photo or links: %d %v", code, m)
+		}
+		if code, m, _ = gs.api(t, "tags/slug/courts/", nil); code != 200 || list(m, "tags")[0]["description"] != "Trials and appeals." {
+			t.Errorf("tag description: %d %v", code, m)
+		}
+		if code, m, _ = gs.api(t, "tags/slug/elections/", nil); code != 200 || list(m, "tags")[0]["description"] != nil {
+			t.Errorf("a tag without a description: %d %v", code, m)
+		}
+	})
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -178,6 +180,39 @@ type listPage struct {
 	Eager    int // how many of the first cards are in the first screen
 	Pager    pager
 	Total    int
+	Profile  *authorFront // an author's page: the photo and links
+}
+
+// authorFront is what an author's page shows of the profile beside the
+// name and biography.
+type authorFront struct {
+	Author content.Author
+	Photo  content.Image // not Present without a photo
+	Links  []profileLink
+}
+
+// profileLink is one of an author's links as the page shows it.
+type profileLink struct {
+	URL, Text string
+}
+
+// profileLinks are the author's links, each named by its host and path or
+// its e-mail address.
+func profileLinks(a content.Author) []profileLink {
+	var out []profileLink
+	for _, l := range a.LinkList() {
+		text := l
+		if u, err := url.Parse(l); err == nil {
+			switch strings.ToLower(u.Scheme) {
+			case "mailto":
+				text = u.Opaque
+			case "http", "https":
+				text = strings.TrimSuffix(strings.TrimPrefix(u.Host+u.EscapedPath(), "www."), "/")
+			}
+		}
+		out = append(out, profileLink{URL: l, Text: text})
+	}
+	return out
 }
 
 // list renders page n of a list. Section fronts hold their edition's
@@ -189,7 +224,7 @@ func (s *Site) list(r *http.Request, q store.ListQuery, path, current, heading, 
 
 // listOf is list with a description for search engines and link previews
 // (desc; intro when empty) and, for an author's page, the author.
-func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading, kicker, intro, desc string, au *content.Author, deps []string) (*page, error) {
+func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading, kicker, intro, desc string, prof *authorFront, deps []string) (*page, error) {
 	ctx := r.Context()
 	lang := s.pageLang(r)
 	loc := s.catalog.Locale(lang)
@@ -254,15 +289,16 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 	l.OG = &openGraph{Type: "website"}
 	s.fallbackImage(l.OG)
 	kind := "CollectionPage"
-	if au != nil {
+	if prof != nil {
 		kind = "ProfilePage"
 	}
-	ld, err := graphLD(s.listLD(kind, heading, desc, l.Canonical, lang, au, shown), s.websiteLD(lang), s.publisherLD())
+	ld, err := graphLD(s.listLD(kind, heading, desc, l.Canonical, lang, prof, shown), s.websiteLD(lang), s.publisherLD())
 	if err != nil {
 		return nil, err
 	}
 	l.JSONLD = ld
-	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Lead: fr.Lead, Top: fr.Top, Articles: list, Pager: pg, Total: total}
+	data := listPage{layout: l, Heading: heading, Kicker: kicker, Intro: intro, Lead: fr.Lead, Top: fr.Top, Articles: list, Pager: pg, Total: total,
+		Profile: prof}
 	data.Eager = eagerCards
 	if fr.Lead != nil {
 		data.Eager = 0 // the lead fills the first screen
@@ -309,8 +345,12 @@ func (s *Site) tag(r *http.Request) (*page, error) {
 	lang := s.pageLang(r)
 	loc := s.catalog.Locale(lang)
 	name := s.nameOf(r.Context(), content.NameTag, t.ID, lang, t.Name)
+	desc := t.Description
+	if desc == "" {
+		desc = loc.T("Everything %s has published on %s.", s.conf().Name, name)
+	}
 	return s.listOf(r, store.ListQuery{TagID: t.ID}, "/tag/"+t.Slug+"/", "", name,
-		loc.T("Topic"), "", loc.T("Everything %s has published on %s.", s.conf().Name, name), nil, []string{depTag(t.ID)})
+		loc.T("Topic"), t.Description, desc, nil, []string{depTag(t.ID)})
 }
 
 func (s *Site) author(r *http.Request) (*page, error) {
@@ -328,8 +368,16 @@ func (s *Site) author(r *http.Request) (*page, error) {
 	if desc == "" {
 		desc = loc.T("Articles by %s for %s.", name, s.conf().Name)
 	}
+	prof := &authorFront{Author: a, Links: profileLinks(a)}
+	if lib, ok := s.db.(content.BodyImages); ok && a.PhotoKey != "" {
+		images, err := lib.ImagesByKey(r.Context(), []string{a.PhotoKey})
+		if err != nil {
+			return nil, err
+		}
+		prof.Photo = images[a.PhotoKey] // gone from the library: no photo
+	}
 	return s.listOf(r, store.ListQuery{AuthorID: a.ID}, "/author/"+a.Slug+"/", "", name,
-		loc.T("Author"), a.Bio, desc, &a, []string{depAuthor(a.ID)})
+		loc.T("Author"), a.Bio, desc, prof, []string{depAuthor(a.ID)})
 }
 
 // nameOf is the name of a section, tag or author in lang.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
 )
@@ -53,7 +54,7 @@ func (s *Site) websiteLD(lang string) ldThing {
 
 // listLD is a section, tag or author page as a CollectionPage (an author's
 // as a ProfilePage about the person) listing the page's stories.
-func (s *Site) listLD(kind, name, desc, canonical, lang string, author *content.Author, list []*content.Article) ldThing {
+func (s *Site) listLD(kind, name, desc, canonical, lang string, prof *authorFront, list []*content.Article) ldThing {
 	st := s.conf()
 	items := make([]ldThing, 0, len(list))
 	for i, a := range list {
@@ -70,10 +71,22 @@ func (s *Site) listLD(kind, name, desc, canonical, lang string, author *content.
 	if desc != "" {
 		pg["description"] = desc
 	}
-	if author != nil {
+	if prof != nil {
 		person := ldThing{"@type": "Person", "name": name, "url": canonical}
-		if author.Bio != "" {
-			person["description"] = author.Bio
+		if prof.Author.Bio != "" {
+			person["description"] = prof.Author.Bio
+		}
+		if prof.Photo.Present() {
+			person["image"] = st.BaseURL + imageURL(prof.Photo, prof.Photo.Width)
+		}
+		var same []string
+		for _, l := range prof.Links {
+			if !strings.HasPrefix(strings.ToLower(l.URL), "mailto:") {
+				same = append(same, l.URL)
+			}
+		}
+		if len(same) > 0 {
+			person["sameAs"] = same
 		}
 		pg["mainEntity"] = person
 		pg["hasPart"] = ldThing{"@type": "ItemList", "itemListElement": items}

@@ -254,7 +254,9 @@ func (s *Store) InviteByToken(ctx context.Context, tokenHash string, now time.Ti
 
 // AcceptInvite uses an invitation exactly once: it creates the account (or,
 // for a reset, sets its password) and marks the link used, in one
-// transaction. A used or expired link is ErrNotFound.
+// transaction. A new account whose role writes articles (not revenue) also
+// gets an author profile linked to it, named as the account, at a free
+// slug made from the name. A used or expired link is ErrNotFound.
 func (s *Store) AcceptInvite(ctx context.Context, tokenHash, name, passwordHash string) (account.User, error) {
 	now := s.now().UTC().Truncate(time.Second)
 	var u account.User
@@ -287,6 +289,15 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, name, passwordHash 
 			}
 			if err != nil {
 				return fmt.Errorf("accept invite: %w", err)
+			}
+			// A new account that writes gets its byline at once, so that
+			// the article form offers it.
+			if account.Role(role).Can(account.EditOwnArticles) {
+				id, err := s.createAccountAuthor(ctx, tx, u.ID, name, email)
+				if err != nil {
+					return fmt.Errorf("accept invite: %w", err)
+				}
+				return s.recordChange(ctx, tx, KeyAuthor(id))
 			}
 		}
 		return nil

@@ -27,9 +27,9 @@ var copyTables = []struct {
 	key  []string
 }{
 	{"sections", []string{"id"}},
+	{"users", []string{"id"}}, // before authors, which name their accounts
 	{"authors", []string{"id"}},
 	{"tags", []string{"id"}},
-	{"users", []string{"id"}},
 	{"articles", []string{"id"}},
 	{"article_authors", []string{"article_id", "author_id"}},
 	{"article_tags", []string{"article_id", "tag_id"}},

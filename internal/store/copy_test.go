@@ -50,6 +50,9 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 	must("user", st.CreateUser(ctx, &editor))
 	writer := account.User{Email: "writer@example.org", Role: account.RoleAuthor, CreatedAt: copyNow, Disabled: true}
 	must("user", st.CreateUser(ctx, &writer))
+	must("link author", st.LinkAuthor(ctx, mara.ID, editor.ID))
+	mara.UserID, mara.PhotoKey, mara.Links = editor.ID, "abc123", "https://example.org/mara\nmailto:mara@example.org"
+	must("author profile", st.UpdateAuthorProfile(ctx, mara))
 
 	flood := &content.Article{Slug: "flood-waters-rise", Headline: "Flood waters rise in river town",
 		Dek: "Residents evacuated", Body: "The **flood** reached the centre.\n\n- one\n- two", Lang: "en",
@@ -82,6 +85,11 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 		Lang: "en", Status: content.StatusScheduled, Section: news, PublishedAt: copyNow.Add(24 * time.Hour)}
 	must("create", svc.Create(ctx, later))
 	must("translation", st.LinkTranslation(ctx, flood.ID, vybory.ID))
+	if tag, err := st.TagBySlug(ctx, "flood"); err != nil {
+		t.Fatalf("tag: %v", err)
+	} else {
+		must("tag description", st.SetTagDescription(ctx, tag.ID, "Rivers over their banks, and the towns they reach."))
+	}
 	must("name form", st.SetNameForm(ctx, content.NameKey{Kind: content.NameSection, ID: news.ID, Lang: "ru"}, "Новости"))
 
 	must("setting", st.SetSetting(ctx, "site.name", "Вестник & <Co>"))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/samizdat-press/samizdat/internal/content"
@@ -64,14 +65,25 @@ func (s *Store) SectionBySlug(ctx context.Context, slug string) (content.Section
 	return sec, nil
 }
 
-// CreateAuthor stores a new author and sets its ID.
+// authorCols are an author's columns, as scanAuthor reads them.
+const authorCols = `id, slug, name, bio, COALESCE(user_id, 0), photo_key, links`
+
+func scanAuthor(row scanner) (content.Author, error) {
+	var a content.Author
+	err := row.Scan(&a.ID, &a.Slug, &a.Name, &a.Bio, &a.UserID, &a.PhotoKey, &a.Links)
+	return a, err
+}
+
+// CreateAuthor stores a new author and sets its ID. A UserID another
+// author has is ErrConflict.
 func (s *Store) CreateAuthor(ctx context.Context, a *content.Author) error {
 	if err := content.ValidateAuthor(a); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO authors (slug, name, bio) VALUES (?, ?, ?) RETURNING id`),
-			a.Slug, a.Name, a.Bio).Scan(&a.ID)
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO authors (slug, name, bio, user_id, photo_key, links)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			a.Slug, a.Name, a.Bio, nullID(a.UserID), a.PhotoKey, a.Links).Scan(&a.ID)
 		if isUnique(err) {
 			return fmt.Errorf("create author %q: %w", a.Slug, ErrConflict)
 		}
@@ -82,31 +94,44 @@ func (s *Store) CreateAuthor(ctx context.Context, a *content.Author) error {
 	})
 }
 
-// AuthorBySlug finds an author.
-func (s *Store) AuthorBySlug(ctx context.Context, slug string) (content.Author, error) {
-	var a content.Author
-	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, slug, name, bio FROM authors WHERE slug = ?`), slug).
-		Scan(&a.ID, &a.Slug, &a.Name, &a.Bio)
+func (s *Store) author(ctx context.Context, what, where string, arg any) (content.Author, error) {
+	a, err := scanAuthor(s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+authorCols+` FROM authors WHERE `+where), arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("author %q: %w", slug, ErrNotFound)
+		return a, fmt.Errorf("author %s: %w", what, ErrNotFound)
 	}
 	if err != nil {
-		return a, fmt.Errorf("author %q: %w", slug, err)
+		return a, fmt.Errorf("author %s: %w", what, err)
 	}
 	return a, nil
 }
 
+// AuthorBySlug finds an author.
+func (s *Store) AuthorBySlug(ctx context.Context, slug string) (content.Author, error) {
+	return s.author(ctx, strconv.Quote(slug), `slug = ?`, slug)
+}
+
+// AuthorByID finds an author.
+func (s *Store) AuthorByID(ctx context.Context, id int64) (content.Author, error) {
+	return s.author(ctx, strconv.FormatInt(id, 10), `id = ?`, id)
+}
+
+// AuthorByUser finds the author profile linked to an account; none is
+// ErrNotFound.
+func (s *Store) AuthorByUser(ctx context.Context, userID int64) (content.Author, error) {
+	return s.author(ctx, "of user "+strconv.FormatInt(userID, 10), `user_id = ?`, userID)
+}
+
 // Authors lists every author by name.
 func (s *Store) Authors(ctx context.Context) ([]content.Author, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name, bio FROM authors ORDER BY name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+authorCols+` FROM authors ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list authors: %w", err)
 	}
 	defer rows.Close()
 	var out []content.Author
 	for rows.Next() {
-		var a content.Author
-		if err := rows.Scan(&a.ID, &a.Slug, &a.Name, &a.Bio); err != nil {
+		a, err := scanAuthor(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list authors: %w", err)
 		}
 		out = append(out, a)
@@ -117,8 +142,8 @@ func (s *Store) Authors(ctx context.Context) ([]content.Author, error) {
 // TagBySlug finds a tag.
 func (s *Store) TagBySlug(ctx context.Context, slug string) (content.Tag, error) {
 	var t content.Tag
-	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, slug, name FROM tags WHERE slug = ?`), slug).
-		Scan(&t.ID, &t.Slug, &t.Name)
+	err := s.read.QueryRowContext(ctx, s.dialect.rebind(`SELECT id, slug, name, description FROM tags WHERE slug = ?`), slug).
+		Scan(&t.ID, &t.Slug, &t.Name, &t.Description)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("tag %q: %w", slug, ErrNotFound)
 	}
@@ -214,7 +239,7 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 
 // Tags lists every tag by name.
 func (s *Store) Tags(ctx context.Context) ([]content.Tag, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name FROM tags ORDER BY name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name, description FROM tags ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
@@ -222,7 +247,7 @@ func (s *Store) Tags(ctx context.Context) ([]content.Tag, error) {
 	var out []content.Tag
 	for rows.Next() {
 		var t content.Tag
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name); err != nil {
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Description); err != nil {
 			return nil, fmt.Errorf("list tags: %w", err)
 		}
 		out = append(out, t)

@@ -78,9 +78,9 @@ type TagCount struct {
 
 // TagsWithCounts lists every tag by name with its number of articles.
 func (s *Store) TagsWithCounts(ctx context.Context) ([]TagCount, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.slug, t.name, COUNT(x.article_id)
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.slug, t.name, t.description, COUNT(x.article_id)
 		FROM tags t LEFT JOIN article_tags x ON x.tag_id = t.id
-		GROUP BY t.id, t.slug, t.name ORDER BY t.name, t.id`)
+		GROUP BY t.id, t.slug, t.name, t.description ORDER BY t.name, t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tags with counts: %w", err)
 	}
@@ -88,7 +88,7 @@ func (s *Store) TagsWithCounts(ctx context.Context) ([]TagCount, error) {
 	var out []TagCount
 	for rows.Next() {
 		var t TagCount
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Articles); err != nil {
+		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &t.Description, &t.Articles); err != nil {
 			return nil, fmt.Errorf("list tags with counts: %w", err)
 		}
 		out = append(out, t)
@@ -206,4 +206,112 @@ func rowsOrNotFound(res sql.Result, what string) error {
 // its own.
 func fieldInvalid(field, msg string) error {
 	return fmt.Errorf("%w: %w", content.ErrInvalid, content.FieldErrors{field: msg})
+}
+
+// UpdateAuthorProfile saves what an author's profile page edits: the name,
+// biography, photo (a media library key, "" for none) and links (one a
+// line, checked by content.ParseLinks). The slug and the account stay. An
+// unknown ID is ErrNotFound.
+func (s *Store) UpdateAuthorProfile(ctx context.Context, a content.Author) error {
+	if strings.TrimSpace(a.Name) == "" {
+		return fieldInvalid("name", "is required")
+	}
+	if _, err := content.ParseLinks(a.Links); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var name, bio string
+		err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT name, bio FROM authors WHERE id = ?`), a.ID).Scan(&name, &bio)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("author %d: %w", a.ID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("update author profile %d: %w", a.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE authors SET name = ?, bio = ?, photo_key = ?, links = ? WHERE id = ?`),
+			a.Name, a.Bio, a.PhotoKey, a.Links, a.ID); err != nil {
+			return fmt.Errorf("update author profile %d: %w", a.ID, err)
+		}
+		if name != a.Name || bio != a.Bio {
+			// Bylines (and their biographies, in structured data) are on
+			// article pages and cards.
+			return s.recordChange(ctx, tx, KeyEverything)
+		}
+		// The photo and the links are on the author's page only.
+		return s.recordChange(ctx, tx, KeyAuthor(a.ID))
+	})
+}
+
+// LinkAuthor links an author profile to an account, or with userID 0
+// unlinks it. An account has at most one profile: one linked to another
+// author is ErrConflict. An unknown author or account is ErrNotFound.
+func (s *Store) LinkAuthor(ctx context.Context, authorID, userID int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if userID != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM users WHERE id = ?`), userID).Scan(&n); err != nil {
+				return fmt.Errorf("link author %d: %w", authorID, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("link author %d: user %d: %w", authorID, userID, ErrNotFound)
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE authors SET user_id = ? WHERE id = ?`), nullID(userID), authorID)
+		if isUnique(err) {
+			return fmt.Errorf("link author %d: user %d has another profile: %w", authorID, userID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("link author %d: %w", authorID, err)
+		}
+		return rowsOrNotFound(res, fmt.Sprintf("author %d", authorID))
+	})
+}
+
+// SetTagDescription stores the text a tag's front shows under its name. An
+// unknown ID is ErrNotFound.
+func (s *Store) SetTagDescription(ctx context.Context, id int64, description string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.rebind(`UPDATE tags SET description = ? WHERE id = ?`), description, id)
+		if err != nil {
+			return fmt.Errorf("describe tag %d: %w", id, err)
+		}
+		if err := rowsOrNotFound(res, fmt.Sprintf("tag %d", id)); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, KeyTag(id))
+	})
+}
+
+// createAccountAuthor makes the author profile of a new account in tx, named
+// as the account (or, without a name, after its address), at a free slug
+// made from the name, and returns its ID.
+func (s *Store) createAccountAuthor(ctx context.Context, tx *sql.Tx, userID int64, name, email string) (int64, error) {
+	if name = strings.Join(strings.Fields(name), " "); name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	base := content.Slugify(name)
+	if base == "" {
+		base = content.Slugify(email)
+	}
+	if base == "" {
+		base = "author"
+	}
+	slug := base
+	for n := 2; ; n++ {
+		var taken int
+		if err := tx.QueryRowContext(ctx, s.dialect.rebind(`SELECT COUNT(*) FROM authors WHERE slug = ?`), slug).Scan(&taken); err != nil {
+			return 0, fmt.Errorf("author of user %d: %w", userID, err)
+		}
+		if taken == 0 {
+			break
+		}
+		slug = fmt.Sprintf("%s-%d", base, n)
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, s.dialect.rebind(`INSERT INTO authors (slug, name, user_id) VALUES (?, ?, ?) RETURNING id`),
+		slug, name, userID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("author of user %d: %w", userID, err)
+	}
+	return id, nil
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"ArticleIndex", testArticleIndex},
 		{"Autosaves", testAutosaves},
 		{"MediaLibrary", testMediaLibrary},
+		{"AuthorProfiles", testAuthorProfiles},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
