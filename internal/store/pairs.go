@@ -69,20 +69,20 @@ func searchPairs(texts ...string) string {
 }
 
 // ftsPairPhrase is a phrase term (two words or more) as an FTS5 query of
-// the pair column.
-func ftsPairPhrase(words []string) string {
+// a pair column.
+func ftsPairPhrase(column string, words []string) string {
 	toks := make([]string, 0, len(words)-1)
 	for i := 1; i < len(words); i++ {
 		toks = append(toks, ftsQuote(pairToken(words[i-1], words[i])))
 	}
-	return "{search_pairs} : (" + strings.Join(toks, " + ") + ")"
+	return "{" + column + "} : (" + strings.Join(toks, " + ") + ")"
 }
 
 // The triggers of SQLite's full-text index call search_pairs, so every
 // connection must have it: the driver's registry is where connections get
 // their functions, as database/sql's is where programs get drivers.
 func init() {
-	sqlite.MustRegisterDeterministicScalarFunction("search_pairs", 3, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	sqlite.MustRegisterDeterministicScalarFunction("search_pairs", -1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		texts := make([]string, len(args))
 		for i, a := range args {
 			switch v := a.(type) {

@@ -122,9 +122,8 @@ func (f fts5) compile(ctx context.Context, db *sql.DB, q content.Query) (compile
 		return c, nil
 	}
 	for i, t := range q.Terms {
-		ft := ftsTerm(t, expanded[i], false)
-		c.where = append(c.where, weighted{"{search_headline} : (" + ft + ")", headlineWeight},
-			weighted{"{search_dek} : (" + ft + ")", dekWeight})
+		c.where = append(c.where, weighted{ftsTerm(t, expanded[i], "pairs_headline", "search_headline"), headlineWeight},
+			weighted{ftsTerm(t, expanded[i], "pairs_dek", "search_dek"), dekWeight})
 	}
 	return c, nil
 }
@@ -161,19 +160,17 @@ func ftsQuote(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) +
 
 // ftsTerm is one term of q as FTS5 query syntax. A prefix term is the OR
 // of the words it stands for (expanded; prefixWords), or nothing when
-// the archive has no such word. With pairs, a phrase is looked for in the
-// index's pair column (ftsPairPhrase), which only the whole index has; the
-// index of headlines and deks is asked for its words.
-func ftsTerm(t content.Term, expanded []string, pairs bool) string {
-	phrase := func(words []string) string {
-		if pairs && len(words) > 1 {
-			return ftsPairPhrase(words)
+// the archive has no such word. A phrase is looked for in the pair column
+// pairs (ftsPairPhrase), a word in the column words ("": any column).
+func ftsTerm(t content.Term, expanded []string, pairs, words string) string {
+	phrase := func(ws []string) string {
+		if len(ws) > 1 {
+			return ftsPairPhrase(pairs, ws)
 		}
-		ws := make([]string, len(words))
-		for i, w := range words {
-			ws[i] = ftsQuote(indexWord(w))
+		if words == "" {
+			return ftsQuote(indexWord(ws[0]))
 		}
-		return strings.Join(ws, " + ")
+		return "{" + words + "} : " + ftsQuote(indexWord(ws[0]))
 	}
 	if !t.Prefix {
 		return phrase(t.Words)
@@ -198,7 +195,7 @@ func (fts5) matchExpanded(q content.Query, expanded [][]string) string {
 		if i < len(expanded) {
 			exp = expanded[i]
 		}
-		ft := ftsTerm(t, exp, true)
+		ft := ftsTerm(t, exp, "search_pairs", "")
 		if ft == "" {
 			return ""
 		}

@@ -47,30 +47,32 @@ INSERT INTO articles_fts (rowid, search_headline, search_dek, search_body, searc
     SELECT search_key, search_headline, search_dek, search_body, search_pairs(headline, dek, body_text) FROM articles WHERE search_key IS NOT NULL;`
 
 // searchHeadDDL is a second full-text index over the headline and dek
-// alone (migration 0020's start-up step): search scores where the reader's
-// words are (headline, dek) by asking it, since asking the whole index
-// whether a phrase is in a headline reads every position of its words in
-// every body. Same tokenizer, same keys.
+// alone, with their word pairs (migration 0020's start-up step, pairs
+// since 0025): search scores where the reader's words are (headline, dek)
+// by asking it, since asking the whole index whether a phrase is in a
+// headline reads every position of its words in every body. Same
+// tokenizer, same keys, no copy of the text.
 const searchHeadDDL = `
 CREATE VIRTUAL TABLE articles_fts_hd USING fts5 (
-    search_headline, search_dek,
-    content = 'articles', content_rowid = 'search_key',
+    search_headline, search_dek, pairs_headline, pairs_dek,
+    content = '', contentless_delete = 1,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER articles_fts_hd_insert AFTER INSERT ON articles WHEN new.search_key IS NOT NULL BEGIN
-    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek) VALUES (new.search_key, new.search_headline, new.search_dek);
+    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek, pairs_headline, pairs_dek)
+    VALUES (new.search_key, new.search_headline, new.search_dek, search_pairs(new.headline), search_pairs(new.dek));
 END;
 CREATE TRIGGER articles_fts_hd_delete AFTER DELETE ON articles WHEN old.search_key IS NOT NULL BEGIN
-    INSERT INTO articles_fts_hd (articles_fts_hd, rowid, search_headline, search_dek) VALUES ('delete', old.search_key, old.search_headline, old.search_dek);
+    DELETE FROM articles_fts_hd WHERE rowid = old.search_key;
 END;
 CREATE TRIGGER articles_fts_hd_update AFTER UPDATE OF search_headline, search_dek, lang, live_at ON articles BEGIN
-    INSERT INTO articles_fts_hd (articles_fts_hd, rowid, search_headline, search_dek)
-    SELECT 'delete', old.search_key, old.search_headline, old.search_dek WHERE old.search_key IS NOT NULL;
-    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek)
-    SELECT new.search_key, new.search_headline, new.search_dek WHERE new.search_key IS NOT NULL;
+    DELETE FROM articles_fts_hd WHERE rowid = old.search_key;
+    INSERT INTO articles_fts_hd (rowid, search_headline, search_dek, pairs_headline, pairs_dek)
+    SELECT new.search_key, new.search_headline, new.search_dek, search_pairs(new.headline), search_pairs(new.dek)
+    WHERE new.search_key IS NOT NULL;
 END;
-INSERT INTO articles_fts_hd (rowid, search_headline, search_dek)
-    SELECT search_key, search_headline, search_dek FROM articles WHERE search_key IS NOT NULL;`
+INSERT INTO articles_fts_hd (rowid, search_headline, search_dek, pairs_headline, pairs_dek)
+    SELECT search_key, search_headline, search_dek, search_pairs(headline), search_pairs(dek) FROM articles WHERE search_key IS NOT NULL;`
 
 // finishStems completes migration 0010 and keeps it complete: it writes
 // the index text of articles that have none (those stored before it, or
