@@ -256,7 +256,21 @@ func TestAdminSchedulesNewsletterInNewsroomZone(t *testing.T) {
 	if want := time.Date(2030, 3, 5, 7, 0, 0, 0, time.UTC); is.Status != mail.IssueScheduled || !is.ScheduledAt.Equal(want) {
 		t.Fatalf("scheduled %s at %v, want %v", is.Status, is.ScheduledAt.UTC(), want)
 	}
-	const shown = "09:00 Europe/Riga"
-	tAuthBody(t, editor.get(w.Header().Get("Location")), shown)
+	// Shown back in Riga's time: the list of sends, the issue's report.
+	shown := `<time datetime="2030-03-05T07:00:00Z">5 March 2030, 09:00 Europe/Riga</time>`
+	tAuthBody(t, editor.get("/admin/newsletters"), shown)
 	tAuthBody(t, editor.get(page), shown)
+
+	// The dashboard's mail waiting: another issue sent now (09:00 UTC,
+	// 11:00 in Riga) waits in the outbox.
+	admin := e.tAuthSession(e.tAuthUser(account.RoleAdmin, ""))
+	w = admin.post("/admin/newsletters/new", url.Values{"list": {"breaking"}, "lang": {"en"}, "subject": {"Now"}, "intro": {"Words."}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	now := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	is, err = e.st.Issue(e.ctx, mustID(t, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tAuthStatus(t, admin.post(now+"/send", url.Values{"confirm": {e.newsletters(t).ConfirmToken(is)}}), http.StatusSeeOther)
+	tAuthBody(t, admin.get("/admin/"), "1 waiting to be sent", "oldest waiting since 4 March 2030, 11:00 Europe/Riga")
 }
