@@ -12,6 +12,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/account"
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/httpx"
+	"github.com/samizdat-press/samizdat/internal/i18n"
 	"github.com/samizdat-press/samizdat/internal/store"
 )
 
@@ -43,22 +44,25 @@ func (s frontSlot) Field(name string) string { return name + strconv.Itoa(s.Posi
 
 type frontsData struct {
 	page
-	Front  int64 // store.HomeFront or a section's ID
-	Fronts []option
-	Q      string
-	Zone   string
-	Slots  []frontSlot
-	Action string
+	Front    int64  // store.HomeFront or a section's ID
+	Edition  string // the language whose edition of the front this is
+	Fronts   []option
+	Editions []option
+	Q        string
+	Zone     string
+	Slots    []frontSlot
+	Action   string
 }
 
-// frontsPage shows a front's pins, and a search that fills the lists.
+// frontsPage shows the pins of an edition's front, and a search that
+// fills the lists.
 func (a *Admin) frontsPage(w http.ResponseWriter, r *http.Request) error {
 	front := int64Param(r.URL.Query().Get("front"))
-	d, err := a.frontsData(r, front, strings.TrimSpace(r.URL.Query().Get("q")))
+	d, err := a.frontsData(r, front, r.URL.Query().Get("lang"), strings.TrimSpace(r.URL.Query().Get("q")))
 	if err != nil {
 		return err
 	}
-	pins, err := a.db.FrontPins(r.Context(), front)
+	pins, err := a.db.FrontPins(r.Context(), front, d.Edition)
 	if err != nil {
 		return err
 	}
@@ -82,8 +86,12 @@ func (a *Admin) frontsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.ArticleID = p.ArticleID
 		s.Date, s.Clock = localFields(p.ExpiresAt, z)
-		if p.Article == nil || !p.Article.Live(now) {
+		switch {
+		case p.Article == nil || !p.Article.Live(now):
 			s.State = loc.T("not shown: not published")
+		case p.Article.Lang != d.Edition:
+			// Its language was changed after it was pinned.
+			s.State = loc.T("not shown: in another language")
 		}
 	}
 	if err := a.fillChoices(r, d, pins); err != nil {
@@ -92,17 +100,27 @@ func (a *Admin) frontsPage(w http.ResponseWriter, r *http.Request) error {
 	return a.render(w, http.StatusOK, "fronts", d)
 }
 
-// frontsData is the page around the slots, for front (404 for a section
-// that does not exist).
-func (a *Admin) frontsData(r *http.Request, front int64, q string) (*frontsData, error) {
+// frontsData is the page around the slots, for lang's edition of front
+// (404 for a section or a language that does not exist; no lang: the
+// site's main language).
+func (a *Admin) frontsData(r *http.Request, front int64, lang, q string) (*frontsData, error) {
 	ctx := r.Context()
 	loc := a.loc(r)
+	if lang == "" {
+		lang = a.mainLang(ctx)
+	}
+	if !i18n.Supported(lang) {
+		return nil, httpx.NotFound()
+	}
 	sections, err := a.db.Sections(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d := &frontsData{page: a.newPage(r, loc.T("Front pages")), Front: front, Q: q, Zone: a.zone(ctx).String(),
+	d := &frontsData{page: a.newPage(r, loc.T("Front pages")), Front: front, Edition: lang, Q: q, Zone: a.zone(ctx).String(),
 		Fronts: []option{{Value: "0", Label: loc.T("Home page"), Selected: front == store.HomeFront}}}
+	for _, l := range i18n.Languages {
+		d.Editions = append(d.Editions, option{Value: l, Label: a.catalog.Locale(l).Name(), Selected: l == lang})
+	}
 	found := front == store.HomeFront
 	for _, s := range sections {
 		d.Fronts = append(d.Fronts, option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name, Selected: s.ID == front})
@@ -111,7 +129,7 @@ func (a *Admin) frontsData(r *http.Request, front int64, q string) (*frontsData,
 	if !found {
 		return nil, httpx.NotFound()
 	}
-	d.Action = "/admin/fronts?front=" + strconv.FormatInt(front, 10)
+	d.Action = "/admin/fronts?front=" + strconv.FormatInt(front, 10) + "&lang=" + url.QueryEscape(lang)
 	if q != "" {
 		d.Action += "&q=" + url.QueryEscape(q)
 	}
@@ -129,7 +147,7 @@ func (a *Admin) frontsData(r *http.Request, front int64, q string) (*frontsData,
 // the newest published (of the section, on a section's front) or those
 // whose headline matches the search.
 func (a *Admin) fillChoices(r *http.Request, d *frontsData, pins []store.FrontPin) error {
-	q := store.AdminQuery{Q: d.Q, Status: content.StatusPublished, Limit: frontChoices}
+	q := store.AdminQuery{Q: d.Q, Status: content.StatusPublished, Lang: d.Edition, Limit: frontChoices}
 	if d.Front != store.HomeFront && d.Q == "" {
 		q.SectionID = d.Front
 	}
@@ -187,7 +205,7 @@ func (a *Admin) fillChoices(r *http.Request, d *frontsData, pins []store.FrontPi
 func (a *Admin) saveFront(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	front := int64Param(r.PostFormValue("front"))
-	d, err := a.frontsData(r, front, strings.TrimSpace(r.PostFormValue("q")))
+	d, err := a.frontsData(r, front, r.PostFormValue("lang"), strings.TrimSpace(r.PostFormValue("q")))
 	if err != nil {
 		return err
 	}
@@ -212,10 +230,15 @@ func (a *Admin) saveFront(w http.ResponseWriter, r *http.Request) error {
 			bad = bad || s.Error != ""
 			continue
 		}
-		if _, err := a.db.ArticleByID(ctx, s.ArticleID); errors.Is(err, store.ErrNotFound) {
+		art, err := a.db.ArticleByID(ctx, s.ArticleID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			s.Error = loc.T("No article has the ID %s.", strconv.FormatInt(s.ArticleID, 10))
-		} else if err != nil {
+		case err != nil:
 			return err
+		case art.Lang != d.Edition:
+			s.Error = loc.T("“%s” is in another language: pin it on the fronts of its own edition (%s).",
+				art.Headline, a.catalog.Locale(art.Lang).Name())
 		}
 		if used[s.ArticleID] && s.Error == "" {
 			s.Error = loc.T("This article is already pinned on this front.")
@@ -252,7 +275,7 @@ func (a *Admin) saveFront(w http.ResponseWriter, r *http.Request) error {
 		d.Errors["form"] = loc.T("Please correct the marked fields.")
 		return a.render(w, http.StatusUnprocessableEntity, "fronts", d)
 	}
-	if err := a.db.SetFrontPins(ctx, front, pins); err != nil {
+	if err := a.db.SetFrontPins(ctx, front, d.Edition, pins); err != nil {
 		return err
 	}
 	http.Redirect(w, r, d.Action+"&done="+url.QueryEscape("Front saved"), http.StatusSeeOther)

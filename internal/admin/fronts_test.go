@@ -50,7 +50,7 @@ func TestFrontPinForm(t *testing.T) {
 	if w := editor.postForm("/admin/fronts", noCSRF); w.Code != http.StatusForbidden {
 		t.Errorf("without CSRF: %d, want 403", w.Code)
 	}
-	if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront); len(pins) != 0 {
+	if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront, "en"); len(pins) != 0 {
 		t.Fatalf("a form without CSRF pinned %d stories", len(pins))
 	}
 
@@ -75,7 +75,7 @@ func TestFrontPinForm(t *testing.T) {
 			w := editor.postForm("/admin/fronts", v)
 			wantStatus(t, w, http.StatusUnprocessableEntity)
 			wantBody(t, w, tc.want, `value="`+v.Get("until_date0")+`"`, `<option value="`+idStr(top.ID)+`" selected>`)
-			if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront); len(pins) != 0 {
+			if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront, "en"); len(pins) != 0 {
 				t.Errorf("a refused form stored %d pins", len(pins))
 			}
 		})
@@ -85,7 +85,7 @@ func TestFrontPinForm(t *testing.T) {
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/fronts?front=0") {
 		t.Fatalf("save: %d to %q, want 303 back to the home's front; body:\n%s", w.Code, w.Header().Get("Location"), w.Body)
 	}
-	pins, err := e.st.FrontPins(e.ctx, store.HomeFront)
+	pins, err := e.st.FrontPins(e.ctx, store.HomeFront, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestFrontPinForm(t *testing.T) {
 
 	// An expired pin is shown as such, its slot empty, so that saving the
 	// form drops it instead of refusing its past time.
-	if err := e.st.SetFrontPins(e.ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: lead.ID, ExpiresAt: now.Add(-time.Minute)},
+	if err := e.st.SetFrontPins(e.ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: lead.ID, ExpiresAt: now.Add(-time.Minute)},
 		{Position: 1, ArticleID: top.ID}}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,18 +106,18 @@ func TestFrontPinForm(t *testing.T) {
 	wantBody(t, w, "expired: Harbour strike ends, pinned until", `<option value="`+idStr(top.ID)+`" selected>`)
 	lackBody(t, w, `<option value="`+idStr(lead.ID)+`" selected>`)
 	wantStatus(t, editor.postForm("/admin/fronts", url.Values{"front": {"0"}, "article1": {idStr(top.ID)}}), http.StatusSeeOther)
-	if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront); len(pins) != 1 || pins[0].ArticleID != top.ID {
+	if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront, "en"); len(pins) != 1 || pins[0].ArticleID != top.ID {
 		t.Errorf("after saving over an expired pin: %+v, want the top story alone", pins)
 	}
 
 	// A section's front, chosen by the number typed; then unpinned.
 	w = editor.postForm("/admin/fronts", url.Values{"front": {idStr(e.culture.ID)}, "id0": {idStr(top.ID)}})
 	wantStatus(t, w, http.StatusSeeOther)
-	if pins, _ := e.st.FrontPins(e.ctx, e.culture.ID); len(pins) != 1 || pins[0].ArticleID != top.ID {
+	if pins, _ := e.st.FrontPins(e.ctx, e.culture.ID, "en"); len(pins) != 1 || pins[0].ArticleID != top.ID {
 		t.Errorf("culture pins %+v, want the top story as lead", pins)
 	}
 	wantStatus(t, editor.postForm("/admin/fronts", url.Values{"front": {idStr(e.culture.ID)}}), http.StatusSeeOther)
-	if pins, _ := e.st.FrontPins(e.ctx, e.culture.ID); len(pins) != 0 {
+	if pins, _ := e.st.FrontPins(e.ctx, e.culture.ID, "en"); len(pins) != 0 {
 		t.Errorf("after unpinning, culture pins %+v", pins)
 	}
 	wantStatus(t, editor.get("/admin/fronts?front=99999"), http.StatusNotFound)
@@ -130,6 +130,64 @@ func TestFrontPinForm(t *testing.T) {
 	if w := author.get("/admin/fronts"); w.Code != http.StatusForbidden {
 		t.Errorf("an author opened the front pages: %d", w.Code)
 	}
+}
+
+// TestFrontPinsPerEdition: the fronts page picks the edition whose front
+// it curates; each edition's pins are its own, the choices are the
+// edition's articles, and an article of another language is refused with
+// what was typed kept.
+func TestFrontPinsPerEdition(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now().UTC()
+	en := e.create(&content.Article{Slug: "harbour", Headline: "Harbour strike ends", Body: "b", Status: content.StatusPublished, PublishedAt: now.Add(-2 * time.Hour)})
+	ru := e.create(&content.Article{Slug: "gavan", Headline: "Забастовка в порту закончилась", Body: "b", Lang: "ru", Status: content.StatusPublished, PublishedAt: now.Add(-time.Hour)})
+	editor := e.client(account.RoleEditor)
+
+	w := editor.get("/admin/fronts")
+	wantStatus(t, w, http.StatusOK)
+	wantBody(t, w, `<select id="lang" name="lang">`, `<option value="en" lang="en" selected>English</option>`, `<option value="ru" lang="ru">Русский</option>`,
+		`<input type="hidden" name="lang" value="en">`, "Harbour strike ends — News")
+	lackBody(t, w, "Забастовка в порту закончилась — News")
+	w = editor.get("/admin/fronts?lang=ru")
+	wantBody(t, w, `<option value="ru" lang="ru" selected>Русский</option>`, `<input type="hidden" name="lang" value="ru">`, "Забастовка в порту закончилась — News")
+	lackBody(t, w, "Harbour strike ends — News")
+	wantStatus(t, editor.get("/admin/fronts?lang=xx"), http.StatusNotFound)
+
+	for _, tc := range []struct {
+		name, lang string
+		id         int64
+	}{
+		{"Russian article on the English home", "en", ru.ID},
+		{"English article on the Russian home", "ru", en.ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := editor.postForm("/admin/fronts", url.Values{"front": {"0"}, "lang": {tc.lang}, "id0": {idStr(tc.id)}, "until_date0": {"2099-01-02"}, "until_time0": {"10:00"}})
+			wantStatus(t, w, http.StatusUnprocessableEntity)
+			wantBody(t, w, "is in another language: pin it on the fronts of its own edition", `value="2099-01-02"`,
+				`<input type="hidden" name="lang" value="`+tc.lang+`">`)
+			for _, l := range []string{"en", "ru"} {
+				if pins, _ := e.st.FrontPins(e.ctx, store.HomeFront, l); len(pins) != 0 {
+					t.Errorf("a refused form stored %d pins on the %s home", len(pins), l)
+				}
+			}
+		})
+	}
+
+	w = editor.postForm("/admin/fronts", url.Values{"front": {"0"}, "lang": {"en"}, "article0": {idStr(en.ID)}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/fronts?front=0&lang=en") {
+		t.Fatalf("save en: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	w = editor.postForm("/admin/fronts", url.Values{"front": {"0"}, "lang": {"ru"}, "article0": {idStr(ru.ID)}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/fronts?front=0&lang=ru") {
+		t.Fatalf("save ru: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	for lang, want := range map[string]int64{"en": en.ID, "ru": ru.ID} {
+		if pins, err := e.st.FrontPins(e.ctx, store.HomeFront, lang); err != nil || len(pins) != 1 || pins[0].ArticleID != want {
+			t.Errorf("%s home pins %+v, %v; want article %d as lead", lang, pins, err, want)
+		}
+	}
+	wantBody(t, editor.get("/admin/fronts?front=0&lang=ru"), `<option value="`+idStr(ru.ID)+`" selected>`)
+	wantBody(t, editor.get("/admin/fronts?front=0&lang=en"), `<option value="`+idStr(en.ID)+`" selected>`)
 }
 
 // TestScheduleInNewsroomZone: with the newsroom in Europe/Riga, an article

@@ -320,7 +320,10 @@ type confirmData struct {
 	ListName   string
 	Recipients int
 	Token      string
-	At         string // the schedule time as typed
+	// The schedule time as typed (or empty): a date and a 24-hour time in
+	// the newsroom's zone, Zone.
+	AtDate, AtClock string
+	Zone            string
 }
 
 func (a *Admin) confirmData(r *http.Request, is mail.Issue) (confirmData, error) {
@@ -330,7 +333,7 @@ func (a *Admin) confirmData(r *http.Request, is mail.Issue) (confirmData, error)
 	}
 	l, _ := mail.ListByKey(is.List)
 	d := confirmData{page: a.newPage(r, a.loc(r).T("Send “%s”", is.Subject)), Issue: is, ListName: l.Name, Recipients: n,
-		Token: a.newsletters.n.ConfirmToken(is)}
+		Token: a.newsletters.n.ConfirmToken(is), Zone: a.zone(r.Context()).String()}
 	if n == 0 {
 		d.Errors["form"] = a.loc(r).T(mail.ErrNoRecipients.Error())
 	}
@@ -366,19 +369,33 @@ func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	token := r.PostFormValue("confirm")
 	scheduling := strings.HasSuffix(r.URL.Path, "/schedule")
-	at := strings.TrimSpace(r.PostFormValue("at"))
+	atDate := strings.TrimSpace(r.PostFormValue("at_date"))
+	atClock := strings.TrimSpace(r.PostFormValue("at_time"))
 	var n int
 	var done string
+	var shown map[string]string // errors already in the page's language
 	if scheduling {
-		t, perr := time.Parse(publishLayout, at)
-		if perr != nil {
-			t, perr = time.Parse(publishLayout+":05", at)
+		z := a.zone(ctx)
+		var t time.Time
+		t, err = scheduleTime(atDate, atClock, z)
+		var msg string
+		switch {
+		case err == nil:
+		case errors.Is(err, errNoSuchTime):
+			msg = gapMessage(loc, atDate, atClock, z)
+		case errors.Is(err, errNoDate):
+			msg = loc.T("Enter a date with the time.")
+		case strings.HasPrefix(err.Error(), "date"):
+			msg = loc.T("Enter the date as yyyy-mm-dd, such as 2024-05-14.")
+		default:
+			msg = loc.T("Enter the time as hh:mm on a 24-hour clock, such as 09:30 or 18:05.")
 		}
-		if perr != nil {
-			err = mail.IssueErrors{"at": "Enter the time as YYYY-MM-DD HH:MM (UTC)."}
+		if msg != "" {
+			// Refused before anything is asked of the newsletters.
+			err, shown = errBadScheduleTime, map[string]string{"at": msg}
 		} else {
 			err = a.newsletters.n.Schedule(ctx, is, token, t.UTC())
-			done = loc.T("“%s” will go out on %s.", is.Subject, loc.DateTime(t))
+			done = loc.T("“%s” will go out on %s.", is.Subject, loc.DateTimeIn(t, z))
 		}
 	} else {
 		n, err = a.newsletters.n.SendNow(ctx, is, token)
@@ -389,7 +406,7 @@ func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
 		status := 0
 		var fe mail.IssueErrors
 		switch {
-		case errors.As(err, &fe):
+		case errors.As(err, &fe), errors.Is(err, errBadScheduleTime):
 			status = http.StatusUnprocessableEntity
 		case errors.Is(err, mail.ErrNotConfirmed):
 			status = http.StatusBadRequest
@@ -412,11 +429,14 @@ func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
 		if derr != nil {
 			return derr
 		}
-		d.At = at
+		d.AtDate, d.AtClock = atDate, atClock
 		for k, v := range fe {
 			d.Errors[k] = loc.T(v)
 		}
-		if fe == nil {
+		for k, v := range shown {
+			d.Errors[k] = v
+		}
+		if fe == nil && shown == nil {
 			d.Errors["form"] = loc.T(err.Error())
 		}
 		return a.renderNewsletter(w, status, "confirm", d)
@@ -440,4 +460,19 @@ func (a *Admin) unscheduleIssue(w http.ResponseWriter, r *http.Request) error {
 	done := a.loc(r).T("The schedule is cancelled: “%s” is a draft again.", is.Subject)
 	http.Redirect(w, r, "/admin/newsletters/"+strconv.FormatInt(is.ID, 10)+"?done="+url.QueryEscape(done), http.StatusSeeOther)
 	return nil
+}
+
+// errBadScheduleTime is a send time that could not be read.
+var errBadScheduleTime = errors.New("unreadable send time")
+
+// errNoDate is a schedule with its date or its time left empty.
+var errNoDate = errors.New("a date and a time are both needed")
+
+// scheduleTime reads a newsletter's send time, typed as a date and a
+// 24-hour time in the newsroom's zone z, as the article form does.
+func scheduleTime(date, clock string, z *time.Location) (time.Time, error) {
+	if date == "" || clock == "" {
+		return time.Time{}, errNoDate
+	}
+	return parseLocal(date, clock, z)
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/mail"
 	"github.com/samizdat-press/samizdat/internal/secret"
+	"github.com/samizdat-press/samizdat/internal/store"
 	"github.com/samizdat-press/samizdat/web"
 )
 
@@ -143,9 +145,9 @@ func TestAdminSendsArticleNewsletter(t *testing.T) {
 		t.Fatal("no confirmation token on the confirm page")
 	}
 	// A schedule in the past is refused, with the time typed kept.
-	w = editor.post(page+"/schedule", url.Values{"confirm": {tok[1]}, "at": {"2001-01-01T10:00"}})
+	w = editor.post(page+"/schedule", url.Values{"confirm": {tok[1]}, "at_date": {"2001-01-01"}, "at_time": {"10:00"}})
 	tAuthStatus(t, w, http.StatusUnprocessableEntity)
-	tAuthBody(t, w, "Choose a time in the future.", `value="2001-01-01T10:00"`)
+	tAuthBody(t, w, "Choose a time in the future.", `value="2001-01-01"`, `value="10:00"`)
 
 	w = editor.post(page+"/send", url.Values{"confirm": {tok[1]}})
 	tAuthStatus(t, w, http.StatusSeeOther)
@@ -203,4 +205,72 @@ func (e *tAuthEnv) newsletters(t *testing.T) *mail.Newsletters {
 		t.Fatal("no newsletters in this environment")
 	}
 	return e.nl
+}
+
+// TestAdminSchedulesNewsletterInNewsroomZone: the send time is typed as a
+// date and a 24-hour time in the newsroom's zone, named next to the
+// field, stored in UTC and shown back in that zone; a time that cannot be
+// read or has passed is refused with what was typed kept.
+func TestAdminSchedulesNewsletterInNewsroomZone(t *testing.T) {
+	e := newsletterEnv(t)
+	if err := e.st.SetSetting(e.ctx, store.SettingTimeZone, "Europe/Riga"); err != nil {
+		t.Fatal(err)
+	}
+	editor := e.tAuthSession(e.tAuthUser(account.RoleEditor, ""))
+	w := editor.post("/admin/newsletters/new", url.Values{"list": {"breaking"}, "lang": {"en"}, "subject": {"Morning"}, "intro": {"Words."}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	page := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	w = editor.get(page + "/confirm")
+	tAuthStatus(t, w, http.StatusOK)
+	tAuthBody(t, w, `name="at_date"`, `name="at_time"`, "hh:mm, 24-hour, Europe/Riga")
+	tok := confirmTokenRe.FindStringSubmatch(w.Body.String())
+	if tok == nil {
+		t.Fatal("no confirmation token on the confirm page")
+	}
+	// The test clock is 2030-03-04 09:00 UTC, 11:00 in Riga (winter, UTC+2).
+	for _, tc := range []struct {
+		name, date, clock, want string
+	}{
+		{"past in Riga, future in UTC", "2030-03-04", "10:30", "Choose a time in the future."},
+		{"no time", "2030-03-05", "", "Enter a date with the time."},
+		{"American date", "03/05/2030", "09:00", "Enter the date as yyyy-mm-dd"},
+		{"12-hour clock", "2030-03-05", "9:00 PM", "Enter the time as hh:mm on a 24-hour clock"},
+		{"spring gap", "2030-03-31", "03:30", "does not exist in Europe/Riga"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := editor.post(page+"/schedule", url.Values{"confirm": {tok[1]}, "at_date": {tc.date}, "at_time": {tc.clock}})
+			tAuthStatus(t, w, http.StatusUnprocessableEntity)
+			tAuthBody(t, w, tc.want, `value="`+template.HTMLEscapeString(tc.date)+`"`, `value="`+template.HTMLEscapeString(tc.clock)+`"`)
+		})
+	}
+	if is, err := e.st.Issue(e.ctx, mustID(t, page)); err != nil || is.Status != mail.IssueDraft {
+		t.Fatalf("after refused schedules: %+v, %v", is, err)
+	}
+
+	w = editor.post(page+"/schedule", url.Values{"confirm": {tok[1]}, "at_date": {"2030-03-05"}, "at_time": {"09:00"}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	is, err := e.st.Issue(e.ctx, mustID(t, page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2030, 3, 5, 7, 0, 0, 0, time.UTC); is.Status != mail.IssueScheduled || !is.ScheduledAt.Equal(want) {
+		t.Fatalf("scheduled %s at %v, want %v", is.Status, is.ScheduledAt.UTC(), want)
+	}
+	// Shown back in Riga's time: the list of sends, the issue's report.
+	shown := `<time datetime="2030-03-05T07:00:00Z">5 March 2030, 09:00 Europe/Riga</time>`
+	tAuthBody(t, editor.get("/admin/newsletters"), shown)
+	tAuthBody(t, editor.get(page), shown)
+
+	// The dashboard's mail waiting: another issue sent now (09:00 UTC,
+	// 11:00 in Riga) waits in the outbox.
+	admin := e.tAuthSession(e.tAuthUser(account.RoleAdmin, ""))
+	w = admin.post("/admin/newsletters/new", url.Values{"list": {"breaking"}, "lang": {"en"}, "subject": {"Now"}, "intro": {"Words."}})
+	tAuthStatus(t, w, http.StatusSeeOther)
+	now := strings.SplitN(w.Header().Get("Location"), "?", 2)[0]
+	is, err = e.st.Issue(e.ctx, mustID(t, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tAuthStatus(t, admin.post(now+"/send", url.Values{"confirm": {e.newsletters(t).ConfirmToken(is)}}), http.StatusSeeOther)
+	tAuthBody(t, admin.get("/admin/"), "1 waiting to be sent", "oldest waiting since 4 March 2030, 11:00 Europe/Riga")
 }

@@ -451,3 +451,86 @@ func TestIssueReport(t *testing.T) {
 		})
 	}
 }
+
+// TestDigestItemsCarryPhotos: each story of the daily digest that has a
+// lead photo shows it in the HTML part, from this site with its alt text;
+// a story without one shows none, and the text part names no photo.
+func TestDigestItemsCarryPhotos(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			node, _ := eng.open(t)
+			st := node()
+			now := time.Now().UTC().Truncate(time.Second)
+			e := newIssueEnv(t, st, &now)
+			e.subscribe(t, "reader@example.org", "en", "daily")
+			svc := content.NewService(st, content.NewRenderer())
+			svc.SetClock(e.clock)
+			second := &content.Article{Headline: "Ferry timetable changes", Body: "From Monday.", Lang: "en",
+				Status: content.StatusPublished, Section: e.art.Section, PublishedAt: now.Add(-2 * time.Hour),
+				Image: content.Image{Key: "ferry", Width: 1200, Height: 800, Widths: []int{480, 960}, Alt: "The ferry at the quay"}}
+			bare := &content.Article{Headline: "Council meets on Thursday", Body: "Agenda.", Lang: "en",
+				Status: content.StatusPublished, Section: e.art.Section, PublishedAt: now.Add(-3 * time.Hour)}
+			for _, a := range []*content.Article{second, bare} {
+				if err := svc.Create(e.ctx, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			arts, err := st.ListArticles(e.ctx, store.ListQuery{Since: now.Add(-24 * time.Hour), Limit: 50})
+			if err != nil || len(arts) != 3 {
+				t.Fatalf("the day's articles: %d, %v", len(arts), err)
+			}
+			if n, err := e.n.SendDigest(e.ctx, now, arts); err != nil || n != 1 {
+				t.Fatalf("SendDigest = %d, %v; want 1", n, err)
+			}
+			out, err := st.ClaimMail(e.ctx, now.Add(time.Hour), time.Minute, 10)
+			if err != nil || len(out) != 1 {
+				t.Fatalf("outbox: %d mails, %v; want 1", len(out), err)
+			}
+			m := out[0].Message
+			_, body, _ := strings.Cut(m.HTML, "<body")
+			imgs := regexp.MustCompile(`<img [^>]*>`).FindAllString(body, -1)
+			for _, tc := range []struct {
+				name, src, alt string
+			}{
+				{"lead photo", issueBase + "/media/lead/800.jpg", "The bridge from the river"},
+				{"narrower photo", issueBase + "/media/ferry/960.jpg", "The ferry at the quay"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					want := `<img src="` + tc.src + `"`
+					for _, img := range imgs {
+						if strings.HasPrefix(img, want) {
+							if !strings.Contains(img, ` alt="`+tc.alt+`"`) {
+								t.Errorf("photo %s without its alt text: %s", tc.src, img)
+							}
+							return
+						}
+					}
+					t.Errorf("digest HTML lacks %s; images: %q", want, imgs)
+				})
+			}
+			if len(imgs) != 2 {
+				t.Errorf("digest HTML has %d images, want 2 (none for the story without a photo): %q", len(imgs), imgs)
+			}
+			// The photos follow their own stories, and none follows the bare one.
+			for _, pair := range [][2]string{{"Bridge tender annulled", "/media/lead/"}, {"Ferry timetable changes", "/media/ferry/"}} {
+				h, p := strings.Index(body, ">"+pair[0]+"</a></h2>"), strings.Index(body, pair[1])
+				if h < 0 || p < h {
+					t.Errorf("the photo %s is not under %q", pair[1], pair[0])
+				}
+			}
+			_, afterBare, _ := strings.Cut(body, ">Council meets on Thursday</a></h2>")
+			next, _, _ := strings.Cut(afterBare, "<h2")
+			if strings.Contains(next, "<img") {
+				t.Error("a photo under the story that has none")
+			}
+			if strings.Contains(m.Text, "[Photo") || strings.Contains(m.Text, "/media/") {
+				t.Errorf("the text part names a photo:\n%s", m.Text)
+			}
+			for _, h := range []string{"Bridge tender annulled", "Ferry timetable changes", "Council meets on Thursday"} {
+				if !strings.Contains(m.Text, h) {
+					t.Errorf("text part lacks %q", h)
+				}
+			}
+		})
+	}
+}

@@ -254,7 +254,7 @@ func (n *Newsletters) Unsubscribe(ctx context.Context, token string) (string, er
 type item struct {
 	Headline, Dek, URL string
 	Byline             string
-	Photo              *photo
+	Photo              *photo            // nil: the article has none
 	Body               htmltemplate.HTML // the body as mail HTML; empty in a digest
 	BodyText           string            // the body as wrapped plain text
 }
@@ -283,9 +283,10 @@ type issue struct {
 // are 600 pixels wide.
 const MailPhotoWidth = 600
 
-// articleItem is a in a mail; full adds the byline, photo and body.
+// articleItem is a in a mail, with its lead photo if it has one; full
+// adds the byline and body.
 func (n *Newsletters) articleItem(a *content.Article, full bool) (item, error) {
-	it := item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path()}
+	it := item{Headline: a.Headline, Dek: a.Dek, URL: n.cfg.BaseURL + a.Path(), Photo: n.mailPhoto(a.Image)}
 	if !full {
 		return it, nil
 	}
@@ -296,19 +297,6 @@ func (n *Newsletters) articleItem(a *content.Article, full bool) (item, error) {
 		}
 		it.Byline = n.catalog.Locale(a.Lang).T("By %s", strings.Join(names, ", "))
 	}
-	if im := a.Image; im.Present() && len(im.Widths) > 0 {
-		w := im.Widths[0]
-		for _, v := range im.Widths {
-			// The smallest variant at least as wide as the mail, else the widest.
-			if (v >= MailPhotoWidth && (w < MailPhotoWidth || v < w)) || (w < MailPhotoWidth && v > w) {
-				w = v
-			}
-		}
-		shown := min(w, MailPhotoWidth)
-		h := im.HeightFor(w) * shown / max(w, 1)
-		it.Photo = &photo{URL: n.cfg.BaseURL + "/media/" + im.Key + "/" + media.VariantName(w),
-			Alt: im.Alt, Caption: im.Caption, Credit: im.Credit, Width: shown, Height: h}
-	}
 	body := a.BodyHTML
 	var err error
 	if it.Body, err = MailHTML(body, n.cfg.BaseURL); err != nil {
@@ -318,6 +306,25 @@ func (n *Newsletters) articleItem(a *content.Article, full bool) (item, error) {
 		return it, err
 	}
 	return it, nil
+}
+
+// mailPhoto is im as a mail shows it: the variant that fills the mail's
+// width, on this site's base URL; nil without a photo.
+func (n *Newsletters) mailPhoto(im content.Image) *photo {
+	if !im.Present() || len(im.Widths) == 0 {
+		return nil
+	}
+	w := im.Widths[0]
+	for _, v := range im.Widths {
+		// The smallest variant at least as wide as the mail, else the widest.
+		if (v >= MailPhotoWidth && (w < MailPhotoWidth || v < w)) || (w < MailPhotoWidth && v > w) {
+			w = v
+		}
+	}
+	shown := min(w, MailPhotoWidth)
+	h := im.HeightFor(w) * shown / max(w, 1)
+	return &photo{URL: n.cfg.BaseURL + "/media/" + im.Key + "/" + media.VariantName(w),
+		Alt: im.Alt, Caption: im.Caption, Credit: im.Credit, Width: shown, Height: h}
 }
 
 // SendArticle sends one article to the breaking-news list, once: sending

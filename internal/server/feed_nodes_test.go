@@ -169,7 +169,7 @@ func TestChangesReachEveryNode(t *testing.T) {
 				t.Fatal(err)
 			}
 			until := time.Now().Add(3 * time.Second).Truncate(time.Second)
-			if err := editor.SetFrontPins(context.Background(), store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: strike.ID, ExpiresAt: until}}); err != nil {
+			if err := editor.SetFrontPins(context.Background(), store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: strike.ID, ExpiresAt: until}}); err != nil {
 				t.Fatal(err)
 			}
 			within("pin", "/", time.Now(), leads("Teachers strike in Velsk"))

@@ -110,7 +110,7 @@ func startGhostSite(t *testing.T, engine string) *ghostSite {
 		}
 		gs.posts[a.slug] = art
 	}
-	if err := srv.Store.SetFrontPins(ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: gs.posts["theatre"].ID}}); err != nil {
+	if err := srv.Store.SetFrontPins(ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: gs.posts["theatre"].ID}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Store.CreatePage(ctx, &content.Page{Slug: "about", Lang: "en", Title: "About us", Body: "We are *independent*.",

@@ -2,6 +2,8 @@ package site
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/samizdat-press/samizdat/internal/content"
 	"github.com/samizdat-press/samizdat/internal/store"
+	"github.com/samizdat-press/samizdat/internal/store/pgtest"
 )
 
 // headlineLinks are the stories a page lists: the links of its lead's and
@@ -36,11 +39,18 @@ func leadOf(body string) string {
 	return ""
 }
 
-// pin stores a front's pins and fails the test on error.
+// pin stores the English edition's pins of a front and fails the test on
+// error.
 func (f *fixture) pin(t *testing.T, front int64, pins ...store.FrontPin) {
 	t.Helper()
-	if err := f.st.SetFrontPins(context.Background(), front, pins); err != nil {
-		t.Fatalf("SetFrontPins(%d): %v", front, err)
+	f.pinIn(t, front, "en", pins...)
+}
+
+// pinIn stores the pins of lang's edition of a front.
+func (f *fixture) pinIn(t *testing.T, front int64, lang string, pins ...store.FrontPin) {
+	t.Helper()
+	if err := f.st.SetFrontPins(context.Background(), front, lang, pins); err != nil {
+		t.Fatalf("SetFrontPins(%d, %s): %v", front, lang, err)
 	}
 }
 
@@ -238,5 +248,75 @@ func TestSectionFrontDescription(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/culture/ lacks %s", want)
 		}
+	}
+}
+
+// TestEditionPins: the English and the Russian home are curated apart, on
+// both engines: each leads with its own pinned story, neither shows the
+// other's, no story is there twice, and changing one edition's pins leaves
+// the other's page as it was.
+func TestEditionPins(t *testing.T) {
+	engines := []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.Database(t) }},
+	}
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			f := newFixtureOn(t, eng.dsn(t))
+			ctx := context.Background()
+			opinion := f.sections["opinion"]
+			var ru []*content.Article
+			for i, h := range []string{"Порт закрыли на неделю", "Суд отложил заседание"} {
+				ru = append(ru, f.create(t, &content.Article{Headline: h, Dek: "Подробности.", Body: "Текст.", Lang: "ru",
+					Status: content.StatusPublished, Section: opinion, PublishedAt: f.now.Add(-time.Duration(200+60*i) * time.Minute)}))
+			}
+			a, b := f.old, ru[1] // neither is its edition's newest
+			f.pinIn(t, store.HomeFront, "en", store.FrontPin{Position: 0, ArticleID: a.ID})
+			f.pinIn(t, store.HomeFront, "ru", store.FrontPin{Position: 0, ArticleID: b.ID}, store.FrontPin{Position: 1, ArticleID: ru[0].ID})
+			if err := f.st.SetFrontPins(ctx, store.HomeFront, "en", []store.FrontPin{{Position: 1, ArticleID: b.ID}}); !errors.Is(err, store.ErrWrongEdition) {
+				t.Fatalf("a Russian story pinned on the English home: %v, want ErrWrongEdition", err)
+			}
+			for _, tc := range []struct {
+				path  string
+				lead  *content.Article
+				never *content.Article
+			}{
+				{"/", a, b},
+				{"/ru/", b, a},
+			} {
+				t.Run(tc.path, func(t *testing.T) {
+					body := f.body(t, tc.path)
+					if got := leadOf(body); got != tc.lead.Path() {
+						t.Errorf("%s leads with %q, want its pinned %q", tc.path, got, tc.lead.Path())
+					}
+					seen := map[string]bool{}
+					for _, s := range storiesOn(body) {
+						if seen[s] {
+							t.Errorf("%s shows %s twice", tc.path, s)
+						}
+						seen[s] = true
+					}
+					if seen[tc.never.Path()] {
+						t.Errorf("%s shows the other edition's pinned %s", tc.path, tc.never.Path())
+					}
+				})
+			}
+			// The English home unpinned: its newest leads again, and the
+			// Russian home keeps its lead.
+			f.pinIn(t, store.HomeFront, "en")
+			deadline := time.Now().Add(5 * time.Second)
+			for leadOf(f.body(t, "/")) != f.featured.Path() {
+				if time.Now().After(deadline) {
+					t.Fatalf("after unpinning the English home leads with %q, want the newest %q", leadOf(f.body(t, "/")), f.featured.Path())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if got := leadOf(f.body(t, "/ru/")); got != b.Path() {
+				t.Errorf("after the English home changed the Russian one leads with %q, want %q", got, b.Path())
+			}
+		})
 	}
 }

@@ -105,7 +105,7 @@ func (s *Site) home(r *http.Request) (*page, error) {
 		}
 	}
 	latest := append(slices.Clone(fr.Top), fr.rest(newest, homeLatest-len(fr.Top))...)
-	deps := []string{depAll, store.KeyFront(store.HomeFront)}
+	deps := []string{depAll, store.KeyFront(store.HomeFront, l.Lang)}
 	if fr.Lead != nil {
 		deps = articleDeps(deps, []*content.Article{fr.Lead})
 	}
@@ -250,7 +250,7 @@ func (s *Site) listOf(r *http.Request, q store.ListQuery, path, current, heading
 		if fr, err = s.curated(ctx, q.SectionID, lang); err != nil {
 			return nil, err
 		}
-		deps = append(deps, store.KeyFront(q.SectionID))
+		deps = append(deps, store.KeyFront(q.SectionID, lang))
 	}
 	q.Limit, q.Offset = PageSize+len(fr.seen), (n-1)*PageSize
 	list, err := s.db.ListArticles(ctx, q)

@@ -83,8 +83,15 @@ func tinyJPEG(t *testing.T) []byte {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, filepath.Join(t.TempDir(), "db"))
+}
+
+// newFixtureOn is newFixture on the database dsn names: a SQLite path or
+// a PostgreSQL URL.
+func newFixtureOn(t *testing.T, dsn string) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

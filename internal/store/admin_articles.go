@@ -14,9 +14,10 @@ type AdminQuery struct {
 	Q         string         // words of the headline, matched as one substring
 	Status    content.Status // one status, or all
 	SectionID int64
-	AuthorID  int64 // a byline
-	CreatedBy int64 // the newsroom account that created the article
-	Limit     int   // 50 when zero
+	AuthorID  int64  // a byline
+	CreatedBy int64  // the newsroom account that created the article
+	Lang      string // one language, or all
+	Limit     int    // 50 when zero
 	Offset    int
 }
 
@@ -46,6 +47,10 @@ func (q AdminQuery) where() (string, []any) {
 	if q.CreatedBy != 0 {
 		conds = append(conds, `a.created_by = ?`)
 		args = append(args, q.CreatedBy)
+	}
+	if q.Lang != "" {
+		conds = append(conds, `a.lang = ?`)
+		args = append(args, q.Lang)
 	}
 	if len(conds) == 0 {
 		return "", nil

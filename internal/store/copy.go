@@ -34,7 +34,7 @@ var copyTables = []struct {
 	{"article_authors", []string{"article_id", "author_id"}},
 	{"article_tags", []string{"article_id", "tag_id"}},
 	{"article_translations", []string{"article_id"}},
-	{"front_pins", []string{"section_id", "position"}},
+	{"front_pins", []string{"lang", "section_id", "position"}},
 	{"name_forms", []string{"kind", "ref_id", "lang"}},
 	{"corrections", []string{"id"}},
 	{"settings", []string{"key"}},

@@ -72,13 +72,16 @@ func buildCopySite(t *testing.T, st *store.Store) copySite {
 		t.Fatalf("autosave: %v", err)
 	}
 	must("correction", st.AddCorrection(ctx, flood.ID, &content.Correction{CreatedAt: copyNow, Text: "An earlier version misspelled the town."}))
-	must("front pin", st.SetFrontPins(ctx, store.HomeFront, []store.FrontPin{{Position: 0, ArticleID: flood.ID, ExpiresAt: copyNow.Add(time.Hour)}}))
+	must("front pin", st.SetFrontPins(ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: flood.ID, ExpiresAt: copyNow.Add(time.Hour)}}))
 
 	vybory := &content.Article{Slug: "vybory-v-sovet", Headline: "Выборы в городской совет",
 		Dek: "Итоги выборов оспорены", Body: "На выборах победили независимые кандидаты.", Lang: "ru",
 		Status: content.StatusPublished, Section: culture, Authors: []content.Author{ivan},
 		Tags: []content.Tag{{Name: "Выборы"}}, PublishedAt: copyNow.Add(-time.Hour)}
 	must("create", svc.Create(ctx, vybory))
+	// The same position of the same front in the other edition: the key
+	// is (lang, section, position).
+	must("front pin ru", st.SetFrontPins(ctx, store.HomeFront, "ru", []store.FrontPin{{Position: 0, ArticleID: vybory.ID}}))
 	draft := &content.Article{Slug: "draft-budget", Headline: "Budget draft", Lang: "en", Status: content.StatusDraft, Section: news}
 	must("create", svc.Create(ctx, draft))
 	later := &content.Article{Slug: "scheduled-storm", Headline: "Storm warning", Body: "Gales 'expected' \"tonight\" \\ 100%.",

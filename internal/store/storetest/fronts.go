@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -45,20 +46,25 @@ func testFrontPins(t *testing.T, f *fixture) {
 		{Position: 0, ArticleID: old.ID, ExpiresAt: expires},
 		{Position: 1, ArticleID: draft.ID},
 		{Position: 2, ArticleID: later.ID},
-		{Position: 3, ArticleID: ru.ID},
 		{Position: 4, ArticleID: mid.ID},
 	}
-	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, pins); err != nil {
+	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, "en", pins); err != nil {
 		t.Fatalf("SetFrontPins: %v", err)
 	}
-	if got := keysOf(live.take()); !slices.Equal(got, []string{store.KeyFront(store.HomeFront)}) {
-		t.Errorf("pinning: keys %v, want the home front's only", got)
+	if got := keysOf(live.take()); !slices.Equal(got, []string{store.KeyFront(store.HomeFront, "en")}) {
+		t.Errorf("pinning: keys %v, want the English home front's only", got)
 	}
-	stored, err := f.st.FrontPins(f.ctx, store.HomeFront)
+	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, "ru", []store.FrontPin{{Position: 3, ArticleID: ru.ID}}); err != nil {
+		t.Fatalf("SetFrontPins(ru): %v", err)
+	}
+	if got := keysOf(live.take()); !slices.Equal(got, []string{store.KeyFront(store.HomeFront, "ru")}) {
+		t.Errorf("pinning on the Russian home: keys %v, want its front's only", got)
+	}
+	stored, err := f.st.FrontPins(f.ctx, store.HomeFront, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := pinSlugs(stored), []string{"old", "draft", "later", "ru", "mid"}; !slices.Equal(got, want) {
+	if got, want := pinSlugs(stored), []string{"old", "draft", "later", "mid"}; !slices.Equal(got, want) {
 		t.Errorf("FrontPins = %v, want %v (every pin, live or not)", got, want)
 	}
 	if !stored[0].ExpiresAt.Equal(expires) || !stored[1].ExpiresAt.IsZero() {
@@ -72,7 +78,8 @@ func testFrontPins(t *testing.T, f *fixture) {
 		want []string
 	}{
 		{"before expiry", base, "en", []string{"old", "mid"}},
-		{"every edition", base, "", []string{"old", "ru", "mid"}},
+		{"the other edition", base, "ru", []string{"ru"}},
+		{"every edition", base, "", []string{"old", "mid", "ru"}},
 		{"the scheduled one goes live", base.Add(2*time.Hour + time.Second), "en", []string{"later", "mid"}},
 	}
 	for _, tc := range cases {
@@ -97,31 +104,103 @@ func testFrontPins(t *testing.T, f *fixture) {
 	}
 	f.setNow(expires.Add(time.Second))
 	feed.CatchUp(f.ctx)
-	if got := keysOf(live.take()); !slices.Contains(got, store.KeyFront(store.HomeFront)) {
-		t.Errorf("after the pin's expiry the feed applied %v, want the home front's key", got)
+	got := keysOf(live.take())
+	if !slices.Contains(got, store.KeyFront(store.HomeFront, "en")) {
+		t.Errorf("after the pin's expiry the feed applied %v, want the English home front's key", got)
+	}
+	if slices.Contains(got, store.KeyFront(store.HomeFront, "ru")) {
+		t.Errorf("after an English pin's expiry the feed applied %v: the Russian home front's key too", got)
 	}
 	if next := feed.NextLive(); !next.Equal(later.PublishedAt) {
 		t.Errorf("NextLive after the expiry = %v, want the scheduled article's %v", next, later.PublishedAt)
 	}
 
 	// A section's pins are its own; an unpin is a change too.
-	if err := f.st.SetFrontPins(f.ctx, news.ID, []store.FrontPin{{Position: 0, ArticleID: mid.ID}}); err != nil {
+	if err := f.st.SetFrontPins(f.ctx, news.ID, "en", []store.FrontPin{{Position: 0, ArticleID: mid.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := keysOf(live.take()); !slices.Equal(got, []string{store.KeyFront(news.ID)}) {
+	if got := keysOf(live.take()); !slices.Equal(got, []string{store.KeyFront(news.ID, "en")}) {
 		t.Errorf("pinning on a section: keys %v, want its front's", got)
 	}
 	if got, _ := f.st.LivePins(f.ctx, news.ID, "en"); !slices.Equal(pinSlugs(got), []string{"mid"}) {
 		t.Errorf("section pins = %v, want [mid]", pinSlugs(got))
 	}
-	if err := f.st.SetFrontPins(f.ctx, news.ID, nil); err != nil {
+	if err := f.st.SetFrontPins(f.ctx, news.ID, "en", nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := f.st.LivePins(f.ctx, news.ID, ""); len(got) != 0 {
 		t.Errorf("after unpinning: %v, want none", pinSlugs(got))
 	}
-	if err := f.st.SetFrontPins(f.ctx, news.ID, []store.FrontPin{{Position: store.MaxTopStories + 1, ArticleID: mid.ID}}); err == nil {
+	if err := f.st.SetFrontPins(f.ctx, news.ID, "en", []store.FrontPin{{Position: store.MaxTopStories + 1, ArticleID: mid.ID}}); err == nil {
 		t.Error("a position past the top stories was stored")
+	}
+}
+
+// testFrontPinsPerEdition: the English and the Russian home are curated
+// apart: each edition's lead is its own, setting one edition's pins
+// leaves the other's alone, and an article of another language is
+// refused with nothing changed.
+func testFrontPinsPerEdition(t *testing.T, f *fixture) {
+	news := f.section(t, "news", "News", 0)
+	a := f.create(t, spec{slug: "harbour", section: news, at: -2 * time.Hour})
+	b := f.create(t, spec{slug: "gavan", lang: "ru", section: news, at: -time.Hour})
+	en2 := f.create(t, spec{slug: "budget", section: news, at: -3 * time.Hour})
+	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, "ru", []store.FrontPin{{Position: 0, ArticleID: b.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, lang string
+		change     func() error
+		want       map[string][]string // edition: its pins
+		refused    bool
+	}{
+		{name: "each its own lead", want: map[string][]string{"en": {"harbour"}, "ru": {"gavan"}}},
+		{name: "a Russian article on the English home", change: func() error {
+			return f.st.SetFrontPins(f.ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: b.ID}})
+		}, refused: true, want: map[string][]string{"en": {"harbour"}, "ru": {"gavan"}}},
+		{name: "an English article on the Russian section front", change: func() error {
+			return f.st.SetFrontPins(f.ctx, news.ID, "ru", []store.FrontPin{{Position: 0, ArticleID: a.ID}})
+		}, refused: true, want: map[string][]string{"en": {"harbour"}, "ru": {"gavan"}}},
+		{name: "the English home changed alone", change: func() error {
+			return f.st.SetFrontPins(f.ctx, store.HomeFront, "en", []store.FrontPin{{Position: 0, ArticleID: en2.ID}, {Position: 1, ArticleID: a.ID}})
+		}, want: map[string][]string{"en": {"budget", "harbour"}, "ru": {"gavan"}}},
+		{name: "the Russian home emptied alone", change: func() error {
+			return f.st.SetFrontPins(f.ctx, store.HomeFront, "ru", nil)
+		}, want: map[string][]string{"en": {"budget", "harbour"}, "ru": nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.change != nil {
+				err := tc.change()
+				if tc.refused != errors.Is(err, store.ErrWrongEdition) {
+					t.Fatalf("change: %v; want refused=%v", err, tc.refused)
+				}
+			}
+			for lang, want := range tc.want {
+				got, err := f.st.LivePins(f.ctx, store.HomeFront, lang)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(pinSlugs(got), want) {
+					t.Errorf("%s home: live pins %v, want %v", lang, pinSlugs(got), want)
+				}
+				stored, err := f.st.FrontPins(f.ctx, store.HomeFront, lang)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(pinSlugs(stored), want) {
+					t.Errorf("%s home: stored pins %v, want %v", lang, pinSlugs(stored), want)
+				}
+			}
+			if got, _ := f.st.FrontPins(f.ctx, news.ID, "ru"); len(got) != 0 {
+				t.Errorf("Russian news front: %v, want none", pinSlugs(got))
+			}
+		})
+	}
+	if err := f.st.SetFrontPins(f.ctx, store.HomeFront, "", []store.FrontPin{{Position: 0, ArticleID: a.ID}}); err == nil {
+		t.Error("pins stored for no edition")
 	}
 }
 

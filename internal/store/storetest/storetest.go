@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Redirects", testRedirects},
 		{"SectionPageSlug", testSectionPageSlug},
 		{"FrontPins", testFrontPins},
+		{"FrontPinsPerEdition", testFrontPinsPerEdition},
 		{"TimeZone", testTimeZone},
 		{"Dashboard", testDashboard},
 		{"SectionDescription", testSectionDescription},
