@@ -19,88 +19,137 @@ const snippetWords = 24
 // body, and FTS5 would show the index text, in which Cyrillic words are
 // stems.
 func stemSnippet(q content.Query, texts ...string) string {
-	stems, words, english := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	var prefixes []string
-	for _, t := range q.Terms {
-		for i, w := range t.Words {
-			if t.Prefix && i == len(t.Words)-1 {
-				prefixes = append(prefixes, strings.ReplaceAll(strings.ToLower(w), "ё", "е"))
-				continue
+	m := newSnippetMatcher(q)
+	const before = snippetWords / 3
+	for _, text := range texts {
+		// The starts of the last words before, kept round: the window
+		// opens a third of a snippet before the first match. Reading stops
+		// at that match; a body is not split into words past it.
+		var starts [before]int
+		for i, pos := 0, 0; ; i++ {
+			sp, ok := nextWord(text, pos)
+			if !ok {
+				break
 			}
-			if st, ok := content.RussianStem(w); ok {
-				stems[st] = true
-			} else {
-				words[strings.ToLower(w)] = true
-				english[content.EnglishStem(w)] = true
-			}
-		}
-	}
-	// A stem is (nearly) a prefix of its words: stem (slow) only a word
-	// that starts like one of the query's stems; English stems may end in
-	// a letter their words do not have (city, citi), so three letters.
-	startsLike := func(lower string, set map[string]bool, n int) bool {
-		for st := range set {
-			if strings.HasPrefix(lower, st[:min(len(st), n)]) {
-				return true
-			}
-		}
-		return false
-	}
-	matches := func(w string) bool {
-		lower := strings.ReplaceAll(strings.ToLower(w), "ё", "е")
-		if words[lower] {
-			return true
-		}
-		for _, p := range prefixes {
-			if strings.HasPrefix(lower, p) {
-				return true
-			}
-		}
-		if content.HasCyrillic(lower) {
-			if startsLike(lower, stems, 1<<30) {
-				if got, ok := content.RussianStem(w); ok && stems[got] {
-					return true
+			if m.matches(text[sp[0]:sp[1]]) {
+				from := sp[0]
+				if i >= before {
+					from = starts[(i-before)%before]
+				} else if i > 0 {
+					from = starts[0]
 				}
+				spans := wordSpansFrom(text, from, snippetWords+1)
+				cutAfter := len(spans) > snippetWords
+				return markWindow(text, spans[:min(len(spans), snippetWords)], i > before, cutAfter, m.matches)
 			}
-			return false
-		}
-		return len(english) > 0 && startsLike(lower, english, 3) && english[content.EnglishStem(lower)]
-	}
-	for _, text := range texts {
-		spans := wordSpans(text)
-		for i, sp := range spans {
-			if matches(text[sp[0]:sp[1]]) {
-				start := max(0, i-snippetWords/3)
-				end := min(len(spans), start+snippetWords)
-				return markWindow(text, spans[start:end], start > 0, end < len(spans), matches)
-			}
+			starts[i%before] = sp[0]
+			pos = sp[1]
 		}
 	}
 	for _, text := range texts {
-		if spans := wordSpans(text); len(spans) > 0 {
+		if spans := wordSpansFrom(text, 0, snippetWords+1); len(spans) > 0 {
 			end := min(len(spans), snippetWords)
-			return markWindow(text, spans[:end], false, end < len(spans), func(string) bool { return false })
+			return markWindow(text, spans[:end], false, len(spans) > snippetWords, func(string) bool { return false })
 		}
 	}
 	return ""
 }
 
-// wordSpans are the byte ranges of text's words.
-func wordSpans(text string) [][2]int {
-	var out [][2]int
+// snippetMatcher tells the words a query finds: as typed, by a prefix, or
+// by their Russian or English stem.
+type snippetMatcher struct {
+	words, stems, english map[string]bool
+	prefixes              []string
+	// The starts of the stems: a stem is (nearly) a prefix of its words,
+	// so only a word that starts like one is stemmed (slow). English stems
+	// may end in a letter their words do not have (city, citi): three
+	// letters of them.
+	stemStarts, englishStarts []string
+}
+
+func newSnippetMatcher(q content.Query) *snippetMatcher {
+	m := &snippetMatcher{words: map[string]bool{}, stems: map[string]bool{}, english: map[string]bool{}}
+	for _, t := range q.Terms {
+		for i, w := range t.Words {
+			if t.Prefix && i == len(t.Words)-1 {
+				m.prefixes = append(m.prefixes, strings.ReplaceAll(strings.ToLower(w), "ё", "е"))
+				continue
+			}
+			if st, ok := content.RussianStem(w); ok {
+				if !m.stems[st] {
+					m.stems[st] = true
+					m.stemStarts = append(m.stemStarts, st)
+				}
+				continue
+			}
+			m.words[strings.ToLower(w)] = true
+			if st := content.EnglishStem(w); !m.english[st] {
+				m.english[st] = true
+				m.englishStarts = append(m.englishStarts, st[:min(len(st), 3)])
+			}
+		}
+	}
+	return m
+}
+
+func (m *snippetMatcher) matches(w string) bool {
+	lower := strings.ToLower(w)
+	if strings.Contains(lower, "ё") {
+		lower = strings.ReplaceAll(lower, "ё", "е")
+	}
+	if m.words[lower] {
+		return true
+	}
+	for _, p := range m.prefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	if !isASCII(lower) && content.HasCyrillic(lower) {
+		for _, st := range m.stemStarts {
+			if strings.HasPrefix(lower, st) {
+				got, ok := content.RussianStem(w)
+				return ok && m.stems[got]
+			}
+		}
+		return false
+	}
+	for _, st := range m.englishStarts {
+		if strings.HasPrefix(lower, st) {
+			return m.english[content.EnglishStem(lower)]
+		}
+	}
+	return false
+}
+
+// nextWord is the byte range of the first word of text at or after pos.
+func nextWord(text string, pos int) ([2]int, bool) {
 	start := -1
-	for i, r := range text {
+	for i, r := range text[pos:] {
 		inWord := unicode.IsLetter(r) || unicode.IsDigit(r)
 		switch {
 		case inWord && start < 0:
-			start = i
+			start = pos + i
 		case !inWord && start >= 0:
-			out = append(out, [2]int{start, i})
-			start = -1
+			return [2]int{start, pos + i}, true
 		}
 	}
 	if start >= 0 {
-		out = append(out, [2]int{start, len(text)})
+		return [2]int{start, len(text)}, true
+	}
+	return [2]int{}, false
+}
+
+// wordSpansFrom are the byte ranges of up to n words of text from pos.
+func wordSpansFrom(text string, pos, n int) [][2]int {
+	var out [][2]int
+	for len(out) < n {
+		sp, ok := nextWord(text, pos)
+		if !ok {
+			break
+		}
+		out = append(out, sp)
+		pos = sp[1]
 	}
 	return out
 }
@@ -131,4 +180,13 @@ func markWindow(text string, spans [][2]int, cutBefore, cutAfter bool, matches f
 		b.WriteString("…")
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
