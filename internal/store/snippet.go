@@ -65,6 +65,9 @@ type snippetMatcher struct {
 	// may end in a letter their words do not have (city, citi): three
 	// letters of them.
 	stemStarts, englishStarts []string
+	// first marks the bytes a found word can start with, lowercased: every
+	// word of a body is tested, and most are refused by their first byte.
+	first [256]bool
 }
 
 func newSnippetMatcher(q content.Query) *snippetMatcher {
@@ -89,10 +92,37 @@ func newSnippetMatcher(q content.Query) *snippetMatcher {
 			}
 		}
 	}
+	mark := func(ws []string) {
+		for _, w := range ws {
+			if w == "" {
+				continue
+			}
+			if b := w[0]; b < utf8.RuneSelf {
+				m.first[b] = true
+			} else {
+				for c := utf8.RuneSelf; c < 256; c++ {
+					m.first[c] = true
+				}
+			}
+		}
+	}
+	mark(m.prefixes)
+	mark(m.stemStarts)
+	mark(m.englishStarts)
+	for w := range m.words {
+		mark([]string{w})
+	}
 	return m
 }
 
 func (m *snippetMatcher) matches(w string) bool {
+	b := w[0]
+	if 'A' <= b && b <= 'Z' {
+		b += 'a' - 'A'
+	}
+	if !m.first[b] {
+		return false
+	}
 	lower := strings.ToLower(w)
 	if strings.Contains(lower, "ё") {
 		lower = strings.ReplaceAll(lower, "ё", "е")
@@ -126,7 +156,12 @@ func (m *snippetMatcher) matches(w string) bool {
 func nextWord(text string, pos int) ([2]int, bool) {
 	start := -1
 	for i, r := range text[pos:] {
-		inWord := unicode.IsLetter(r) || unicode.IsDigit(r)
+		var inWord bool
+		if r < utf8.RuneSelf {
+			inWord = 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		} else {
+			inWord = unicode.IsLetter(r) || unicode.IsDigit(r)
+		}
 		switch {
 		case inWord && start < 0:
 			start = pos + i
