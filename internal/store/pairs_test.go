@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -115,5 +117,61 @@ func TestPhrasePairs(t *testing.T) {
 				t.Errorf("after unpublishing: %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestSearchUpgrade0025: a SQLite archive from before migration 0025 has
+// full-text indexes that keep a copy of the text and no pairs; the next
+// start makes both again, with the pairs, and phrases are found in the
+// articles already there.
+func TestSearchUpgrade0025(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "samizdat.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillParity(t, st, time.Now().Add(-48*time.Hour))
+	st.Close()
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP TABLE articles_fts`, `DROP TABLE articles_fts_hd`,
+		// The indexes as migration 0020 left them (external content, no pairs).
+		`CREATE VIRTUAL TABLE articles_fts USING fts5 (search_headline, search_dek, search_body,
+			content = 'articles', content_rowid = 'search_key', tokenize = 'porter unicode61 remove_diacritics 2')`,
+		`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`,
+		`CREATE VIRTUAL TABLE articles_fts_hd USING fts5 (search_headline, search_dek,
+			content = 'articles', content_rowid = 'search_key', tokenize = 'porter unicode61 remove_diacritics 2')`,
+		`INSERT INTO articles_fts_hd (articles_fts_hd) VALUES ('rebuild')`,
+		`DELETE FROM schema_migrations WHERE version = 25`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	st, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, tc := range []struct{ query, first string }{
+		{`"election results"`, "election-main"},
+		{`"блокировка мессенджера"`, "blokirovka-main"},
+		{`"river town"`, "flood-main"}, // in the headline: scored from the pairs of headlines
+	} {
+		hits, _, err := st.Search(ctx, content.ParseQuery(tc.query), 10, 0)
+		if err != nil || len(hits) != 1 || hits[0].Article.Slug != tc.first {
+			var got []string
+			for _, h := range hits {
+				got = append(got, h.Article.Slug)
+			}
+			t.Errorf("Search(%s) after the upgrade: %v, %v; want %s alone", tc.query, got, err, tc.first)
+		}
 	}
 }
