@@ -73,8 +73,10 @@ var copyTables = []struct {
 // copyBookkeeping are tables of the schema that Copy leaves alone. The
 // change feed is each database's own: nodes on the copy start following it
 // with nothing cached. search_words is made from the articles, and SQLite
-// makes it again at its next start (finishSearchWords).
-var copyBookkeeping = []string{"schema_migrations", "changes", "search_words"}
+// makes it again at its next start (finishSearchWords). search_lexemes,
+// PostgreSQL's own (migration 0027), is written by a trigger as the
+// articles are copied in.
+var copyBookkeeping = []string{"schema_migrations", "changes", "search_words", "search_lexemes"}
 
 // CopyTables returns the tables Copy copies, in the order it copies them.
 func CopyTables() []string {

@@ -65,6 +65,9 @@ type compiled struct {
 	// the pairs column (migration 0025), "" when it has none; whole then
 	// holds the rest of the query. SQLite's match has its phrases in it.
 	pairs string
+	// words, on PostgreSQL, says the query is of words only, which need
+	// no positions: it is searched in search_lexemes (migration 0027).
+	words bool
 }
 
 // weighted is one scoring test: a candidate matching it gains weight.

@@ -128,7 +128,8 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 			neg = append(neg, tsOperand(w))
 		}
 	}
-	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | "), pairs: strings.Join(phrases, " & ")}
+	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | "), pairs: strings.Join(phrases, " & "),
+		words: pgLexemeTerms(q)}
 	for i, t := range q.Terms {
 		c.where = append(c.where, weighted{tsTerm(t, expanded[i], "A"), headlineWeight}, weighted{tsTerm(t, expanded[i], "B"), dekWeight})
 	}
@@ -236,22 +237,15 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	if m.whole == "" {
 		return nil, nil
 	}
-	// The scoring tests' tsqueries are made once, in the FROM item w: in
-	// the select list, to_tsquery (stable, not immutable) would be called
-	// again for every candidate, six times a term.
-	var score, tests []string
-	args := []any{m.whole}
-	for i, w := range m.where {
-		col := "w" + strconv.Itoa(i)
-		tests = append(tests, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
-		score = append(score, `(CASE WHEN c.search_hd @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
-		args = append(args, w.match, w.match, w.match)
-	}
-	if len(tests) == 0 { // every candidate scores 0
-		tests, score = []string{"1 AS w0"}, []string{"0"}
-	}
+	score, tests, args := pgScoreTests(m)
+	args = append([]any{m.whole}, args...)
 	cond, rest := langFilter("a.lang", lang, now, SearchCap)
-	match := ` AND a.search @@ q.q`
+	// A query of words tests the lexemes of search_lexemes (migration
+	// 0027), kept in its rows, not articles.search, read out of TOAST.
+	from, id, match := `articles a`, `a.id`, ` AND a.search @@ q.q`
+	if m.words && m.pairs == "" {
+		from, id, match = `search_lexemes a`, `a.article_id`, ` AND a.lexemes @@ q.q`
+	}
 	if m.pairs != "" {
 		// The phrases are the pairs' (a GIN lookup of one lexeme each);
 		// the words, if any, and the excluded words are tested on the rows
@@ -266,15 +260,33 @@ func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang str
 	// reads every match out of the index and sorts them, 200 ms instead of
 	// 15 ms.
 	args = append([]any{pgx.QueryExecModeExec}, args...)
-	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+strings.Join(score, " + ")+` FROM `+pgQuery+`
-		CROSS JOIN (SELECT `+strings.Join(tests, ", ")+`) w CROSS JOIN LATERAL (
-			SELECT a.id, a.live_at, a.search_hd FROM articles a
+	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+score+` FROM `+pgQuery+`
+		CROSS JOIN (SELECT `+tests+`) w CROSS JOIN LATERAL (
+			SELECT `+id+` AS id, a.live_at, a.search_hd FROM `+from+`
 			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+match+`
-			ORDER BY a.live_at DESC, a.id DESC LIMIT ?) c`), append(args, rest...)...)
+			ORDER BY a.live_at DESC, `+id+` DESC LIMIT ?) c`), append(args, rest...)...)
 	if err != nil {
 		return nil, err
 	}
 	return rank(cs), nil
+}
+
+// pgScoreTests is the score of a candidate c (its search_hd) and the
+// FROM item w that makes the scoring tests' tsqueries, with its arguments.
+// They are made once, in w: in the select list, to_tsquery (stable, not
+// immutable) would be called again for every candidate, six times a term.
+func pgScoreTests(m compiled) (score, tests string, args []any) {
+	var scores, ts []string
+	for i, w := range m.where {
+		col := "w" + strconv.Itoa(i)
+		ts = append(ts, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
+		scores = append(scores, `(CASE WHEN c.search_hd @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
+		args = append(args, w.match, w.match, w.match)
+	}
+	if len(ts) == 0 { // every candidate scores 0
+		return "0", "1 AS w0", nil
+	}
+	return strings.Join(scores, " + "), strings.Join(ts, ", "), args
 }
 
 // pgScored reads candidates: id, live_at, score.
