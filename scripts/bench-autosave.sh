@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Autosave's cost to the cached public pages (make bench runs this; it also
+# runs alone): the cached article page on loopback with keep-alive (wrk),
+# measured alone and while editors autosave drafts of that same article and
+# of others through the real endpoint (scripts/autosaveload: session cookie,
+# CSRF token, form-encoded as the editor's script sends them), then alone
+# again. The ratio takes the better of the two runs alone, so a warming
+# machine cannot flatter the loaded figure. Also the page cache's misses
+# during the loaded run (read from --metrics-addr): 0 unless an autosave
+# dropped the page.
+#
+#   BENCH_ARTICLES        the database, $WORK/$BENCH_ARTICLES.db (default 100000)
+#   BENCH_AUTOSAVE_EDITORS  editors autosaving at once (default 20)
+#   BENCH_AUTOSAVE_EVERY    how often each autosaves (default 1s; the
+#                           browser's script does every 3 s at most)
+#
+# Target: loaded requests/s >= 0.95 x alone. Replaces its section of
+# docs/benchmarks.md in place (or appends it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+ARTICLES="${BENCH_ARTICLES:-100000}"
+DURATION="${BENCH_DURATION:-10s}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+EDITORS="${BENCH_AUTOSAVE_EDITORS:-20}"
+EVERY="${BENCH_AUTOSAVE_EVERY:-1s}"
+WORK=".bench"
+DB="$WORK/${ARTICLES}.db"
+PORT=18087
+METRICS_PORT=18088
+PASSWORD="autosave benchmark editor"
+EMAILS="autosave%02d@bench.example"
+mkdir -p "$WORK"
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)..." >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+go build -trimpath -o "$WORK/samizdat" ./cmd/samizdat
+go build -trimpath -o "$WORK/autosaveload" ./scripts/autosaveload
+BIN="$WORK/samizdat"
+if [ ! -f "$DB" ]; then
+  echo "generating $ARTICLES articles into $DB (once; later runs reuse it)..." >&2
+  "$BIN" gen --articles "$ARTICLES" --db "$DB" >&2
+fi
+# The editors' accounts, once (a later run finds them there).
+for i in $(seq 1 "$EDITORS"); do
+  email=$(printf "$EMAILS" "$i")
+  if ! out=$(echo "$PASSWORD" | "$BIN" user add --email "$email" --role editor --name "Autosave $i" --db "$DB" 2>&1); then
+    case "$out" in *"already has an account"*) ;; *) echo "$out" >&2; exit 1 ;; esac
+  fi
+done
+
+APP=""; LOAD=""
+cleanup() {
+  [ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null || true
+  [ -n "$APP" ] && kill "$APP" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+"$BIN" serve --db "$DB" --media "$WORK/media" --addr "127.0.0.1:$PORT" --metrics-addr "127.0.0.1:$METRICS_PORT" --log-level WARN &
+APP=$!
+until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
+  kill -0 "$APP" 2>/dev/null || { echo "samizdat serve exited" >&2; exit 1; }
+  sleep 0.05
+done
+curl -fs "http://127.0.0.1:$PORT/" -o "$WORK/autosave-home.html"
+ARTICLE=$(awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTART + 6, RLENGTH - 7); exit }' "$WORK/autosave-home.html")
+URL="http://127.0.0.1:$PORT$ARTICLE"
+
+misses() { curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | awk '$1 == "samizdat_page_cache_misses_total{cache=\"pages\"}" { print $2 }'; }
+run_wrk() { # run_wrk -> "rps p99_ms"
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H 'Accept-Encoding: gzip' "$URL" > "$WORK/autosave-wrk.txt"
+  awk '
+    /Requests\/sec/ { rps = $2 }
+    $1 == "99%" { p99 = $2 }
+    /Non-2xx/ { bad = $NF }
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    END { printf "%.0f %.3f %d\n", rps, ms(p99), bad }' "$WORK/autosave-wrk.txt"
+}
+curl -fs -H 'Accept-Encoding: gzip' "$URL" -o "$WORK/autosave-page-before.gz" # fills the page cache
+wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "$URL" >/dev/null         # warm up
+
+echo "== autosave: cached article alone" >&2
+read -r A1_RPS A1_P99 A1_BAD < <(run_wrk)
+
+echo "== autosave: $EDITORS editors each autosaving every $EVERY" >&2
+rm -f "$WORK/autosave-ready"
+"$WORK/autosaveload" -base "http://127.0.0.1:$PORT" -article "$ARTICLE" -editors "$EDITORS" -every "$EVERY" \
+  -email "$EMAILS" -password "$PASSWORD" -ready "$WORK/autosave-ready" > "$WORK/autosave-load.json" &
+LOAD=$!
+for _ in $(seq 600); do [ -f "$WORK/autosave-ready" ] && break; kill -0 "$LOAD" 2>/dev/null || break; sleep 0.1; done
+[ -f "$WORK/autosave-ready" ] || { echo "the autosave load did not start" >&2; exit 1; }
+sleep 2 # every editor's first autosave is out
+M0=$(misses)
+read -r L_RPS L_P99 L_BAD < <(run_wrk)
+M1=$(misses)
+kill -TERM "$LOAD"; wait "$LOAD" || { echo "the autosave load failed" >&2; exit 1; }
+LOAD=""
+cat "$WORK/autosave-load.json" >&2
+jsonv() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$WORK/autosave-load.json" | tr -d '"'; }
+AS_SENT=$(jsonv sent); AS_OK=$(jsonv ok); AS_RATE=$(awk -v r="$(jsonv per_second)" 'BEGIN { printf "%.1f", r }')
+AS_P50=$(jsonv p50_ms); AS_P99=$(jsonv p99_ms); AS_ID=$(jsonv article_id)
+
+echo "== autosave: cached article alone, again" >&2
+read -r A2_RPS A2_P99 A2_BAD < <(run_wrk)
+curl -fs -H 'Accept-Encoding: gzip' "$URL" -o "$WORK/autosave-page-after.gz"
+SAME=$(cmp -s "$WORK/autosave-page-before.gz" "$WORK/autosave-page-after.gz" && echo yes || echo NO)
+kill "$APP"; wait "$APP" 2>/dev/null || true
+APP=""
+
+if [ "$A1_RPS" -ge "$A2_RPS" ]; then ALONE_RPS=$A1_RPS; ALONE_P99=$A1_P99; else ALONE_RPS=$A2_RPS; ALONE_P99=$A2_P99; fi
+RATIO=$(awk -v a="$L_RPS" -v b="$ALONE_RPS" 'BEGIN { printf "%.2f", a / b }')
+P99_RATIO=$(awk -v a="$L_P99" -v b="$ALONE_P99" 'BEGIN { printf "%.2f", a / b }')
+VERDICT=$(awk -v r="$RATIO" 'BEGIN { print (r >= 0.95) ? "met" : "MISSED" }')
+MISSES=$(awk -v a="$M0" -v b="$M1" 'BEGIN { printf "%d", b - a }')
+SIZE=$(stat -c %s "$WORK/autosave-page-after.gz")
+
+SECTION=$(cat <<MD
+<!-- autosave: written by scripts/bench-autosave.sh -->
+## Autosave and the cached public pages
+
+Produced by \`bash scripts/bench-autosave.sh\` (part of \`make bench\`; \`BENCH_ARTICLES=$ARTICLES\`) on $(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end.
+The cached article page $ARTICLE ($SIZE bytes gzip), wrk with $CONNS connections for $DURATION over keep-alive on loopback:
+alone, then while $EDITORS editors each autosave every $EVERY through \`POST /admin/articles/{id}/autosave\`
+(signed in, session cookie and CSRF token, the form-encoded typing as the editor's script sends it),
+in turn a draft of that same article (id $AS_ID) and one of another article; then alone again.
+The load generator runs on the same machine.
+
+| figure | alone (better of two runs) | while autosaving | loaded / alone | target: result |
+|---|---|---|---|---|
+| cached article page, requests/s | $ALONE_RPS ($A1_RPS, $A2_RPS) | $L_RPS | **${RATIO}×** | ≥ 0.95: **$VERDICT** |
+| cached article page, p99 latency | $ALONE_P99 ms | $L_P99 ms | ${P99_RATIO}× | |
+| page cache misses during the loaded run | | $MISSES | | 0 |
+| the cached page's bytes after the autosaves | | identical: $SAME | | identical |
+| autosaves answered 200 / sent | | $AS_OK / $AS_SENT, $AS_RATE a second, p50 $AS_P50 ms, p99 $AS_P99 ms | | all |
+| non-2xx answers to wrk | $A1_BAD, $A2_BAD | $L_BAD | | 0 |
+<!-- /autosave -->
+MD
+)
+echo
+echo "$SECTION"
+if grep -q '^<!-- autosave: ' docs/benchmarks.md 2>/dev/null; then
+  awk -v section="$SECTION" '
+    /^<!-- autosave: / { print section; skip = 1; next }
+    /^<!-- \/autosave -->/ { skip = 0; next }
+    !skip { print }' docs/benchmarks.md > "$WORK/benchmarks.md"
+  mv "$WORK/benchmarks.md" docs/benchmarks.md
+else
+  printf '\n%s\n' "$SECTION" >> docs/benchmarks.md
+fi
+echo "autosave: cached article $L_RPS requests/s while $EDITORS editors autosave every $EVERY, $ALONE_RPS alone: ${RATIO}× (≥ 0.95: $VERDICT); p99 $L_P99 ms vs $ALONE_P99 ms; $MISSES cache misses; $AS_OK/$AS_SENT autosaves ok" >&2
