@@ -15,7 +15,11 @@
 #                           browser's script does every 3 s at most)
 #   BENCH_AUTOSAVE_ROUNDS   loaded runs, each between two runs alone (default 3)
 #
-# Target: loaded requests/s >= 0.95 x alone. Replaces its section of
+# Target: loaded requests/s >= 0.95 x alone. On a machine shared with other
+# jobs requests/s swing by more than that from run to run; the server's CPU
+# time per page request (from /proc, over each run; the loaded runs' includes
+# the autosaves' own) holds far steadier, and is reported beside it with the
+# same 5% allowance. Replaces its section of
 # docs/benchmarks.md in place (or appends it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,14 +77,18 @@ ARTICLE=$(awk 'match($0, /href="\/20[0-9][0-9]\/[^"]*"/) { print substr($0, RSTA
 URL="http://127.0.0.1:$PORT$ARTICLE"
 
 misses() { curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | awk '$1 == "samizdat_page_cache_misses_total{cache=\"pages\"}" { print $2 }'; }
-run_wrk() { # run_wrk -> "rps p99_ms"
+cputicks() { awk '{ print $14 + $15 }' "/proc/$APP/stat"; } # the server's user + system time
+run_wrk() { # run_wrk -> "rps p99_ms non2xx cpu_µs_per_request": the server's CPU over the run, per request
+  local t0 t1; t0=$(cputicks)
   wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H 'Accept-Encoding: gzip' "$URL" > "$WORK/autosave-wrk.txt"
-  awk '
+  t1=$(cputicks)
+  awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
     /Requests\/sec/ { rps = $2 }
+    / requests in / { n = $1 }
     $1 == "99%" { p99 = $2 }
     /Non-2xx/ { bad = $NF }
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    END { printf "%.0f %.3f %d\n", rps, ms(p99), bad }' "$WORK/autosave-wrk.txt"
+    END { printf "%.0f %.3f %d %.2f\n", rps, ms(p99), bad, ticks * 1e6 / hz / n }' "$WORK/autosave-wrk.txt"
 }
 curl -fs -H 'Accept-Encoding: gzip' "$URL" -o "$WORK/autosave-page-before.gz" # fills the page cache
 wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "$URL" >/dev/null         # warm up
@@ -88,11 +96,11 @@ wrk -t2 -c"$CONNS" -d2s -H 'Accept-Encoding: gzip' "$URL" >/dev/null         # w
 # Alone and loaded in turn, alone first and last: each loaded run sits
 # between two alone ones, so a machine slowing or speeding up during the
 # script weighs on both sides alike.
-ALONE=(); ALONE_P99=(); LOADED=(); LOADED_P99=(); BAD=0; SENT=0; OK=0; RATES=(); AS_P99=0
+ALONE=(); ALONE_P99=(); ALONE_CPU=(); LOADED=(); LOADED_P99=(); LOADED_CPU=(); BAD=0; SENT=0; OK=0; RATES=(); AS_P99=0
 alone() {
   echo "== autosave: cached article alone" >&2
-  local rps p99 bad; read -r rps p99 bad < <(run_wrk)
-  ALONE+=("$rps"); ALONE_P99+=("$p99"); BAD=$((BAD + bad))
+  local rps p99 bad cpu; read -r rps p99 bad cpu < <(run_wrk)
+  ALONE+=("$rps"); ALONE_P99+=("$p99"); ALONE_CPU+=("$cpu"); BAD=$((BAD + bad))
 }
 alone
 M0=$(misses)
@@ -105,8 +113,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for _ in $(seq 600); do [ -f "$WORK/autosave-ready" ] && break; kill -0 "$LOAD" 2>/dev/null || break; sleep 0.1; done
   [ -f "$WORK/autosave-ready" ] || { echo "the autosave load did not start" >&2; exit 1; }
   sleep 2 # every editor's first autosave is out
-  read -r rps p99 bad < <(run_wrk)
-  LOADED+=("$rps"); LOADED_P99+=("$p99"); BAD=$((BAD + bad))
+  read -r rps p99 bad cpu < <(run_wrk)
+  LOADED+=("$rps"); LOADED_P99+=("$p99"); LOADED_CPU+=("$cpu"); BAD=$((BAD + bad))
   kill -TERM "$LOAD"; wait "$LOAD" || { echo "the autosave load failed" >&2; exit 1; }
   LOAD=""
   cat "$WORK/autosave-load.json" >&2
@@ -132,6 +140,9 @@ mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
 mean3() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", s / NR }'; }
 ALONE_RPS=$(mean "${ALONE[@]}"); L_RPS=$(mean "${LOADED[@]}")
 ALONE_P=$(mean3 "${ALONE_P99[@]}"); L_P99=$(mean3 "${LOADED_P99[@]}")
+ALONE_C=$(mean3 "${ALONE_CPU[@]}"); L_CPU=$(mean3 "${LOADED_CPU[@]}")
+CPU_RATIO=$(awk -v a="$L_CPU" -v b="$ALONE_C" 'BEGIN { printf "%.2f", a / b }')
+CPU_VERDICT=$(awk -v r="$CPU_RATIO" 'BEGIN { print (r <= 1.05) ? "met" : "MISSED" }')
 AS_RATE=$(printf '%s\n' "${RATES[@]}" | awk '{ s += $1 } END { printf "%.1f", s / NR }')
 RATIO=$(awk -v a="$L_RPS" -v b="$ALONE_RPS" 'BEGIN { printf "%.2f", a / b }')
 P99_RATIO=$(awk -v a="$L_P99" -v b="$ALONE_P" 'BEGIN { printf "%.2f", a / b }')
@@ -158,6 +169,7 @@ alone, then $ROUNDS times loaded and alone; the load generator runs on the same 
 | figure | alone | while autosaving | loaded / alone | target: result |
 |---|---|---|---|---|
 | cached article page, requests/s (mean; the runs in order) | $ALONE_RPS (${ALONE[*]}) | $L_RPS (${LOADED[*]}) | **${RATIO}×** | ≥ 0.95: **$VERDICT**$NOISY |
+| server CPU per cached page request, µs (mean; the runs in order; loaded includes the autosaves' own) | $ALONE_C (${ALONE_CPU[*]}) | $L_CPU (${LOADED_CPU[*]}) | **${CPU_RATIO}×** | ≤ 1.05: **$CPU_VERDICT** |
 | cached article page, p99 latency (mean of the runs') | $ALONE_P ms | $L_P99 ms | ${P99_RATIO}× | |
 | page cache misses, first autosave to the end | | $MISSES | | 0 |
 | the cached page's bytes after the autosaves | | identical: $SAME | | identical |
@@ -178,4 +190,4 @@ if grep -q '^<!-- autosave: ' docs/benchmarks.md 2>/dev/null; then
 else
   printf '\n%s\n' "$SECTION" >> docs/benchmarks.md
 fi
-echo "autosave: cached article $L_RPS requests/s while $EDITORS editors autosave every $EVERY, $ALONE_RPS alone: ${RATIO}× (≥ 0.95: $VERDICT$NOISY); p99 $L_P99 ms vs $ALONE_P ms; $MISSES cache misses; $OK/$SENT autosaves ok" >&2
+echo "autosave: cached article $L_RPS requests/s while $EDITORS editors autosave every $EVERY, $ALONE_RPS alone: ${RATIO}× (≥ 0.95: $VERDICT$NOISY); p99 $L_P99 ms vs $ALONE_P ms; server CPU $L_CPU µs a request vs $ALONE_C alone (${CPU_RATIO}×); $MISSES cache misses; $OK/$SENT autosaves ok" >&2

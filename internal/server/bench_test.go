@@ -269,7 +269,7 @@ func BenchmarkEditorOpen(b *testing.B) {
 func BenchmarkAutosave(b *testing.B) {
 	srv, _ := benchServer(b)
 	h, _ := benchAdmin(b, srv, account.RoleEditor)
-	list, err := srv.Store.ListArticles(context.Background(), store.ListQuery{Limit: 200, Offset: 5000})
+	list, err := srv.Store.ListArticles(context.Background(), store.ListQuery{Limit: 200, Offset: 1000})
 	if err != nil || len(list) == 0 {
 		b.Fatalf("list articles: %v", err)
 	}
