@@ -13,6 +13,7 @@
 #   7. The soak and write-to-visible across nodes (scripts/bench-soak.sh).
 #   8. The WordPress import (scripts/bench-import.sh).
 #   9. The Ghost Content API's cached posts list (scripts/bench-ghostapi.sh).
+#  10. The cached article page while editors autosave (scripts/bench-autosave.sh).
 #
 # Results go to stdout and to docs/benchmarks.md.
 set -euo pipefail
@@ -260,6 +261,9 @@ bash scripts/bench-prompts.sh
 bash scripts/bench-compress.sh
 # The two editions: Russian pages and search against English ones.
 BENCH_ARTICLES="$ARTICLES" bash scripts/bench-editions.sh
+# The cached article page alone and while 20 editors autosave drafts of it
+# and of others, as its own section.
+BENCH_ARTICLES="$ARTICLES" bash scripts/bench-autosave.sh
 # Payment webhooks (Stripe and BTCPay), as their own section.
 bash scripts/bench-payments.sh
 # Backup and restore of the site, as their own section.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,4 +259,42 @@ func BenchmarkEditorOpen(b *testing.B) {
 		paths[i] = fmt.Sprintf("/admin/articles/%d", a.ID)
 	}
 	runPaths(b, h, paths)
+}
+
+// BenchmarkAutosave is the editor's autosave of articles across the
+// benchmark database, signed in as an editor, as its script sends it: the
+// typed fields form-encoded, the CSRF token in a header. The cached public
+// pages are not told of it (TestAutosaveKeepsPublicPageCached); this is
+// its own cost, which scripts/bench-autosave.sh sets against them.
+func BenchmarkAutosave(b *testing.B) {
+	srv, _ := benchServer(b)
+	h, _ := benchAdmin(b, srv, account.RoleEditor)
+	list, err := srv.Store.ListArticles(context.Background(), store.ListQuery{Limit: 200, Offset: 1000})
+	if err != nil || len(list) == 0 {
+		b.Fatalf("list articles: %v", err)
+	}
+	durations := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		a := list[i%len(list)]
+		form := url.Values{"version": {fmt.Sprint(a.Version)}, "headline": {a.Headline}, "dek": {a.Dek}, "lang": {a.Lang},
+			"section": {fmt.Sprint(a.Section.ID)}, "body": {a.Body + fmt.Sprintf("\n\nTyped, not saved: %d", i)}}
+		req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("http://localhost/admin/articles/%d/autosave", a.ID), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", "x")
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, req)
+		durations = append(durations, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("autosave of article %d: %d %s", a.ID, rec.Code, rec.Body)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(durations)
+	if n := len(durations); n > 0 {
+		b.ReportMetric(float64(durations[n/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(durations[n*99/100].Microseconds()), "p99-µs")
+	}
 }
