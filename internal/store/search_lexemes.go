@@ -36,4 +36,3 @@ func pgLexemeTerms(q content.Query) bool {
 func plainWord(w string) bool {
 	return w != "" && !strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
-
