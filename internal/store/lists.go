@@ -260,24 +260,28 @@ func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*cont
 	}
 	now := s.now().Unix()
 	var q strings.Builder
-	args := make([]any, 0, 5*(len(a.Tags)+1)+1)
+	args := make([]any, 0, 4*(len(a.Tags)+1))
 	q.WriteString(`SELECT ` + summaryCols + `, au.id, au.slug, au.name, au.bio FROM (
 		SELECT c.id, SUM(c.from_tag) AS score, MAX(c.live_at) AS at FROM (`)
+	// The limits are written into the statement, not passed: PostgreSQL
+	// plans a statement with a LIMIT parameter anew on every run (its
+	// generic plan guesses the limit and looks dearer than the custom
+	// ones), and planning this one took longer than running it.
 	for i, t := range a.Tags {
 		fmt.Fprintf(&q, `SELECT * FROM (SELECT t.article_id AS id, t.live_at, 1 AS from_tag FROM article_tags t
 			JOIN articles a ON a.id = t.article_id
 			WHERE t.tag_id = ? AND t.live_at IS NOT NULL AND t.live_at <= ? AND t.article_id <> ? AND a.lang = ?
-			ORDER BY t.live_at DESC LIMIT ?) t%d UNION ALL `, i)
-		args = append(args, t.ID, now, a.ID, a.Lang, n*3)
+			ORDER BY t.live_at DESC LIMIT %d) t%d UNION ALL `, n*3, i)
+		args = append(args, t.ID, now, a.ID, a.Lang)
 	}
-	q.WriteString(`SELECT * FROM (SELECT id, live_at, 0 AS from_tag FROM articles
+	fmt.Fprintf(&q, `SELECT * FROM (SELECT id, live_at, 0 AS from_tag FROM articles
 			WHERE section_id = ? AND lang = ? AND live_at IS NOT NULL AND live_at <= ? AND id <> ?
-			ORDER BY live_at DESC LIMIT ?) sec
-		) c GROUP BY c.id ORDER BY score DESC, at DESC, c.id DESC LIMIT ?) r
+			ORDER BY live_at DESC LIMIT %d) sec
+		) c GROUP BY c.id ORDER BY score DESC, at DESC, c.id DESC LIMIT %d) r
 		JOIN articles a ON a.id = r.id JOIN sections s ON s.id = a.section_id
 		LEFT JOIN article_authors x ON x.article_id = a.id LEFT JOIN authors au ON au.id = x.author_id
-		ORDER BY r.score DESC, r.at DESC, r.id DESC, x.position`)
-	args = append(args, a.Section.ID, a.Lang, now, a.ID, n*2, n)
+		ORDER BY r.score DESC, r.at DESC, r.id DESC, x.position`, n*2, n)
+	args = append(args, a.Section.ID, a.Lang, now, a.ID)
 	rows, err := s.query(ctx, s.dialect.rebind(q.String()), args...)
 	if err != nil {
 		return nil, fmt.Errorf("related: %w", err)
