@@ -27,7 +27,7 @@ func (s *Site) article(r *http.Request) (*page, error) {
 		// live here, so there is nothing to redirect to.
 		return nil, httpx.NotFound()
 	}
-	a, err := s.db.ArticleBySlug(ctx, slug)
+	a, related, err := s.db.ArticleWithRelated(ctx, slug, RelatedCount)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, httpx.NotFound()
 	}
@@ -52,10 +52,6 @@ func (s *Site) article(r *http.Request) (*page, error) {
 			return nil, &redirect{to: to}
 		}
 		return nil, &redirect{to: p}
-	}
-	related, err := s.db.Related(ctx, a, RelatedCount)
-	if err != nil {
-		return nil, err
 	}
 	l, err := s.newLayout(r, a.Headline, a.Dek)
 	if err != nil {

@@ -38,6 +38,9 @@ type Reader interface {
 	CountArticles(ctx context.Context, q store.ListQuery) (int, error)
 	ArticleLocs(ctx context.Context, offset, limit int) ([]store.ArticleLoc, error)
 	Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error)
+	// ArticleWithRelated is ArticleBySlug and Related in one query: the
+	// article page's.
+	ArticleWithRelated(ctx context.Context, slug string, n int) (*content.Article, []*content.Article, error)
 	Search(ctx context.Context, q content.Query, limit, offset int) ([]store.SearchHit, int, error)
 	NameForms(ctx context.Context) (content.NameForms, error)
 	PageReader

@@ -27,15 +27,12 @@ type scanner interface{ Scan(...any) error }
 // then any extra columns into extra.
 func scanArticle(row scanner, full bool, extra ...any) (*content.Article, error) {
 	var (
-		a                content.Article
-		widths, variants string
-		published        sql.NullInt64
-		created, updated int64
-		status           string
+		a content.Article
+		r summaryRow
 	)
-	dest := []any{&a.ID, &a.Slug, &a.Headline, &a.Dek, &a.Lang, &status, &a.Section.ID, &a.Section.Slug, &a.Section.Name,
-		&a.Image.Key, &a.Image.Width, &a.Image.Height, &widths, &variants, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
-		&published, &created, &updated, &a.Version, &a.CreatedBy}
+	dest := []any{&a.ID, &a.Slug, &a.Headline, &a.Dek, &a.Lang, &r.status, &a.Section.ID, &a.Section.Slug, &a.Section.Name,
+		&a.Image.Key, &a.Image.Width, &a.Image.Height, &r.widths, &r.variants, &a.Image.Alt, &a.Image.Credit, &a.Image.Caption,
+		&r.published, &r.created, &r.updated, &a.Version, &a.CreatedBy}
 	if full {
 		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
 	}
@@ -43,17 +40,29 @@ func scanArticle(row scanner, full bool, extra ...any) (*content.Article, error)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	a.Status = content.Status(status)
-	a.PublishedAt = fromUnix(published)
-	a.CreatedAt = time.Unix(created, 0).UTC()
-	a.UpdatedAt = time.Unix(updated, 0).UTC()
-	for _, w := range strings.Split(widths, ",") {
+	r.finish(&a)
+	return &a, nil
+}
+
+// summaryRow is what finishes an article read from summaryCols: the
+// columns stored in another form than content.Article's.
+type summaryRow struct {
+	status, widths, variants string
+	published                sql.NullInt64
+	created, updated         int64
+}
+
+func (r *summaryRow) finish(a *content.Article) {
+	a.Status = content.Status(r.status)
+	a.PublishedAt = fromUnix(r.published)
+	a.CreatedAt = time.Unix(r.created, 0).UTC()
+	a.UpdatedAt = time.Unix(r.updated, 0).UTC()
+	for _, w := range strings.Split(r.widths, ",") {
 		if n, err := strconv.Atoi(w); err == nil {
 			a.Image.Widths = append(a.Image.Widths, n)
 		}
 	}
-	a.Image.SetVariants(variants)
-	return &a, nil
+	a.Image.SetVariants(r.variants)
 }
 
 func joinInts(ns []int) string {

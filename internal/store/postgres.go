@@ -165,6 +165,7 @@ func openPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Store
 			rebind:         rebindDollar,
 			search:         pgSearch{},
 			jsonRows:       pgJSONRows,
+			lateral:        pgLateral,
 			migrationsDDL:  pgMigrationsDDL,
 			lockMigrations: pgLockMigrations,
 			lockPayments:   pgLockPayments,

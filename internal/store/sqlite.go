@@ -61,6 +61,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 			rebind:   func(q string) string { return q },
 			search:   fts5{},
 			jsonRows: sqliteJSONRows,
+			lateral:  sqliteLateral,
 			// BEGIN IMMEDIATE (_txlock) already serializes migrating processes.
 			migrationsDDL: `CREATE TABLE IF NOT EXISTS schema_migrations (
 				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,

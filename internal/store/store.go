@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +60,13 @@ type dialect struct {
 	// jsonRows is a scalar subquery: the rows of query (a SELECT whose
 	// columns are named cols), as a JSON array of arrays, "[]" for none.
 	jsonRows func(query, cols string) string
+	// lateral is a SELECT of cols (bare names) from from, joined for each
+	// of its rows with the rows of query, which may refer to from's
+	// tables and whose columns are named cols: PostgreSQL's LATERAL
+	// join, which SQLite writes as json_each over a subquery's rows (a
+	// table-valued function may read the tables before it). The caller
+	// appends WHERE and the rest.
+	lateral func(from, query string, cols []string) string
 }
 
 // sqliteJSONRows and pgJSONRows are the engines' dialect.jsonRows.
@@ -68,6 +76,24 @@ func sqliteJSONRows(query, cols string) string {
 
 func pgJSONRows(query, cols string) string {
 	return `(SELECT COALESCE(json_agg(json_build_array(` + cols + `)), '[]'::json)::text FROM (` + query + `) j)`
+}
+
+// sqliteLateral and pgLateral are the engines' dialect.lateral.
+func sqliteLateral(from, query string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = `l.value ->> ` + strconv.Itoa(i) + ` AS ` + c
+	}
+	return `SELECT ` + strings.Join(out, ", ") + ` FROM ` + from +
+		` JOIN json_each((SELECT json_group_array(json_array(` + strings.Join(cols, ", ") + `)) FROM (` + query + `))) l`
+}
+
+func pgLateral(from, query string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = `l.` + c
+	}
+	return `SELECT ` + strings.Join(out, ", ") + ` FROM ` + from + ` CROSS JOIN LATERAL (` + query + `) l`
 }
 
 // Open opens the database named by dsn: a postgres:// (or postgresql://)

@@ -114,6 +114,9 @@ func testEditionLists(t *testing.T, f *fixture) {
 	if got := slugsOf(rel); !slices.Equal(sorted(got), []string{"dva", "tri"}) {
 		t.Errorf("Related(Russian article) = %v, want the Russian articles only", got)
 	}
+	if _, page, err := f.st.ArticleWithRelated(f.ctx, ru.Slug, 4); err != nil || !slices.Equal(slugsOf(page), slugsOf(rel)) {
+		t.Errorf("ArticleWithRelated(Russian article) = %v, %v; want Related's %v", slugsOf(page), err, slugsOf(rel))
+	}
 	if err := f.st.SetNameForm(f.ctx, content.NameKey{Kind: content.NameSection, ID: sec.ID, Lang: "ru"}, "Новости"); err != nil {
 		t.Fatal(err)
 	}

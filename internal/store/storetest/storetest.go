@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -1075,14 +1076,16 @@ func testRelated(t *testing.T, f *fixture) {
 	s1 := f.section(t, "s-one", "One", 0)
 	s2 := f.section(t, "s-two", "Two", 1)
 	all3 := []string{"t1", "t2", "t3"}
+	ann, bo := f.author(t, "ann", "Ann \"Quotes\" Ärnst"), f.author(t, "bo", "Бо Бо")
 	for _, s := range []spec{
 		{slug: "a", section: s1, tags: all3, at: -1 * time.Hour},
-		{slug: "b", section: s2, tags: []string{"t1", "t2"}, at: -5 * time.Hour}, // two shared tags, older
-		{slug: "c", section: s2, tags: []string{"t1"}, at: -2 * time.Hour},       // one shared tag
-		{slug: "h", section: s1, tags: []string{"t3"}, at: -6 * time.Hour},       // one shared tag, same section
-		{slug: "d", section: s1, at: -3 * time.Hour},                             // same section only
-		{slug: "e", section: s1, at: -4 * time.Hour},                             // same section only, older
-		{slug: "g", section: s2, at: -1 * time.Hour},                             // nothing in common
+		{slug: "b", section: s2, tags: []string{"t1", "t2"}, at: -5 * time.Hour, authors: []content.Author{bo, ann}, // two shared tags, older
+			headline: "Say \"hi\" \\ back\tthen — Привет <b>&</b>", dek: "Line\nbreak"},
+		{slug: "c", section: s2, tags: []string{"t1"}, at: -2 * time.Hour, authors: []content.Author{ann}}, // one shared tag
+		{slug: "h", section: s1, tags: []string{"t3"}, at: -6 * time.Hour},                                 // one shared tag, same section
+		{slug: "d", section: s1, at: -3 * time.Hour},                                                       // same section only
+		{slug: "e", section: s1, at: -4 * time.Hour},                                                       // same section only, older
+		{slug: "g", section: s2, at: -1 * time.Hour},                                                       // nothing in common
 		{slug: "x", section: s1, tags: all3, status: content.StatusDraft},
 		{slug: "y", section: s1, tags: all3, status: content.StatusScheduled, at: 3 * time.Hour}, // scheduled after f
 		{slug: "f", section: s1, tags: all3, at: time.Hour},                                      // not yet published
@@ -1120,6 +1123,25 @@ func testRelated(t *testing.T, f *fixture) {
 			if !slices.Equal(slugsOf(got), tc.want) {
 				t.Errorf("Related(%s, %d): got %v, want %v", tc.slug, tc.n, slugsOf(got), tc.want)
 			}
+			// The article page reads the article and the same list in
+			// one statement.
+			pa, page, err := f.st.ArticleWithRelated(f.ctx, tc.slug, tc.n)
+			if err != nil {
+				t.Fatalf("ArticleWithRelated: %v", err)
+			}
+			if !reflect.DeepEqual(pa, a) {
+				t.Errorf("ArticleWithRelated(%s): article\n%+v\nwant ArticleBySlug's\n%+v", tc.slug, pa, a)
+			}
+			if !reflect.DeepEqual(page, got) {
+				t.Errorf("ArticleWithRelated(%s, %d): related differ from Related's", tc.slug, tc.n)
+				for i := range max(len(page), len(got)) {
+					if i < len(page) && i < len(got) && !reflect.DeepEqual(page[i], got[i]) {
+						t.Errorf("  [%d] got %+v\n  want %+v", i, page[i], got[i])
+					} else if i >= len(page) || i >= len(got) {
+						t.Errorf("  lengths %d, want %d", len(page), len(got))
+					}
+				}
+			}
 			if len(got) > tc.n {
 				t.Errorf("Related(%s, %d): got %d articles, want at most %d", tc.slug, tc.n, len(got), tc.n)
 			}
@@ -1142,6 +1164,27 @@ func testRelated(t *testing.T, f *fixture) {
 		}
 		if want := []string{"f", "b"}; !slices.Equal(slugsOf(got), want) {
 			t.Errorf("Related(a, 2) once f is live: got %v, want %v", slugsOf(got), want)
+		}
+		_, page, err := f.st.ArticleWithRelated(f.ctx, "a", 2)
+		if err != nil {
+			t.Fatalf("ArticleWithRelated: %v", err)
+		}
+		if !reflect.DeepEqual(page, got) {
+			t.Errorf("ArticleWithRelated(a, 2) once f is live: got %v, want Related's %v", slugsOf(page), slugsOf(got))
+		}
+	})
+	t.Run("WithRelatedNotFound", func(t *testing.T) {
+		if _, _, err := f.st.ArticleWithRelated(f.ctx, "nope", 4); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ArticleWithRelated(nope): err %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("WithRelatedNone", func(t *testing.T) {
+		// A draft alone in its section, without tags: an empty list.
+		s3 := f.section(t, "s-three", "Three", 2)
+		f.create(t, spec{slug: "lone", section: s3, status: content.StatusDraft})
+		a, page, err := f.st.ArticleWithRelated(f.ctx, "lone", 4)
+		if err != nil || a.Slug != "lone" || len(page) != 0 {
+			t.Errorf("ArticleWithRelated(lone) = %v, %v, %v; want the article and no related", a, slugsOf(page), err)
 		}
 	})
 }
