@@ -252,8 +252,9 @@ func (s *Store) locVersions(ctx context.Context, locs []ArticleLoc, now int64) e
 // language (its reader may read no other): those sharing the most tags with
 // a first (newest among equals), then the newest of its section. One query
 // does it all, a branch per tag plus one for the section, ranked and joined
-// with the summaries and bylines: on PostgreSQL every query is a round trip,
-// and this list is on the page most often rendered.
+// with the summaries and bylines. The article page reads the same list
+// with its article, through ArticleWithRelated (relatedQuery); the
+// store's tests keep the two equal.
 func (s *Store) Related(ctx context.Context, a *content.Article, n int) ([]*content.Article, error) {
 	if n <= 0 {
 		return nil, nil
