@@ -185,9 +185,14 @@ func (c *jsonCells) fail(b []byte, err error) {
 	}
 }
 
+// int reads a number; null reads as 0, as json.Unmarshal leaves it.
 func (c *jsonCells) int(dst *int64) {
 	b := c.cell()
 	if b == nil {
+		return
+	}
+	if string(b) == "null" {
+		*dst = 0
 		return
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)

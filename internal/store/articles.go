@@ -338,10 +338,16 @@ func readLinks(a *content.Article, links string) error {
 		if len(r) != 7 {
 			return fmt.Errorf("bylines, tags and corrections: a row of %d columns", len(r))
 		}
-		for i, dst := range []any{&l.kind, &l.id, &l.slug, &l.name, &l.bio, &l.order, &l.sortName} {
-			if err := json.Unmarshal(r[i], dst); err != nil {
-				return fmt.Errorf("bylines, tags and corrections: %w", err)
-			}
+		c := jsonCells{cells: r}
+		c.int(&l.kind)
+		c.int(&l.id)
+		c.str(&l.slug)
+		c.str(&l.name)
+		c.str(&l.bio)
+		c.int(&l.order)
+		c.str(&l.sortName)
+		if c.err != nil {
+			return fmt.Errorf("bylines, tags and corrections: %w", c.err)
 		}
 		list = append(list, l)
 	}
