@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,6 +234,63 @@ func TestWordSearchFollowsEdits(t *testing.T) {
 			}
 			if got := slugs("harbour"); len(got) != 0 {
 				t.Errorf("after unpublishing: %v, want none", got)
+			}
+		})
+	}
+}
+
+// TestSearchHitBylines: a hit carries its article's bylines in their
+// order, on both engines.
+func TestSearchHitBylines(t *testing.T) {
+	for _, e := range []struct {
+		name string
+		open func(t *testing.T) *store.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := e.open(t)
+			now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+			st.SetClock(func() time.Time { return now })
+			sec := content.Section{Slug: "news", Name: "News"}
+			if err := st.CreateSection(ctx, &sec); err != nil {
+				t.Fatal(err)
+			}
+			var authors []content.Author
+			for _, n := range []string{"Zoe Second", "Anna First"} {
+				au := content.Author{Slug: strings.ToLower(strings.ReplaceAll(n, " ", "-")), Name: n}
+				if err := st.CreateAuthor(ctx, &au); err != nil {
+					t.Fatal(err)
+				}
+				authors = append(authors, au)
+			}
+			svc := content.NewService(st, content.NewRenderer())
+			svc.SetClock(func() time.Time { return now })
+			for _, c := range []struct {
+				slug string
+				by   []content.Author
+			}{{"two", authors}, {"none", nil}} {
+				a := &content.Article{Slug: c.slug, Headline: "Harbour news " + c.slug, Body: "The harbour reopened.", Lang: "en",
+					Status: content.StatusPublished, Section: sec, Authors: c.by, PublishedAt: now.Add(-time.Hour)}
+				if err := svc.Create(ctx, a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hits, _, err := st.Search(ctx, content.ParseQuery("harbour"), 10, 0)
+			if err != nil || len(hits) != 2 {
+				t.Fatalf("Search: %d hits, %v", len(hits), err)
+			}
+			for _, h := range hits {
+				var names []string
+				for _, au := range h.Article.Authors {
+					names = append(names, au.Name)
+				}
+				want := []string(nil)
+				if h.Article.Slug == "two" {
+					want = []string{"Zoe Second", "Anna First"}
+				}
+				if !slices.Equal(names, want) {
+					t.Errorf("%s: bylines %v, want %v", h.Article.Slug, names, want)
+				}
 			}
 		})
 	}

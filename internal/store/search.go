@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -357,12 +358,14 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	}
 	ids = ids[offset:min(total, offset+limit)]
 	hits := make([]SearchHit, 0, len(ids))
-	list := make([]*content.Article, 0, len(ids))
 	args := make([]any, 0, len(ids))
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, a.id, a.body_text
+	// The bylines come with the rows, as JSON: on PostgreSQL a query is
+	// a round trip.
+	rows, err := s.read.QueryContext(ctx, s.dialect.rebind(`SELECT `+summaryCols+`, a.id, a.body_text, `+
+		s.dialect.jsonRows(bylinesQuery, "i, sl, nm, b, o")+`
 		FROM articles a JOIN sections s ON s.id = a.section_id WHERE a.id IN (`+placeholders(len(ids))+`)`), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
@@ -371,8 +374,11 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	for rows.Next() {
 		var h SearchHit
 		var id int64
-		var body string
-		a, err := scanArticle(rows, false, &id, &body)
+		var body, bylines string
+		a, err := scanArticle(rows, false, &id, &body, &bylines)
+		if err == nil {
+			err = readBylines(a, bylines)
+		}
 		if err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("search: %w", err)
@@ -389,10 +395,45 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	for _, id := range ids { // in rank order; one unpublished since the first query is gone
 		if h, ok := found[id]; ok {
 			hits = append(hits, h)
-			list = append(list, h.Article)
 		}
 	}
-	return hits, total, s.loadAuthors(ctx, list)
+	return hits, total, nil
+}
+
+// bylinesQuery is the bylines of the article a of the enclosing query, in
+// their order: id, slug, name, bio, position.
+const bylinesQuery = `SELECT au.id AS i, au.slug AS sl, au.name AS nm, au.bio AS b, CAST(x.position AS BIGINT) AS o
+	FROM article_authors x JOIN authors au ON au.id = x.author_id WHERE x.article_id = a.id`
+
+// readBylines fills a's bylines from bylinesQuery's JSON rows.
+func readBylines(a *content.Article, bylines string) error {
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal([]byte(bylines), &raw); err != nil {
+		return fmt.Errorf("bylines: %w", err)
+	}
+	type byline struct {
+		au    content.Author
+		order int64
+	}
+	list := make([]byline, 0, len(raw))
+	for _, r := range raw {
+		var b byline
+		c := jsonCells{cells: r}
+		c.int(&b.au.ID)
+		c.str(&b.au.Slug)
+		c.str(&b.au.Name)
+		c.str(&b.au.Bio)
+		c.int(&b.order)
+		if c.err != nil {
+			return fmt.Errorf("bylines: %w", c.err)
+		}
+		list = append(list, b)
+	}
+	slices.SortFunc(list, func(x, y byline) int { return cmp.Compare(x.order, y.order) })
+	for _, b := range list {
+		a.Authors = append(a.Authors, b.au)
+	}
+	return nil
 }
 
 // langFilter is the condition keeping one language's articles (none for
