@@ -331,36 +331,30 @@ func TestSearchUpgrade0020(t *testing.T) {
 // TestPrefixFindsNewWords: a word first written in a new article is found
 // by its prefix at once, on both engines.
 func TestPrefixFindsNewWords(t *testing.T) {
-	for _, e := range []struct {
-		name string
-		open func(t *testing.T) *store.Store
-	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
-		t.Run(e.name, func(t *testing.T) {
-			ctx := context.Background()
-			st := e.open(t)
-			now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
-			fillParity(t, st, now)
-			q := content.ParseQuery("kvartir*")
-			if hits, _, err := st.Search(ctx, q, 10, 0); err != nil || len(hits) != 0 {
-				t.Fatalf("before: %d hits, %v; want none", len(hits), err)
-			}
-			sec, err := st.SectionBySlug(ctx, "news")
-			if err != nil {
-				t.Fatal(err)
-			}
-			svc := content.NewService(st, content.NewRenderer())
-			a := &content.Article{Slug: "kvartirniki", Headline: "Kvartirnik concerts return", Body: "House concerts are back.",
-				Lang: "en", Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Minute)}
-			if err := svc.Create(ctx, a); err != nil {
-				t.Fatal(err)
-			}
-			hits, _, err := st.Search(ctx, q, 10, 0)
-			if err != nil || len(hits) != 1 || hits[0].Article.Slug != "kvartirniki" {
-				t.Fatalf("after: %d hits, %v; want the new article", len(hits), err)
-			}
-			if !strings.Contains(hits[0].Snippet, store.MarkStart) {
-				t.Errorf("snippet %q marks nothing", hits[0].Snippet)
-			}
-		})
-	}
+	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+		fillParity(t, st, now)
+		q := content.ParseQuery("kvartir*")
+		if hits, _, err := st.Search(ctx, q, 10, 0); err != nil || len(hits) != 0 {
+			t.Fatalf("before: %d hits, %v; want none", len(hits), err)
+		}
+		sec, err := st.SectionBySlug(ctx, "news")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := content.NewService(st, content.NewRenderer())
+		a := &content.Article{Slug: "kvartirniki", Headline: "Kvartirnik concerts return", Body: "House concerts are back.",
+			Lang: "en", Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Minute)}
+		if err := svc.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		hits, _, err := st.Search(ctx, q, 10, 0)
+		if err != nil || len(hits) != 1 || hits[0].Article.Slug != "kvartirniki" {
+			t.Fatalf("after: %d hits, %v; want the new article", len(hits), err)
+		}
+		if !strings.Contains(hits[0].Snippet, store.MarkStart) {
+			t.Errorf("snippet %q marks nothing", hits[0].Snippet)
+		}
+	})
 }
