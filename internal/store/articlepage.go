@@ -187,19 +187,9 @@ func (c *jsonCells) fail(b []byte, err error) {
 
 // int reads a number; null reads as 0, as json.Unmarshal leaves it.
 func (c *jsonCells) int(dst *int64) {
-	b := c.cell()
-	if b == nil {
-		return
-	}
-	if string(b) == "null" {
-		*dst = 0
-		return
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		c.fail(b, err)
-	}
-	*dst = n
+	var n sql.NullInt64
+	c.nullInt(&n)
+	*dst = n.Int64
 }
 
 func (c *jsonCells) intAs(dst *int) {
