@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -287,4 +289,130 @@ func TestSearchHitBylines(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSearchPages: a search's pages, one after the other, are its whole
+// ranking cut in order (relevance: headline, then dek, then body; then
+// recency), each page gives the number of matches, and a page past the
+// last is empty but still counts them, on both engines (PostgreSQL ranks
+// in SQL and sends one page; SQLite ranks in Go).
+func TestSearchPages(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		sec := content.Section{Slug: "news", Name: "News"}
+		if err := st.CreateSection(ctx, &sec); err != nil {
+			t.Fatal(err)
+		}
+		svc := content.NewService(st, content.NewRenderer())
+		svc.SetClock(func() time.Time { return now })
+		var want []string
+		var inHeadline, inDek, inBody []string
+		for i := range 23 {
+			slug := fmt.Sprintf("story-%02d", i)
+			a := &content.Article{Slug: slug, Headline: "Market day", Dek: "Stalls open", Body: "The ferry came in.", Lang: "en",
+				Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Duration(i+1) * time.Hour)}
+			switch i % 3 { // newest first within each
+			case 0:
+				a.Headline = "Ferry to the islands"
+				inHeadline = append(inHeadline, slug)
+			case 1:
+				a.Dek = "The ferry is late"
+				inDek = append(inDek, slug)
+			default:
+				inBody = append(inBody, slug)
+			}
+			if err := svc.Create(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = slices.Concat(inHeadline, inDek, inBody)
+		q := content.ParseQuery("ferry")
+		var got []string
+		for page := 0; ; page++ {
+			hits, total, err := st.Search(ctx, q, 10, page*10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(want) {
+				t.Fatalf("page %d: total %d, want %d", page+1, total, len(want))
+			}
+			if len(hits) == 0 {
+				if page != 3 {
+					t.Fatalf("page %d is empty; want 3 pages", page+1)
+				}
+				break
+			}
+			for _, h := range hits {
+				got = append(got, h.Article.Slug)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pages in order:\n got %v\nwant %v", got, want)
+		}
+		if hits, total, err := st.Search(ctx, q, 10, 100); err != nil || len(hits) != 0 || total != len(want) {
+			t.Errorf("far past the last page: %d hits, total %d, %v; want none of %d", len(hits), total, err, len(want))
+		}
+	})
+}
+
+// TestSearchLexemesUpgrade0028: a PostgreSQL archive whose search_lexemes
+// is 0027's (with its copy of search_hd) gets 0028's, headline and dek
+// apart, made again from its articles, and searches rank as before.
+func TestSearchLexemesUpgrade0028(t *testing.T) {
+	pgServer(t)
+	ctx := context.Background()
+	now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+	dsn := pgDatabase(t)
+	queries := []string{"flood", "election -mayor", `"election results"`, "harb*", "выборы", "storm harbour"}
+	search := func(st *store.Store) map[string][]string {
+		got := map[string][]string{}
+		for _, q := range queries {
+			hits, _, err := st.Search(ctx, content.ParseQuery(q), 10, 0)
+			if err != nil {
+				t.Fatalf("Search(%s): %v", q, err)
+			}
+			for _, h := range hits {
+				got[q] = append(got[q], h.Article.Slug)
+			}
+		}
+		return got
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillParity(t, st, now)
+	before := search(st)
+	st.Close()
+
+	old, err := os.ReadFile(filepath.Join("migrations", "postgres", "0027_search_lexemes.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE search_lexemes`, `DROP FUNCTION search_lexemes_write() CASCADE`, string(old),
+		`DELETE FROM schema_migrations WHERE version = 28`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	st, err = store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetClock(func() time.Time { return now })
+	after := search(st)
+	for _, q := range queries {
+		if len(before[q]) == 0 || !slices.Equal(before[q], after[q]) {
+			t.Errorf("Search(%s): %v after the upgrade, %v before", q, after[q], before[q])
+		}
+	}
 }

@@ -49,10 +49,11 @@ type searcher interface {
 	// compile turns a parsed query into the engine's match arguments,
 	// reading the archive's words for a prefix where the engine needs to.
 	compile(ctx context.Context, db *sql.DB, q content.Query) (compiled, error)
-	// candidates returns the IDs of up to SearchCap live matches, best
-	// first (rank). lang, when not empty, keeps articles in that language
-	// only.
-	candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error)
+	// results ranks up to SearchCap live matches, best first (as rank
+	// does), and returns the IDs of those from offset, at most limit, and
+	// the number of matches ranked. lang, when not empty, keeps articles
+	// in that language only.
+	results(ctx context.Context, db *sql.DB, m compiled, lang string, now int64, limit, offset int) ([]int64, int, error)
 }
 
 // compiled is a query in an engine's terms: whole is the match argument
@@ -72,9 +73,12 @@ type compiled struct {
 }
 
 // weighted is one scoring test: a candidate matching it gains weight.
+// column, on PostgreSQL, is the search_lexemes column match is tested on;
+// SQLite's match names its column.
 type weighted struct {
 	match  string
 	weight int
+	column string
 }
 
 // Where a term is found weighs its part in an article's relevance: in the
@@ -126,8 +130,8 @@ func (f fts5) compile(ctx context.Context, db *sql.DB, q content.Query) (compile
 		return c, nil
 	}
 	for i, t := range q.Terms {
-		c.where = append(c.where, weighted{ftsTerm(t, expanded[i], "pairs_headline", "search_headline"), headlineWeight},
-			weighted{ftsTerm(t, expanded[i], "pairs_dek", "search_dek"), dekWeight})
+		c.where = append(c.where, weighted{match: ftsTerm(t, expanded[i], "pairs_headline", "search_headline"), weight: headlineWeight},
+			weighted{match: ftsTerm(t, expanded[i], "pairs_dek", "search_dek"), weight: dekWeight})
 	}
 	return c, nil
 }
@@ -284,6 +288,18 @@ func (fts5) candidates(ctx context.Context, db *sql.DB, m compiled, lang string,
 	return rank(cs), nil
 }
 
+// results: the candidates ranked in Go, in process.
+func (f fts5) results(ctx context.Context, db *sql.DB, m compiled, lang string, now int64, limit, offset int) ([]int64, int, error) {
+	ids, err := f.candidates(ctx, db, m, lang, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	if offset >= len(ids) {
+		return nil, len(ids), nil
+	}
+	return ids[offset:min(len(ids), offset+limit)], len(ids), nil
+}
+
 // ftsScore adds to each candidate the weight of every test it passes,
 // each looked for within each language's range of the candidates' keys.
 func ftsScore(ctx context.Context, db *sql.DB, where []weighted, keys []int64, at map[int64]int, cs []scored) error {
@@ -345,18 +361,16 @@ func (s *Store) Search(ctx context.Context, q content.Query, limit, offset int) 
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
-	ids, err := s.dialect.search.candidates(ctx, s.read, m, q.Lang, s.now().Unix())
+	ids, total, err := s.dialect.search.results(ctx, s.read, m, q.Lang, s.now().Unix(), limit, offset)
 	if canceledByTimeout(err) {
 		return nil, 0, fmt.Errorf("search: %w", ErrSearchTooSlow)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
 	}
-	total := len(ids)
-	if offset >= total {
+	if len(ids) == 0 {
 		return nil, total, nil
 	}
-	ids = ids[offset:min(total, offset+limit)]
 	hits := make([]SearchHit, 0, len(ids))
 	args := make([]any, 0, len(ids))
 	for _, id := range ids {

@@ -25,7 +25,7 @@ import (
 //
 //	positive source \n excluded source
 //
-// The SQL (pgQuery) then normalizes both sources with to_tsquery under the
+// The SQL (results) then normalizes both sources with to_tsquery under the
 // English, Russian and simple configurations and ORs the three, so an
 // English or Russian word finds articles of either language, and requires
 // the positive query and none of the excluded words in any configuration.
@@ -56,19 +56,12 @@ func tsText(w string) string {
 
 // tsTerm is one term as a tsquery source: a word, or a phrase of words
 // joined by <->; a prefix term is the OR of the words it stands for
-// (expanded), as on SQLite, or "" when the archive has none. weight, when
-// not empty, keeps lexemes of that weight only (A headline, B dek).
-func tsTerm(t content.Term, expanded []string, weight string) string {
-	op := func(w string) string {
-		if weight != "" {
-			return tsOperand(w) + ":" + weight
-		}
-		return tsOperand(w)
-	}
+// (expanded), as on SQLite, or "" when the archive has none.
+func tsTerm(t content.Term, expanded []string) string {
 	phrase := func(ws []string) string {
 		ops := make([]string, len(ws))
 		for i, w := range ws {
-			ops[i] = op(w)
+			ops[i] = tsOperand(w)
 		}
 		if len(ops) == 1 {
 			// The configurations stem the word: a Russian one by Snowball,
@@ -114,7 +107,7 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 			phrases = append(phrases, p)
 			continue
 		}
-		tt := tsTerm(t, expanded[i], "")
+		tt := tsTerm(t, expanded[i])
 		if tt == "" {
 			return compiled{}, nil
 		}
@@ -130,8 +123,12 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 	}
 	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | "), pairs: strings.Join(phrases, " & "),
 		words: pgLexemeTerms(q)}
+	// Each term is looked for in the headline's and the dek's lexemes of
+	// search_lexemes (migration 0028), kept apart and without weights: a
+	// weighted test (:A) of the two together cost ten times as much.
 	for i, t := range q.Terms {
-		c.where = append(c.where, weighted{tsTerm(t, expanded[i], "A"), headlineWeight}, weighted{tsTerm(t, expanded[i], "B"), dekWeight})
+		tt := tsTerm(t, expanded[i])
+		c.where = append(c.where, weighted{tt, headlineWeight, "headline"}, weighted{tt, dekWeight, "dek"})
 	}
 	return c, nil
 }
@@ -217,96 +214,135 @@ func pgAnyConfig(src string) string {
 	return `(to_tsquery('english', ` + src + `) || to_tsquery('russian', ` + src + `) || to_tsquery('simple', ` + src + `))`
 }
 
-// pgQuery is a FROM item "q" with one row and one column, q.q: the reader's
-// tsquery. It takes one argument, the match. An empty positive query (only
-// stop words or over-long words) stays empty and matches nothing, even with
-// exclusions.
-var pgQuery = `(SELECT CASE WHEN numnode(t.p) = 0 OR numnode(t.n) = 0 THEN t.p ELSE t.p && !!t.n END AS q, t.p, t.n
-	FROM (SELECT ` + pgAnyConfig(`s.p`) + ` AS p,
-		CASE WHEN s.n = '' THEN ''::tsquery ELSE ` + pgAnyConfig(`s.n`) + ` END AS n
-		FROM (SELECT split_part(i.m, chr(10), 1) AS p, split_part(i.m, chr(10), 2) AS n
-			FROM (SELECT CAST(? AS text) AS m) i) s) t) q`
-
-// candidates keeps the newest SearchCap live matches (by live_at, as on
-// SQLite) and scores them as SQLite does: each term found in the headline
-// adds headlineWeight, in the dek dekWeight, read from search_hd
-// (migration 0020), the headline and dek alone, small enough to be kept in
-// the row, where ts_rank_cd read every candidate's whole tsvector, body
-// positions and all, out of TOAST a second time.
-func (pgSearch) candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error) {
+// results keeps the newest SearchCap live matches (by live_at, as on
+// SQLite), scores them as SQLite does and ranks them, and returns the page
+// asked for with the number of matches kept. Each term found in the
+// headline adds headlineWeight, in the dek dekWeight, read from the
+// headline's and dek's own lexemes in search_lexemes (pgScoreTests), small
+// enough to be kept in the row, where ts_rank_cd read every candidate's
+// whole tsvector, body positions and all, out of TOAST a second time, and
+// a weighted test of search_hd cost ten times as much. The ranking is done here,
+// not in Go as on SQLite: a thousand candidates' rows sent and read one by
+// one cost the client more (about 1.5 ms) than the whole ranking does.
+func (pgSearch) results(ctx context.Context, db *sql.DB, m compiled, lang string, now int64, limit, offset int) ([]int64, int, error) {
 	if m.whole == "" {
-		return nil, nil
+		return nil, 0, nil
 	}
-	score, tests, args := pgScoreTests(m)
-	args = append([]any{m.whole}, args...)
-	cond, rest := langFilter("a.lang", lang, now, SearchCap)
 	// A query of words tests the lexemes of search_lexemes (migration
-	// 0027), kept in its rows, not articles.search, read out of TOAST.
-	from, id, match := `articles a`, `a.id`, ` AND a.search @@ q.q`
+	// 0027), kept in its rows, not articles.search, read out of TOAST, and
+	// scores from its headline and dek. Any other takes them from the
+	// article's search_hd as search_lexemes does (migration 0028): 1 µs a
+	// candidate, where reading them from its search_lexemes row, most
+	// likely not in memory, cost 4.
+	pos, neg, _ := strings.Cut(m.whole, pgSep)
+	from, id, vec, scoredBy := `articles a CROSS JOIN LATERAL (SELECT setweight(ts_filter(a.search_hd, '{a}'), 'D') AS headline,
+		setweight(ts_filter(a.search_hd, '{b}'), 'D') AS dek) h`, `a.id`, `a.search`, "h"
 	if m.words && m.pairs == "" {
-		from, id, match = `search_lexemes a`, `a.article_id`, ` AND a.lexemes @@ q.q`
+		from, id, vec, scoredBy = `search_lexemes a`, `a.article_id`, `a.lexemes`, "a"
 	}
-	if m.pairs != "" {
+	// w, one row, holds the reader's tsqueries, p the words and n the
+	// excluded words, each normalized once (pgAnyConfig), and the scoring
+	// tests'. An empty positive query (only stop words or over-long words)
+	// matches nothing, even with exclusions; excluded stop words exclude
+	// nothing (an empty tsquery matches no article).
+	score, tests, args := pgScoreTests(m, scoredBy)
+	var wCols []string
+	var wArgs []any
+	if pos != "" {
+		wCols = append(wCols, pgAnyConfig(`CAST(? AS text)`)+` AS p`)
+		wArgs = append(wArgs, pos, pos, pos)
+	}
+	if neg != "" {
+		wCols = append(wCols, pgAnyConfig(`CAST(? AS text)`)+` AS n`)
+		wArgs = append(wArgs, neg, neg, neg)
+	}
+	args = append(wArgs, args...)
+	var match string
+	switch {
+	case m.pairs != "":
 		// The phrases are the pairs' (a GIN lookup of one lexeme each);
 		// the words, if any, and the excluded words are tested on the rows
-		// they find. Only stop words besides the phrases is no condition.
-		match = ` AND a.search_pairs @@ CAST(? AS tsquery)
-			AND CASE WHEN numnode(q.p) = 0 THEN numnode(q.n) = 0 OR NOT a.search @@ q.n ELSE a.search @@ q.q END`
+		// they find. Words that are only stop words are no condition.
+		match = ` AND a.search_pairs @@ CAST(? AS tsquery)`
+		if pos != "" {
+			match += ` AND (numnode(w.p) = 0 OR a.search @@ w.p)`
+		}
+	case pos != "":
+		match = ` AND ` + vec + ` @@ w.p`
+	default:
+		return nil, 0, nil
+	}
+	if neg != "" {
+		match += ` AND NOT ` + vec + ` @@ w.n`
+	}
+	cond, rest := langFilter("a.lang", lang, now, SearchCap)
+	if m.pairs != "" { // its argument comes before the limit's
 		rest = append(rest[:len(rest)-1:len(rest)-1], m.pairs, rest[len(rest)-1])
 	}
 	// Planned for its own words every time (an unnamed statement): a
 	// prepared statement gets a generic plan after five runs, made without
 	// knowing the tsquery, and for a prefix's OR of common words that plan
 	// reads every match out of the index and sorts them, 200 ms instead of
-	// 15 ms.
-	args = append([]any{pgx.QueryExecModeExec}, args...)
-	cs, err := pgScored(ctx, db, rebindDollar(`SELECT c.id, c.live_at, `+score+` FROM `+pgQuery+`
-		CROSS JOIN (SELECT `+tests+`) w CROSS JOIN LATERAL (
-			SELECT `+id+` AS id, a.live_at, a.search_hd FROM `+from+`
-			WHERE a.live_at IS NOT NULL AND a.live_at <= ?`+cond+match+`
-			ORDER BY a.live_at DESC, `+id+` DESC LIMIT ?) c`), append(args, rest...)...)
-	if err != nil {
-		return nil, err
+	// 15 ms. The score is made in the scan, so that the sort of the
+	// candidates by recency carries three numbers a row. w is one SELECT,
+	// not nested ones: planning it took 0.4 ms, as long as the search.
+	query := rebindDollar(`SELECT c.id, count(*) OVER () FROM (SELECT ` + strings.Join(append(wCols, tests), ", ") + `) w
+		CROSS JOIN LATERAL (
+			SELECT ` + id + ` AS id, a.live_at, ` + score + ` AS score FROM ` + from + `
+			WHERE a.live_at IS NOT NULL AND a.live_at <= ?` + cond + match + `
+			ORDER BY a.live_at DESC, ` + id + ` DESC LIMIT ?) c
+		ORDER BY c.score DESC, c.live_at DESC, c.id DESC LIMIT ? OFFSET ?`)
+	args = append([]any{pgx.QueryExecModeExec}, append(args, rest...)...)
+	ids, total, err := pgPage(ctx, db, query, append(args, limit, offset)...)
+	if err == nil && len(ids) == 0 && offset > 0 {
+		// Past the last page: the count alone, from the first.
+		_, total, err = pgPage(ctx, db, query, append(args, 1, 0)...)
 	}
-	return rank(cs), nil
+	return ids, total, err
 }
 
-// pgScoreTests is the score of a candidate c (its search_hd) and the
-// FROM item w that makes the scoring tests' tsqueries, with its arguments.
-// They are made once, in w: in the select list, to_tsquery (stable, not
-// immutable) would be called again for every candidate, six times a term.
-func pgScoreTests(m compiled) (score, tests string, args []any) {
+// pgPage reads a page of ranked results: id, and the number of matches.
+func pgPage(ctx context.Context, db *sql.DB, query string, args ...any) ([]int64, int, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ids []int64
+	var total int
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, total, rows.Err()
+}
+
+// pgScoreTests is the score of a candidate, from the headline and dek
+// columns of its search_lexemes row (alias), and the FROM item w that
+// makes the scoring tests' tsqueries, with its arguments: one a term, as
+// its headline and dek tests are the same query. They are made once, in
+// w: in the select list, to_tsquery (stable, not immutable) would be
+// called again for every candidate.
+func pgScoreTests(m compiled, alias string) (score, tests string, args []any) {
 	var scores, ts []string
-	for i, w := range m.where {
-		col := "w" + strconv.Itoa(i)
-		ts = append(ts, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
-		scores = append(scores, `(CASE WHEN c.search_hd @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
-		args = append(args, w.match, w.match, w.match)
+	cols := map[string]string{}
+	for _, w := range m.where {
+		col, ok := cols[w.match]
+		if !ok {
+			col = "w" + strconv.Itoa(len(cols))
+			cols[w.match] = col
+			ts = append(ts, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
+			args = append(args, w.match, w.match, w.match)
+		}
+		scores = append(scores, `(CASE WHEN `+alias+`.`+w.column+` @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
 	}
 	if len(ts) == 0 { // every candidate scores 0
 		return "0", "1 AS w0", nil
 	}
 	return strings.Join(scores, " + "), strings.Join(ts, ", "), args
-}
-
-// pgScored reads candidates: id, live_at, score.
-func pgScored(ctx context.Context, db *sql.DB, query string, args ...any) ([]scored, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cs []scored
-	for rows.Next() {
-		var c scored
-		var liveAt int64
-		if err := rows.Scan(&c.id, &liveAt, &c.score); err != nil {
-			return nil, err
-		}
-		c.recency = liveAt*searchKeyScale + c.id
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
 }
 
 // A query of words only (prefixes included, exclusions allowed) is
