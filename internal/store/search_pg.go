@@ -155,12 +155,17 @@ func pgPairs(ctx context.Context, db *sql.DB, q content.Query) (map[int]string, 
 	if len(texts) == 0 {
 		return nil, nil
 	}
+	// The phrases come as one text, split in SQL, and the configurations
+	// are written in: with an array argument the planner counts its items,
+	// so a plan for the values beats the generic one each time and every
+	// search planned the statement again (0.25 ms). tsText leaves no
+	// control character in a phrase.
 	rows, err := db.QueryContext(ctx, `SELECT ph.i, c.n, p.pos, u.lexeme
-		FROM unnest($1::text[]) WITH ORDINALITY ph(t, i)
-		CROSS JOIN unnest($2::regconfig[]) WITH ORDINALITY c(cfg, n)
+		FROM string_to_table($1, chr(1)) WITH ORDINALITY ph(t, i)
+		CROSS JOIN unnest('{`+strings.Join(pgConfigs, ",")+`}'::regconfig[]) WITH ORDINALITY c(cfg, n)
 		CROSS JOIN LATERAL unnest(search_pairs_vector(c.cfg, ph.t)) u
 		CROSS JOIN LATERAL unnest(u.positions) p(pos)
-		ORDER BY ph.i, c.n, p.pos`, texts, pgConfigs)
+		ORDER BY ph.i, c.n, p.pos`, strings.Join(texts, "\x01"))
 	if err != nil {
 		return nil, fmt.Errorf("phrase pairs: %w", err)
 	}
