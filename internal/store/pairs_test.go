@@ -395,7 +395,7 @@ func TestSearchLexemesUpgrade0028(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE search_lexemes`, `DROP FUNCTION search_lexemes_write() CASCADE`, string(old),
+	for _, q := range []string{`DROP TABLE search_lexemes`, `DROP FUNCTION search_lexemes_write() CASCADE`, `DROP FUNCTION search_query(text)`, string(old),
 		`DELETE FROM schema_migrations WHERE version = 28`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%.60s: %v", q, err)

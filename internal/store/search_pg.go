@@ -214,10 +214,9 @@ phrases:
 }
 
 // pgAnyConfig normalizes a tsquery source under each configuration an
-// article can be indexed with and ORs the results.
-func pgAnyConfig(src string) string {
-	return `(to_tsquery('english', ` + src + `) || to_tsquery('russian', ` + src + `) || to_tsquery('simple', ` + src + `))`
-}
+// article can be indexed with and ORs the different results
+// (search_query, migration 0028).
+func pgAnyConfig(src string) string { return `search_query(` + src + `)` }
 
 // results keeps the newest SearchCap live matches (by live_at, as on
 // SQLite), scores them as SQLite does and ranks them, and returns the page
@@ -255,11 +254,11 @@ func (pgSearch) results(ctx context.Context, db *sql.DB, m compiled, lang string
 	var wArgs []any
 	if pos != "" {
 		wCols = append(wCols, pgAnyConfig(`CAST(? AS text)`)+` AS p`)
-		wArgs = append(wArgs, pos, pos, pos)
+		wArgs = append(wArgs, pos)
 	}
 	if neg != "" {
 		wCols = append(wCols, pgAnyConfig(`CAST(? AS text)`)+` AS n`)
-		wArgs = append(wArgs, neg, neg, neg)
+		wArgs = append(wArgs, neg)
 	}
 	args = append(wArgs, args...)
 	var match string
@@ -340,7 +339,7 @@ func pgScoreTests(m compiled, alias string) (score, tests string, args []any) {
 			col = "w" + strconv.Itoa(len(cols))
 			cols[w.match] = col
 			ts = append(ts, pgAnyConfig(`CAST(? AS text)`)+` AS `+col)
-			args = append(args, w.match, w.match, w.match)
+			args = append(args, w.match)
 		}
 		scores = append(scores, `(CASE WHEN `+alias+`.`+w.column+` @@ w.`+col+` THEN `+strconv.Itoa(w.weight)+` ELSE 0 END)`)
 	}

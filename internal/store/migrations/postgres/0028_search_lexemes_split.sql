@@ -6,6 +6,33 @@
 -- apart, without weights and with their positions (a phrase is tested
 -- there too), in place of its copy of search_hd.
 --
+-- search_query is a reader's tsquery source normalized in each
+-- configuration an article can be indexed with, ORed, each different
+-- normalization once (store/search_pg.go): the three read most English
+-- words alike ('court' | 'court' | 'court'), and every branch is tested
+-- again on each candidate a word is not in. Immutable, as
+-- to_tsquery(regconfig, text) is, so it is worked out as the query is
+-- planned; PL/pgSQL, as a SQL function's body would be planned again at
+-- each call (four times as long).
+CREATE OR REPLACE FUNCTION search_query(src text) RETURNS tsquery LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    e tsquery := to_tsquery('english', src);
+    r tsquery := to_tsquery('russian', src);
+    s tsquery := to_tsquery('simple', src);
+BEGIN
+    IF e = r THEN
+        IF e = s THEN
+            RETURN e;
+        END IF;
+        RETURN e || s;
+    END IF;
+    IF e = s OR r = s THEN
+        RETURN e || r;
+    END IF;
+    RETURN e || r || s;
+END
+$$;
+
 -- The table only ever holds what the articles make, so it is made again,
 -- packed, rather than each of its rows rewritten in place; its indexes are
 -- built once it is full.
