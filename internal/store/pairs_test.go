@@ -416,3 +416,65 @@ func TestSearchLexemesUpgrade0028(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchSnippetDeepInBody: a hit's snippet is cut around its body's
+// first match wherever it is, far into a long body too, with the words
+// around it, on both engines.
+func TestSearchSnippetDeepInBody(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		sec := content.Section{Slug: "news", Name: "News"}
+		if err := st.CreateSection(ctx, &sec); err != nil {
+			t.Fatal(err)
+		}
+		svc := content.NewService(st, content.NewRenderer())
+		svc.SetClock(func() time.Time { return now })
+		var after []string
+		for i := 1; i <= 30; i++ {
+			after = append(after, fmt.Sprintf("w%d", i))
+		}
+		tail := " ferry " + strings.Join(after, " ") + "."
+		for i, c := range []struct{ slug, lead string }{
+			{"deep", strings.Repeat("Harbour ", 600)},                      // the match 600 words in
+			{"straddle", strings.Repeat("Harbour ", 249)},                  // about 2,000 characters in
+			{"early", "Harbour harbour" + strings.Repeat(" harbour", 400)}, // the second word
+			{"short", "Harbour"},                                           // the second word of a short body
+			{"cyrillic", strings.Repeat("Гавань ", 150)},                   // after words of two bytes a letter
+		} {
+			body := c.lead + tail
+			if c.slug == "early" {
+				body = "The ferry " + strings.Join(after, " ") + " " + c.lead
+			}
+			a := &content.Article{Slug: c.slug, Headline: "Port news " + c.slug, Dek: "Crossings", Body: body, Lang: "en",
+				Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Duration(i+1) * time.Hour)}
+			if err := svc.Create(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hits, _, err := st.Search(ctx, content.ParseQuery("ferry"), 10, 0)
+		if err != nil || len(hits) != 5 {
+			t.Fatalf("Search: %d hits, %v", len(hits), err)
+		}
+		for _, h := range hits {
+			s := h.Snippet
+			if !strings.Contains(s, store.MarkStart+"ferry"+store.MarkEnd) {
+				t.Errorf("%s: snippet without the match: %q", h.Article.Slug, s)
+				continue
+			}
+			// Eight words before the match, where there are as many, and
+			// the rest of the 24 after it.
+			last, cut := "w15", true
+			if h.Article.Slug == "early" || h.Article.Slug == "short" {
+				last, cut = "w22", false
+			}
+			if !strings.HasSuffix(s, " "+last+"…") {
+				t.Errorf("%s: snippet %q does not run to %s", h.Article.Slug, s, last)
+			}
+			if got := strings.HasPrefix(s, "…"); got != cut {
+				t.Errorf("%s: snippet %q: cut at the start %v, want %v", h.Article.Slug, s, got, cut)
+			}
+		}
+	})
+}
