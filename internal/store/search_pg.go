@@ -328,8 +328,7 @@ func pgPage(ctx context.Context, db *sql.DB, query string, args ...any) ([]int64
 // columns of its search_lexemes row (alias), and the FROM item w that
 // makes the scoring tests' tsqueries, with its arguments: one a term, as
 // its headline and dek tests are the same query. They are made once, in
-// w: in the select list, to_tsquery (stable, not immutable) would be
-// called again for every candidate.
+// w, as the statement is planned, not for every candidate.
 func pgScoreTests(m compiled, alias string) (score, tests string, args []any) {
 	var scores, ts []string
 	cols := map[string]string{}
