@@ -295,7 +295,8 @@ func TestSearchHitBylines(t *testing.T) {
 // ranking cut in order (relevance: headline, then dek, then body; then
 // recency), each page gives the number of matches, and a page past the
 // last is empty but still counts them, on both engines (PostgreSQL ranks
-// in SQL and sends one page; SQLite ranks in Go).
+// in SQL and sends one page; SQLite ranks in Go), for a word, a prefix and
+// a phrase alike.
 func TestSearchPages(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
 		ctx := context.Background()
@@ -311,14 +312,14 @@ func TestSearchPages(t *testing.T) {
 		var inHeadline, inDek, inBody []string
 		for i := range 23 {
 			slug := fmt.Sprintf("story-%02d", i)
-			a := &content.Article{Slug: slug, Headline: "Market day", Dek: "Stalls open", Body: "The ferry came in.", Lang: "en",
+			a := &content.Article{Slug: slug, Headline: "Market day", Dek: "Stalls open", Body: "The ferry crossing came in.", Lang: "en",
 				Status: content.StatusPublished, Section: sec, PublishedAt: now.Add(-time.Duration(i+1) * time.Hour)}
 			switch i % 3 { // newest first within each
 			case 0:
-				a.Headline = "Ferry to the islands"
+				a.Headline = "Ferry crossing to the islands"
 				inHeadline = append(inHeadline, slug)
 			case 1:
-				a.Dek = "The ferry is late"
+				a.Dek = "The ferry crossing is late"
 				inDek = append(inDek, slug)
 			default:
 				inBody = append(inBody, slug)
@@ -328,31 +329,33 @@ func TestSearchPages(t *testing.T) {
 			}
 		}
 		want = slices.Concat(inHeadline, inDek, inBody)
-		q := content.ParseQuery("ferry")
-		var got []string
-		for page := 0; ; page++ {
-			hits, total, err := st.Search(ctx, q, 10, page*10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if total != len(want) {
-				t.Fatalf("page %d: total %d, want %d", page+1, total, len(want))
-			}
-			if len(hits) == 0 {
-				if page != 3 {
-					t.Fatalf("page %d is empty; want 3 pages", page+1)
+		for _, query := range []string{"ferry", "ferr*", `"ferry crossing"`} {
+			q := content.ParseQuery(query)
+			var got []string
+			for page := 0; ; page++ {
+				hits, total, err := st.Search(ctx, q, 10, page*10)
+				if err != nil {
+					t.Fatal(err)
 				}
-				break
+				if total != len(want) {
+					t.Fatalf("%s: page %d: total %d, want %d", query, page+1, total, len(want))
+				}
+				if len(hits) == 0 {
+					if page != 3 {
+						t.Fatalf("%s: page %d is empty; want 3 pages", query, page+1)
+					}
+					break
+				}
+				for _, h := range hits {
+					got = append(got, h.Article.Slug)
+				}
 			}
-			for _, h := range hits {
-				got = append(got, h.Article.Slug)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: pages in order:\n got %v\nwant %v", query, got, want)
 			}
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("pages in order:\n got %v\nwant %v", got, want)
-		}
-		if hits, total, err := st.Search(ctx, q, 10, 100); err != nil || len(hits) != 0 || total != len(want) {
-			t.Errorf("far past the last page: %d hits, total %d, %v; want none of %d", len(hits), total, err, len(want))
+			if hits, total, err := st.Search(ctx, q, 10, 100); err != nil || len(hits) != 0 || total != len(want) {
+				t.Errorf("%s: far past the last page: %d hits, total %d, %v; want none of %d", query, len(hits), total, err, len(want))
+			}
 		}
 	})
 }
