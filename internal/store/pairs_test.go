@@ -26,6 +26,20 @@ func eachEngine(t *testing.T, test func(t *testing.T, engine string, st *store.S
 	}
 }
 
+// newsDesk puts st on a clock stopped at now and gives it a News section
+// and an article service on the same clock.
+func newsDesk(t *testing.T, st *store.Store, now time.Time) (content.Section, *content.Service) {
+	t.Helper()
+	st.SetClock(func() time.Time { return now })
+	sec := content.Section{Slug: "news", Name: "News"}
+	if err := st.CreateSection(context.Background(), &sec); err != nil {
+		t.Fatal(err)
+	}
+	svc := content.NewService(st, content.NewRenderer())
+	svc.SetClock(func() time.Time { return now })
+	return sec, svc
+}
+
 // TestPhrasePairs: a phrase is found through the pairs index (migration
 // 0025) exactly where its words stand together, in one field, in order,
 // on both engines; and an edit or an unpublished article changes what it
@@ -34,13 +48,7 @@ func TestPhrasePairs(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
-		st.SetClock(func() time.Time { return now })
-		sec := content.Section{Slug: "news", Name: "News"}
-		if err := st.CreateSection(ctx, &sec); err != nil {
-			t.Fatal(err)
-		}
-		svc := content.NewService(st, content.NewRenderer())
-		svc.SetClock(func() time.Time { return now })
+		sec, svc := newsDesk(t, st, now)
 		stories := map[string]*content.Article{}
 		for i, c := range []struct{ slug, lang, headline, dek, body string }{
 			{"shelled", "en", "Shelling at dawn", "Residents leave", "Shells hit the border village at dawn, and the border villages emptied."},
@@ -301,13 +309,7 @@ func TestSearchPages(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
-		st.SetClock(func() time.Time { return now })
-		sec := content.Section{Slug: "news", Name: "News"}
-		if err := st.CreateSection(ctx, &sec); err != nil {
-			t.Fatal(err)
-		}
-		svc := content.NewService(st, content.NewRenderer())
-		svc.SetClock(func() time.Time { return now })
+		sec, svc := newsDesk(t, st, now)
 		var want []string
 		var inHeadline, inDek, inBody []string
 		for i := range 23 {
@@ -427,13 +429,7 @@ func TestSearchSnippetDeepInBody(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string, st *store.Store) {
 		ctx := context.Background()
 		now := time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
-		st.SetClock(func() time.Time { return now })
-		sec := content.Section{Slug: "news", Name: "News"}
-		if err := st.CreateSection(ctx, &sec); err != nil {
-			t.Fatal(err)
-		}
-		svc := content.NewService(st, content.NewRenderer())
-		svc.SetClock(func() time.Time { return now })
+		sec, svc := newsDesk(t, st, now)
 		var after []string
 		for i := 1; i <= 30; i++ {
 			after = append(after, fmt.Sprintf("w%d", i))
