@@ -57,20 +57,25 @@ type searcher interface {
 }
 
 // compiled is a query in an engine's terms: whole is the match argument
-// of the whole query ("" when it can match nothing, as a prefix no word
-// of the archive has); where are the tests that score a candidate: each
-// positive term in the headline, then in the dek.
+// of the whole query; where are the tests that score a candidate: each
+// positive term in the headline, then in the dek. The zero compiled
+// matches nothing (none), as for a prefix no word of the archive has.
 type compiled struct {
 	whole string
 	where []weighted
 	// pairs, on PostgreSQL, is the tsquery of the query's phrases over
 	// the pairs column (migration 0025), "" when it has none; whole then
-	// holds the rest of the query. SQLite's match has its phrases in it.
-	pairs string
+	// holds the rest of the query's terms ("" when there is none) and
+	// excluded its excluded words. SQLite's match has them all in it.
+	pairs, excluded string
 	// words, on PostgreSQL, says the query is of words only, which need
 	// no positions: it is searched in search_lexemes (migration 0027).
 	words bool
 }
+
+// none reports that c matches nothing: every query has a term, a word or
+// a phrase, unless compile found one that no article can have.
+func (c compiled) none() bool { return c.whole == "" && c.pairs == "" }
 
 // weighted is one scoring test: a candidate matching it gains weight.
 // column, on PostgreSQL, is the search_lexemes column match is tested on;
@@ -126,7 +131,7 @@ func (f fts5) compile(ctx context.Context, db *sql.DB, q content.Query) (compile
 		}
 	}
 	c := compiled{whole: f.matchExpanded(q, expanded)}
-	if c.whole == "" {
+	if c.none() {
 		return c, nil
 	}
 	for i, t := range q.Terms {
@@ -250,7 +255,7 @@ const searchOtherLang = 8
 // result. A search of every language reads
 // each language's range and keeps the SearchCap newest of them all.
 func (fts5) candidates(ctx context.Context, db *sql.DB, m compiled, lang string, now int64) ([]int64, error) {
-	if m.whole == "" {
+	if m.none() {
 		return nil, nil
 	}
 	nums := []int64{0, 1, searchOtherLang}

@@ -21,18 +21,12 @@ import (
 // A reader's words never reach PostgreSQL as tsquery syntax. match writes
 // each word as a quoted, escaped operand (a Cyrillic word as its stem with
 // :* for prefix matching), joins phrases with <-> and terms with &, and
-// keeps the excluded words apart:
-//
-//	positive source \n excluded source
-//
+// keeps the excluded words apart (compiled.whole, compiled.excluded).
 // The SQL (results) then normalizes both sources with to_tsquery under the
 // English, Russian and simple configurations and ORs the three, so an
 // English or Russian word finds articles of either language, and requires
 // the positive query and none of the excluded words in any configuration.
 type pgSearch struct{}
-
-// pgSep separates the positive and the excluded halves of a match.
-const pgSep = "\n"
 
 // tsOperand quotes one word as a tsquery operand: inside quotes only the
 // quote and the backslash are special. Control characters (the separator
@@ -121,7 +115,7 @@ func (pgSearch) compile(ctx context.Context, db *sql.DB, q content.Query) (compi
 			neg = append(neg, tsOperand(w))
 		}
 	}
-	c := compiled{whole: strings.Join(pos, " & ") + pgSep + strings.Join(neg, " | "), pairs: strings.Join(phrases, " & "),
+	c := compiled{whole: strings.Join(pos, " & "), excluded: strings.Join(neg, " | "), pairs: strings.Join(phrases, " & "),
 		words: pgLexemeTerms(q)}
 	// Each term is looked for in the headline's and the dek's lexemes of
 	// search_lexemes (migration 0028), kept apart and without weights: a
@@ -229,7 +223,7 @@ func pgAnyConfig(src string) string { return `search_query(` + src + `)` }
 // not in Go as on SQLite: a thousand candidates' rows sent and read one by
 // one cost the client more (about 1.5 ms) than the whole ranking does.
 func (pgSearch) results(ctx context.Context, db *sql.DB, m compiled, lang string, now int64, limit, offset int) ([]int64, int, error) {
-	if m.whole == "" {
+	if m.none() {
 		return nil, 0, nil
 	}
 	// A query of words tests the lexemes of search_lexemes (migration
@@ -238,7 +232,7 @@ func (pgSearch) results(ctx context.Context, db *sql.DB, m compiled, lang string
 	// article's search_hd as search_lexemes does (migration 0028): 1 µs a
 	// candidate, where reading them from its search_lexemes row, most
 	// likely not in memory, cost 4.
-	pos, neg, _ := strings.Cut(m.whole, pgSep)
+	pos, neg := m.whole, m.excluded
 	from, id, vec, scoredBy, gate := `articles a CROSS JOIN LATERAL (SELECT setweight(ts_filter(a.search_hd, '{a}'), 'D') AS headline,
 		setweight(ts_filter(a.search_hd, '{b}'), 'D') AS dek) h`, `a.id`, `a.search`, "h", "a.search_hd"
 	if m.words && m.pairs == "" {
